@@ -1,0 +1,139 @@
+"""The catalog: models and GPUs, and name resolution with did-you-mean. Reads no files.
+
+GPU names are matched exactly as NVML and llama.cpp print them, after case and punctuation are
+normalised; vendor words ("NVIDIA", "GeForce", "Tesla", "AMD", "Radeon") may be left out, but
+nothing looser: "A100 80GB PCIe" never resolves to the SXM card.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from sizer.errors import InputError, UnknownNameError
+from sizer.models import GpuSpec, ModelSpec
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_VENDOR_WORDS = {"nvidia", "geforce", "tesla", "amd", "radeon", "intel", "r", "tm", "graphics", "apple"}
+_COUNT_PREFIX = re.compile(r"^\s*(\d+)\s*[x×]\s+(.+)$", re.IGNORECASE)
+_PAREN = re.compile(r"\s*\(([^)]*)\)\s*")
+_CORES = re.compile(r"(\d+)\s*-?\s*core\s*gpu", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d+)\s*gb\b", re.IGNORECASE)
+
+
+def normalize(name: str) -> str:
+    """Case- and punctuation-insensitive key: 'NVIDIA A100-SXM4-80GB' -> 'nvidia a100 sxm4 80gb'."""
+    return _NON_ALNUM.sub(" ", name.lower()).strip()
+
+
+def _strip_vendor(key: str) -> str:
+    return " ".join(w for w in key.split() if w not in _VENDOR_WORDS)
+
+
+@dataclass(frozen=True)
+class GpuMatch:
+    """A resolved GPU name: the entry, a count parsed from 'Nx …', and a memory size from '(…, 64GB)'."""
+
+    gpu: GpuSpec
+    count: int | None = None
+    memory_gib: float | None = None
+
+
+def _index(entries: list[tuple[str, list[str]]], kind: str, loose: bool) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for entry_id, names in entries:
+        keys = {normalize(n) for n in names}
+        if loose:
+            keys |= {_strip_vendor(k) for k in keys}
+        for key in keys:
+            if not key:
+                continue
+            other = index.setdefault(key, entry_id)
+            if other != entry_id:
+                raise InputError(f"catalog: {kind} name {key!r} is claimed by both {other!r} and {entry_id!r}")
+    return index
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every model and GPU sizer knows, with look-ups by id, name and alias."""
+
+    models: tuple[ModelSpec, ...]
+    gpus: tuple[GpuSpec, ...]
+    _model_index: dict[str, str] = field(init=False, repr=False, compare=False)
+    _gpu_index: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        models = [(m.id, [m.id, m.name, *(m.aliases), *([m.hf_repo] if m.hf_repo else [])]) for m in self.models]
+        gpus = [(g.id, [g.id, g.name, *g.aliases]) for g in self.gpus]
+        object.__setattr__(self, "_model_index", _index(models, "model", loose=False))
+        object.__setattr__(self, "_gpu_index", _index(gpus, "GPU", loose=True))
+
+    def model(self, name: str) -> ModelSpec:
+        """The model for an id, display name, alias or Hugging Face repo (case-insensitive)."""
+        key = normalize(name)
+        hit = self._model_index.get(key)
+        if hit is None and "/" in name:  # "org/Name" whose last part is known
+            hit = self._model_index.get(normalize(name.rsplit("/", 1)[1]))
+        if hit is None:
+            raise UnknownNameError("model", name, self._suggest(key, self._model_index, [m.id for m in self.models]))
+        return next(m for m in self.models if m.id == hit)
+
+    def gpu(self, name: str) -> GpuSpec:
+        """The GPU for an id, name or device string (see `match_gpu` for 'Nx' and Apple suffixes)."""
+        return self.match_gpu(name).gpu
+
+    def match_gpu(self, name: str) -> GpuMatch:
+        """Resolve a GPU name as a user, NVML or llama-bench writes it.
+
+        '4x NVIDIA A40' gives count 4; 'Apple M1 Max (32-core GPU, 64GB)' picks the 32-core bin and
+        64 GiB of memory.
+        """
+        count = None
+        text = name
+        m = _COUNT_PREFIX.match(text)
+        if m:
+            count, text = int(m.group(1)), m.group(2)
+        hit = self._lookup_gpu(text)
+        memory = None
+        paren = _PAREN.search(text)
+        if hit is None and paren:
+            detail = paren.group(1)
+            plain = _PAREN.sub(" ", text).strip()
+            hit = self._apple_bin(plain, detail) or self._lookup_gpu(plain)
+            mem = _MEMORY.search(detail)
+            memory = float(mem.group(1)) if mem else None
+        if hit is None:
+            key = normalize(text)
+            raise UnknownNameError("GPU", name, self._suggest(key, self._gpu_index, [g.id for g in self.gpus]))
+        gpu = next(g for g in self.gpus if g.id == hit)
+        return GpuMatch(gpu=gpu, count=count, memory_gib=memory)
+
+    def _lookup_gpu(self, text: str) -> str | None:
+        key = normalize(text)
+        return self._gpu_index.get(key) or self._gpu_index.get(_strip_vendor(key))
+
+    def _apple_bin(self, plain: str, detail: str) -> str | None:
+        cores = _CORES.search(detail)
+        base = self._lookup_gpu(plain)
+        if cores is None or base is None:
+            return None
+        family = next(g for g in self.gpus if g.id == base)
+        want = int(cores.group(1))
+        chip = normalize(family.name.split("(")[0])
+        for g in self.gpus:
+            if g.gpu_cores == want and normalize(g.name.split("(")[0]) == chip:
+                return g.id
+        return None
+
+    @staticmethod
+    def _suggest(key: str, index: dict[str, str], ids: list[str]) -> list[str]:
+        close = difflib.get_close_matches(key, list(index), n=6, cutoff=0.6)
+        out: list[str] = []
+        for k in close:
+            if index[k] not in out:
+                out.append(index[k])
+        if not out:  # substring hint: 'rtx' -> the entries whose names contain it
+            out = [i for i in ids if key and key.replace(" ", "-") in i][:3]
+        return out[:3]

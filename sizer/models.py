@@ -1,0 +1,291 @@
+"""The vocabulary: pydantic models for catalog entries, workloads, assumptions and results.
+
+Layer 0: imports only the standard library and pydantic. Result models are the JSON that
+`--json` prints (`model_dump(mode="json")`); memory is in bytes (int) everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Engine(StrEnum):
+    """Inference engines sizer models. ollama runs llama.cpp underneath."""
+
+    LLAMA_CPP = "llama.cpp"
+    VLLM = "vllm"
+
+
+class Vendor(StrEnum):
+    NVIDIA = "nvidia"
+    AMD = "amd"
+    INTEL = "intel"
+    APPLE = "apple"
+
+
+class Currency(StrEnum):
+    EUR = "EUR"
+    USD = "USD"
+
+
+def _parse_date(value: object) -> object:
+    """Accept YYYY, YYYY-MM and YYYY-MM-DD as written in the catalogs; keep them as text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+DateText = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+
+
+class Price(_Frozen):
+    """A price with its currency, the date it held and where it came from."""
+
+    amount: PositiveFloat
+    currency: Currency
+    date: DateText
+    kind: Literal["msrp", "street", "list"] = "msrp"
+    source: str = Field(min_length=1)
+
+    _date = field_validator("date", mode="before")(_parse_date)
+
+
+class GpuSpec(_Frozen):
+    """One accelerator as the catalog describes it (datasheet units in the field names)."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    vendor: Vendor
+    category: Literal["consumer", "workstation", "datacenter", "soc"]
+    aliases: tuple[str, ...] = ()
+    vram_gib: PositiveFloat
+    memory_options_gib: tuple[PositiveFloat, ...] = ()
+    gpu_cores: PositiveInt | None = None
+    unified_memory: bool = False
+    memory_type: str = Field(min_length=2)
+    mem_bandwidth_gb_per_s: PositiveFloat
+    fp16_tflops: PositiveFloat
+    tdp_w: PositiveFloat
+    launch: DateText | None = None
+    price: Price | None = None
+    source: str = Field(min_length=1)
+    notes: str | None = None
+
+    _launch = field_validator("launch", mode="before")(_parse_date)
+
+    @property
+    def memory_class(self) -> str:
+        """hbm, gddr or lpddr: the memory technology family that sets achievable bandwidth."""
+        kind = self.memory_type.lower()
+        if "hbm" in kind:
+            return "hbm"
+        if "gddr" in kind:
+            return "gddr"
+        return "lpddr"
+
+
+class Experts(_Frozen):
+    """Mixture-of-experts layout."""
+
+    count: PositiveInt
+    active: PositiveInt
+    intermediate_size: PositiveInt
+    shared_count: int = Field(default=0, ge=0)
+    shared_intermediate_size: int = Field(default=0, ge=0)
+    dense_layers: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _active_le_count(self) -> Experts:
+        if self.active > self.count:
+            raise ValueError(f"active experts ({self.active}) exceed expert count ({self.count})")
+        return self
+
+
+class SlidingWindow(_Frozen):
+    """Local attention: `size` tokens; one full-attention layer in every `global_every` (None: all local)."""
+
+    size: PositiveInt
+    global_every: PositiveInt | None = None
+
+
+class Mla(_Frozen):
+    """DeepSeek multi-head latent attention: the KV cache holds the compressed latent plus RoPE key."""
+
+    kv_lora_rank: PositiveInt
+    qk_rope_head_dim: PositiveInt
+    qk_nope_head_dim: PositiveInt
+    v_head_dim: PositiveInt
+    q_lora_rank: PositiveInt | None = None
+
+
+class Quality(_Frozen):
+    score: float
+    benchmark: str
+    source: str
+
+
+UseCase = Literal["chat", "code", "reasoning", "summarization", "multilingual", "vision", "rag"]
+
+
+class ModelSpec(_Frozen):
+    """One open model: identity, architecture (what memory and speed follow from), licence and use."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    family: str = ""
+    arch: str = "llama"
+    hf_repo: str | None = None
+    aliases: tuple[str, ...] = ()
+    params_total: PositiveInt
+    params_active: PositiveInt | None = None
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    intermediate_size: PositiveInt
+    attention_heads: PositiveInt
+    kv_heads: PositiveInt
+    head_dim: PositiveInt
+    vocab_size: PositiveInt
+    max_context: PositiveInt
+    tie_embeddings: bool = False
+    ffn_gated: bool = True
+    experts: Experts | None = None
+    sliding_window: SlidingWindow | None = None
+    mla: Mla | None = None
+    license: str = "unknown"
+    commercial_use: bool | None = None
+    release_date: DateText | None = None
+    use_cases: tuple[UseCase, ...] = ()
+    german: bool = False
+    quality: Quality | None = None
+    source: str = "unknown"
+    notes: str | None = None
+
+    _release = field_validator("release_date", mode="before")(_parse_date)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if self.kv_heads > self.attention_heads:
+            raise ValueError(f"kv_heads ({self.kv_heads}) exceed attention_heads ({self.attention_heads})")
+        if self.params_active is not None and self.params_active > self.params_total:
+            raise ValueError("params_active exceeds params_total")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts is not None
+
+
+class Assumptions(_Frozen):
+    """Every modelling constant the estimator uses, with its default and where it came from.
+
+    The speed constants are fitted by `benchmarks/calibrate.py` on ../shared/reference (llama.cpp
+    llama-bench runs); `benchmarks/accuracy.py` reports their error on GPUs left out of the fit.
+    """
+
+    # Fraction of datasheet bandwidth a decode step reaches, per memory family (fit).
+    bandwidth_efficiency_hbm_frac: float = Field(default=0.72, gt=0, le=1)
+    bandwidth_efficiency_gddr_frac: float = Field(default=0.88, gt=0, le=1)
+    bandwidth_efficiency_lpddr_frac: float = Field(default=0.62, gt=0, le=1)
+    # Fixed time per transformer layer per token (kernel launches, norms, small ops), seconds (fit).
+    layer_overhead_s: float = Field(default=6.0e-5, ge=0)
+    # Extra time per additional GPU in a llama.cpp layer split, per token, seconds (fit).
+    split_hop_s: float = Field(default=3.0e-4, ge=0)
+    # Fraction of dense FP16 tensor throughput reached in prompt processing (fit), by vendor class.
+    compute_efficiency_frac: float = Field(default=0.45, gt=0, le=1)
+    compute_efficiency_apple_frac: float = Field(default=0.55, gt=0, le=1)
+    # Prompt processing on quantized weights relative to F16 (dequantisation cost; fit).
+    quantized_prefill_frac: float = Field(default=0.8, gt=0, le=1)
+    # Fixed prompt-processing time per layer per micro-batch, seconds (fit).
+    prefill_layer_overhead_s: float = Field(default=2.0e-4, ge=0)
+    # vLLM: tensor-parallel decode efficiency per extra GPU and all-reduce time per layer (NVIDIA
+    # NCCL latency order, ~10 µs per all-reduce, two per layer).
+    tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
+    vllm_bandwidth_efficiency_frac: float = Field(default=0.8, gt=0, le=1)
+    # Runtime memory: CUDA/ROCm context per GPU (nvidia-smi shows ~300-500 MiB before any tensor).
+    gpu_context_gib: float = Field(default=0.4, ge=0)
+    # vLLM non-torch memory (CUDA graphs, NCCL), GiB per GPU: reference memory.csv, Llama-3-8B TP=1.
+    vllm_non_torch_gib: float = Field(default=1.8, ge=0)
+    vllm_gpu_memory_utilization_frac: float = Field(default=0.9, gt=0, le=1)
+    vllm_max_batched_tokens: int = Field(default=2048, gt=0)
+    # llama.cpp micro-batch (n_ubatch default 512) used for compute-buffer size and prefill.
+    llama_cpp_ubatch: int = Field(default=512, gt=0)
+    # Apple/unified memory: share the GPU may wire (macOS recommendedMaxWorkingSetSize ~ 75 %).
+    unified_memory_gpu_frac: float = Field(default=0.75, gt=0, le=1)
+    # System RAM bandwidth for offloaded layers, GB/s (dual-channel DDR5-5600 ~ 90 GB/s peak, ~60 reached).
+    system_ram_gb_per_s: float = Field(default=60.0, gt=0)
+    # Host-to-GPU link for offloaded layers in prompt processing, GB/s (PCIe 4.0 x16: 32 peak, ~25 reached).
+    pcie_gb_per_s: float = Field(default=25.0, gt=0)
+
+
+class Workload(_Frozen):
+    """What the user wants to run: quantization, context, concurrent sequences, engine, KV cache type."""
+
+    quant: str = "Q4_K_M"
+    context: PositiveInt = 4096
+    batch: PositiveInt = 1
+    engine: Engine = Engine.LLAMA_CPP
+    kv_cache_type: Literal["f16", "q8_0", "q4_0", "fp8"] = "f16"
+
+
+class MemoryBytes(_Frozen):
+    """Memory breakdown in bytes, summed over all GPUs."""
+
+    weights: int
+    kv_cache: int
+    overhead: int
+    total: int
+
+
+class Offload(_Frozen):
+    """How llama.cpp / ollama would split a model that does not fit: layers on GPU, rest in RAM."""
+
+    gpu_layers: int
+    total_layers: int
+    cpu_bytes: int
+
+
+class Estimate(_Frozen):
+    """One model on one piece of hardware: memory, fit and speed. This is the `estimate --json` object."""
+
+    model: str
+    quant: str
+    context: int
+    batch: int
+    engine: Engine
+    kv_cache_type: str
+    gpu: str
+    gpu_count: int
+    memory_bytes: MemoryBytes
+    per_gpu_bytes: tuple[int, ...]
+    available_bytes: int
+    fits: bool
+    offload: Offload | None
+    decode_tokens_per_s: float
+    prefill_tokens_per_s: float
+    aggregate_tokens_per_s: float
+    limited_by: str
+    assumptions: Assumptions
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lowercase text with every run of other characters turned into one '-'."""
+    return _SLUG.sub("-", text.lower()).strip("-")
