@@ -1,0 +1,68 @@
+"""Properties that must hold for any input (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sizer.estimate import estimate, kv_cache_bytes, memory_needed, weights
+from sizer.models import Engine, Workload
+from sizer.quant import all_formats, resolve_quant
+from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
+
+MODELS = st.sampled_from([LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B])
+GPUS = st.sampled_from([RTX_4090, A100_SXM, M1_MAX_32])
+GGUF = [q.name for q in all_formats() if q.kind == "gguf"]
+QUANTS = st.sampled_from(GGUF)
+ENGINES = st.sampled_from(list(Engine))
+CONTEXT = st.integers(min_value=1, max_value=131072)
+
+
+@settings(max_examples=60, deadline=None)
+@given(MODELS, QUANTS, CONTEXT, CONTEXT, st.integers(1, 64), ENGINES)
+def test_more_context_never_needs_less_memory(model, quant, c1, c2, batch, engine):
+    lo, hi = sorted((c1, c2))
+    small = memory_needed(model, Workload(quant=quant, context=lo, batch=batch, engine=engine))
+    large = memory_needed(model, Workload(quant=quant, context=hi, batch=batch, engine=engine))
+    assert large.memory_bytes.total >= small.memory_bytes.total
+    assert kv_cache_bytes(model, hi, batch) >= kv_cache_bytes(model, lo, batch)
+
+
+@settings(max_examples=60, deadline=None)
+@given(MODELS, QUANTS, st.integers(1, 32768), st.integers(1, 16), st.integers(1, 16))
+def test_more_sequences_never_need_less_memory(model, quant, context, b1, b2):
+    lo, hi = sorted((b1, b2))
+    small = memory_needed(model, Workload(quant=quant, context=context, batch=lo))
+    large = memory_needed(model, Workload(quant=quant, context=context, batch=hi))
+    assert large.memory_bytes.total >= small.memory_bytes.total
+
+
+@settings(max_examples=60, deadline=None)
+@given(MODELS, GPUS, QUANTS, st.floats(50, 10000), st.floats(50, 10000), st.integers(1, 8), ENGINES, CONTEXT)
+def test_more_bandwidth_never_gives_fewer_tokens_per_s(model, gpu, quant, bw1, bw2, count, engine, context):
+    lo, hi = sorted((bw1, bw2))
+    w = Workload(quant=quant, context=context, engine=engine)
+    slow = estimate(model, gpu, w, count, bandwidth_gb_per_s=lo)
+    fast = estimate(model, gpu, w, count, bandwidth_gb_per_s=hi)
+    assert fast.decode_tokens_per_s >= slow.decode_tokens_per_s
+    assert fast.prefill_tokens_per_s >= slow.prefill_tokens_per_s
+
+
+@settings(max_examples=40, deadline=None)
+@given(MODELS, st.sampled_from(GGUF), st.sampled_from(GGUF))
+def test_a_larger_quant_never_gives_a_smaller_file(model, q1, q2):
+    a, b = resolve_quant(q1), resolve_quant(q2)
+    if a.bits_per_weight > b.bits_per_weight:
+        a, b = b, a
+    if a.bits_per_weight < b.bits_per_weight:
+        assert weights(model, b).total_bytes >= weights(model, a).total_bytes
+
+
+@settings(max_examples=60, deadline=None)
+@given(MODELS, GPUS, QUANTS, CONTEXT, st.integers(1, 8), ENGINES)
+def test_fits_iff_every_gpu_share_is_within_capacity(model, gpu, quant, context, count, engine):
+    est = estimate(model, gpu, Workload(quant=quant, context=context, engine=engine), count)
+    assert est.fits == (max(est.per_gpu_bytes) <= est.available_bytes // count)
+    assert (est.offload is not None) == (not est.fits and engine is Engine.LLAMA_CPP)
+    assert est.decode_tokens_per_s > 0 and est.prefill_tokens_per_s > 0
+    assert est.memory_bytes.total == est.memory_bytes.weights + est.memory_bytes.kv_cache + est.memory_bytes.overhead
