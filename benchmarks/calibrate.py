@@ -6,7 +6,7 @@ split, and achievable tensor throughput. Every GPU's estimate then follows from 
 figures, so the fit carries over to GPUs that are not in the data (see accuracy.py).
 
 The fit is a coordinate descent in log space that minimises the mean absolute log error of
-tokens/s (robust to the few odd rows). Run `python benchmarks/calibrate.py` to print the fitted
+tokens/s over all but the worst-fitting 15 % of rows (robust to the few odd rows). Run `python benchmarks/calibrate.py` to print the fitted
 values that sizer/models.py carries as defaults.
 """
 
@@ -29,12 +29,16 @@ DECODE_PARAMS = (
     "bandwidth_efficiency_hbm_frac",
     "bandwidth_efficiency_gddr_frac",
     "bandwidth_efficiency_lpddr_frac",
+    "bandwidth_efficiency_apple_frac",
     "layer_overhead_s",
     "split_hop_s",
 )
 PREFILL_PARAMS = (
     "compute_efficiency_frac",
     "compute_efficiency_apple_frac",
+    "compute_efficiency_amd_frac",
+    "compute_efficiency_intel_frac",
+    "tflops_per_watt",
     "quantized_prefill_frac",
     "prefill_layer_overhead_s",
 )
@@ -55,26 +59,48 @@ def errors(rows: Sequence[Row], a: Assumptions) -> list[float]:
     return [abs(predict(r, a) - r.measured) / r.measured for r in rows]
 
 
+TRIM_FRAC = 0.15  # share of worst-fitting rows left out of the loss (odd builds, broken runs)
+
+
 def _loss(rows: Sequence[Row], a: Assumptions) -> float:
-    return statistics.fmean(abs(math.log(predict(r, a) / r.measured)) for r in rows)
+    """Trimmed mean absolute log error: robust to the few rows no hardware model explains."""
+    errs = sorted(abs(math.log(predict(r, a) / r.measured)) for r in rows)
+    keep = errs[: max(1, round(len(errs) * (1 - TRIM_FRAC)))]
+    return statistics.fmean(keep)
 
 
 def _bounded(name: str, value: float) -> float:
     return min(value, 1.0) if name.endswith("_frac") else value
 
 
-def fit(rows: Sequence[Row], kind: str, start: Assumptions | None = None, rounds: int = 6) -> Assumptions:
+_CLASS_WORDS = ("hbm", "gddr", "lpddr", "apple", "amd", "intel")
+
+
+def _informed(name: str, present: set[str]) -> bool:
+    if name == "split_hop_s":
+        return "split" in present
+    word = next((w for w in _CLASS_WORDS if f"_{w}_" in name), None)
+    return word is None or word in present
+
+
+def fit(
+    rows: Sequence[Row],
+    kind: str,
+    start: Assumptions | None = None,
+    rounds: int = 6,
+    names: Sequence[str] | None = None,
+) -> Assumptions:
     """Constants for `kind` ('decode' or 'prefill') that minimise the log error on `rows`."""
     a = start or Assumptions()
-    rows = [r for r in rows if r.kind == kind]
+    rows = [r for r in rows if r.kind == kind and r.calibrates]
     if not rows:
         return a
-    names = DECODE_PARAMS if kind == "decode" else PREFILL_PARAMS
-    # Parameters a subset cannot inform (no Apple rows, no multi-GPU rows) keep their start value.
-    if not any(r.gpu.vendor == "apple" for r in rows):
-        names = tuple(n for n in names if "apple" not in n and "lpddr" not in n)
-    if not any(r.gpu_count > 1 for r in rows):
-        names = tuple(n for n in names if n != "split_hop_s")
+    names = names or (DECODE_PARAMS if kind == "decode" else PREFILL_PARAMS)
+    # Parameters a subset cannot inform (no rows of that class) keep their start value.
+    present = {r.gpu.memory_class for r in rows} | {r.gpu.vendor.value for r in rows}
+    if any(r.gpu_count > 1 for r in rows):
+        present.add("split")
+    names = tuple(n for n in names if _informed(n, present))
     best = _loss(rows, a)
     step = 0.5
     for _ in range(rounds):
@@ -92,9 +118,37 @@ def fit(rows: Sequence[Row], kind: str, start: Assumptions | None = None, rounds
     return a
 
 
+MIN_COMPUTE_FRAC = 0.05  # a prompt run below 5 % of datasheet FP16 throughput is a broken run
+
+
+def plausible(rows: Sequence[Row]) -> list[Row]:
+    """Rows of runs that are not broken: a (rig, model, quant) whose prompt processing reached less
+    than 5 % of the GPU's datasheet FP16 rate ran misconfigured, so its decode rows are dropped too.
+    """
+    from sizer.estimate import weights
+    from sizer.quant import resolve_quant
+
+    broken = set()
+    for r in rows:
+        if r.kind != "prefill":
+            continue
+        flops = 2 * weights(r.model, resolve_quant(r.quant)).active_params * r.measured
+        if flops < MIN_COMPUTE_FRAC * r.gpu.fp16_tflops * 1e12:
+            broken.add((r.gpu.id, r.gpu_count, r.model.id, r.quant))
+    return [r for r in rows if (r.gpu.id, r.gpu_count, r.model.id, r.quant) not in broken]
+
+
 def fit_all(rows: Sequence[Row], start: Assumptions | None = None) -> Assumptions:
-    """Decode constants, then prefill constants, on the same rows."""
-    return fit(rows, "prefill", fit(rows, "decode", start))
+    """Single-GPU physics from single-GPU runs, then the split cost from multi-GPU rigs.
+
+    Rigs carry host- and topology-specific costs (one 4x A100 rig here loses ~3 ms per hop);
+    fitting device constants on single-GPU rows keeps those costs out of them.
+    """
+    rows = plausible(rows)
+    single = [r for r in rows if r.gpu_count == 1]
+    multi = [r for r in rows if r.gpu_count > 1]
+    a = fit(single, "prefill", fit(single, "decode", start))
+    return fit(multi, "decode", a, names=("split_hop_s",))
 
 
 def main() -> None:
@@ -103,7 +157,7 @@ def main() -> None:
     for name in (*DECODE_PARAMS, *PREFILL_PARAMS):
         print(f"{name} = {getattr(fitted, name):.4g}")
     for kind in ("decode", "prefill"):
-        errs = errors([r for r in rows if r.kind == kind], fitted)
+        errs = errors([r for r in rows if r.kind == kind and r.calibrates], fitted)
         print(f"{kind}: in-sample median {100 * statistics.median(errs):.1f} % over {len(errs)} rows")
 
 

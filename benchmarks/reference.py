@@ -39,6 +39,16 @@ class Row:
     measured: float
     label: str
     llama3_score_set: bool  # a row of the kind the external score uses (Llama 3 tg512/pp512)
+    depth: int = 0
+
+    @property
+    def calibrates(self) -> bool:
+        """Rows the fit uses: all decode rows; prompts of at most 512 tokens from an empty cache.
+
+        Longer prompts in these runs were measured without flash attention, where the attention
+        matrix dominates; sizer models llama.cpp's current default (flash attention on).
+        """
+        return self.kind == "decode" or (self.context <= 512 and self.depth == 0)
 
     @property
     def workload(self) -> Workload:
@@ -90,6 +100,7 @@ def load_rows(catalog: Catalog) -> list[Row]:
                     measured=float(r["tokens_per_s"]),
                     label=f"{r['gpu']} | {r['model']} {quant} {r['test']}",
                     llama3_score_set=r["model"].startswith("Meta-Llama-3-") and r["test"] in ("tg512", "pp512"),
+                    depth=depth,
                 )
             )
     return rows

@@ -280,12 +280,26 @@ def bandwidth_efficiency(gpu: GpuSpec, a: Assumptions) -> float:
         "hbm": a.bandwidth_efficiency_hbm_frac,
         "gddr": a.bandwidth_efficiency_gddr_frac,
         "lpddr": a.bandwidth_efficiency_lpddr_frac,
+        "apple": a.bandwidth_efficiency_apple_frac,
     }[gpu.memory_class]
 
 
-def compute_efficiency(gpu: GpuSpec, a: Assumptions) -> float:
-    """Fraction of dense FP16 throughput prompt processing reaches (fitted; Apple's Metal path apart)."""
-    return a.compute_efficiency_apple_frac if gpu.vendor is Vendor.APPLE else a.compute_efficiency_frac
+def sustained_flops(gpu: GpuSpec, engine: Engine, a: Assumptions) -> float:
+    """Matrix FLOP/s a prompt-processing pass sustains on one GPU.
+
+    The datasheet's dense FP16 rate (doubled on GeForce for llama.cpp, which accumulates in FP16)
+    times the software stack's efficiency, capped for discrete cards by board power x TFLOPS/W.
+    """
+    peak = gpu.fp16_tflops * (2 if engine is Engine.LLAMA_CPP and gpu.half_rate_fp32_accumulate else 1)
+    eff = {
+        Vendor.APPLE: a.compute_efficiency_apple_frac,
+        Vendor.AMD: a.compute_efficiency_amd_frac,
+        Vendor.INTEL: a.compute_efficiency_intel_frac,
+    }.get(gpu.vendor, a.compute_efficiency_frac)
+    sustained = peak * eff
+    if not gpu.unified_memory:
+        sustained = min(sustained, gpu.tdp_w * a.tflops_per_watt)
+    return tflops_to_flops(sustained)
 
 
 def _validate(workload: Workload, gpu_count: int) -> None:
@@ -409,8 +423,7 @@ def _decode_step_s(
             ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
             memory_s = read * (1 - cpu_share) / eff_bw + read * cpu_share / ram
     flops = 2.0 * ws.active_params * w.batch
-    peak = tflops_to_flops(gpu.fp16_tflops) * compute_efficiency(gpu, a) * (n if w.engine is Engine.VLLM else 1)
-    compute_s = flops / peak
+    compute_s = flops / (sustained_flops(gpu, w.engine, a) * (n if w.engine is Engine.VLLM else 1))
     if offload is not None:
         reason = f"system RAM: {offload.total_layers - offload.gpu_layers} of {offload.total_layers} layers offloaded"
     elif compute_s > memory_s:
@@ -438,15 +451,13 @@ def _prefill_tokens_per_s(
     attn_dim = m.attention_heads * (m.mla.v_head_dim if m.mla else m.head_dim)
     # 2 FLOP per active weight per token, plus causal attention QK^T and AV: 2 * 2 * dim * n^2 / 2.
     flops = 2.0 * ws.active_params * tokens + 2.0 * m.layers * attn_dim * tokens * tokens
-    eff = compute_efficiency(gpu, a)
+    peak = sustained_flops(gpu, w.engine, a) * (n if w.engine is Engine.VLLM else 1)
     if fmt.base_type not in {"F16", "BF16", "F32"}:
-        eff *= a.quantized_prefill_frac
-    peak = tflops_to_flops(gpu.fp16_tflops) * eff
-    if w.engine is Engine.VLLM:
-        peak *= n
+        peak *= a.quantized_prefill_frac
     ubatches = math.ceil(tokens / a.llama_cpp_ubatch)
+    # Each micro-batch streams the weights once; that overlaps with the matrix work (roofline).
     weight_reads = ubatches * ws.read_per_token_bytes / (bandwidth * bandwidth_efficiency(gpu, a))
-    seconds = flops / peak + weight_reads + ubatches * m.layers * a.prefill_layer_overhead_s
+    seconds = max(flops / peak, weight_reads) + ubatches * m.layers * a.prefill_layer_overhead_s
     if offload is not None:
         # Offloaded layers are computed where they live; llama.cpp streams them over PCIe per batch.
         cpu_share = 1 - offload.gpu_layers / offload.total_layers

@@ -91,13 +91,28 @@ class GpuSpec(_Frozen):
 
     @property
     def memory_class(self) -> str:
-        """hbm, gddr or lpddr: the memory technology family that sets achievable bandwidth."""
+        """hbm, gddr, lpddr or apple: the memory system family that sets achievable bandwidth.
+
+        Apple's unified memory is its own class: its GPUs reach a smaller share of the marketing
+        bandwidth than other LPDDR systems (M1 Max ~240 of 400 GB/s in published measurements).
+        """
         kind = self.memory_type.lower()
+        if self.vendor is Vendor.APPLE:
+            return "apple"
         if "hbm" in kind:
             return "hbm"
         if "gddr" in kind:
             return "gddr"
         return "lpddr"
+
+    @property
+    def half_rate_fp32_accumulate(self) -> bool:
+        """GeForce tensor cores run FP16 with FP32 accumulate at half the FP16-accumulate rate.
+
+        `fp16_tflops` holds the FP32-accumulate rate frameworks such as PyTorch use; llama.cpp's
+        CUDA matrix multiplications accumulate in FP16 and so get twice that on these cards.
+        """
+        return self.vendor is Vendor.NVIDIA and self.category == "consumer"
 
 
 class Experts(_Frozen):
@@ -199,20 +214,26 @@ class Assumptions(_Frozen):
     """
 
     # Fraction of datasheet bandwidth a decode step reaches, per memory family (fit).
-    bandwidth_efficiency_hbm_frac: float = Field(default=0.72, gt=0, le=1)
-    bandwidth_efficiency_gddr_frac: float = Field(default=0.88, gt=0, le=1)
-    bandwidth_efficiency_lpddr_frac: float = Field(default=0.62, gt=0, le=1)
+    bandwidth_efficiency_hbm_frac: float = Field(default=0.543, gt=0, le=1)
+    bandwidth_efficiency_gddr_frac: float = Field(default=0.894, gt=0, le=1)
+    bandwidth_efficiency_lpddr_frac: float = Field(default=0.865, gt=0, le=1)
+    bandwidth_efficiency_apple_frac: float = Field(default=0.724, gt=0, le=1)
     # Fixed time per transformer layer per token (kernel launches, norms, small ops), seconds (fit).
-    layer_overhead_s: float = Field(default=6.0e-5, ge=0)
+    layer_overhead_s: float = Field(default=9.15e-05, ge=0)
     # Extra time per additional GPU in a llama.cpp layer split, per token, seconds (fit).
-    split_hop_s: float = Field(default=3.0e-4, ge=0)
-    # Fraction of dense FP16 tensor throughput reached in prompt processing (fit), by vendor class.
-    compute_efficiency_frac: float = Field(default=0.45, gt=0, le=1)
-    compute_efficiency_apple_frac: float = Field(default=0.55, gt=0, le=1)
+    split_hop_s: float = Field(default=9.44e-05, ge=0)
+    # Fraction of dense FP16 tensor throughput reached in prompt processing (fit), by software stack.
+    compute_efficiency_frac: float = Field(default=0.457, gt=0, le=1)
+    compute_efficiency_apple_frac: float = Field(default=0.74, gt=0, le=1)
+    compute_efficiency_amd_frac: float = Field(default=0.273, gt=0, le=1)
+    compute_efficiency_intel_frac: float = Field(default=0.381, gt=0, le=1)
+    # Sustained tensor throughput per watt of board power, TFLOPS/W: discrete cards whose peak
+    # exceeds what their power limit sustains (RTX 6000 Ada at 300 W) run at this rate (fit).
+    tflops_per_watt: float = Field(default=0.362, gt=0)
     # Prompt processing on quantized weights relative to F16 (dequantisation cost; fit).
     quantized_prefill_frac: float = Field(default=0.8, gt=0, le=1)
     # Fixed prompt-processing time per layer per micro-batch, seconds (fit).
-    prefill_layer_overhead_s: float = Field(default=2.0e-4, ge=0)
+    prefill_layer_overhead_s: float = Field(default=0.000102, ge=0)
     # vLLM: tensor-parallel decode efficiency per extra GPU and all-reduce time per layer (NVIDIA
     # NCCL latency order, ~10 µs per all-reduce, two per layer).
     tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
