@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sizer.errors import InputError
 from sizer.models import (
@@ -138,6 +140,21 @@ class WeightSummary:
 _LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps"}
 
 
+@functools.lru_cache(maxsize=512)
+def _tensor_groups(m: ModelSpec) -> tuple[tuple[str, int, int, tuple[int, ...]], ...]:
+    """The layout grouped by (role, row size, parameters): each shape once, with its layers."""
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for t in weight_tensors(m):
+        groups.setdefault((t.role, t.row_size, t.params), []).append(t.layer)
+    return tuple((role, row, params, tuple(layers)) for (role, row, params), layers in groups.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _layer_types(fmt: QuantFormat, role: str, row: int, traits: TensorTraits) -> tuple[str, ...]:
+    """Storage type of one per-layer tensor in every layer (shared by models of the same shape)."""
+    return tuple(tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers))
+
+
 @functools.lru_cache(maxsize=4096)
 def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     """Bytes of every weight matrix at its storage type under `fmt` (llama.cpp's mixing rules)."""
@@ -146,29 +163,27 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     head = embed = read = 0.0
     active_params = 0.0
     expert_share = m.experts.active / m.experts.count if m.experts else 1.0
-    type_of: dict[tuple[str, int], str] = {}  # (role, row) -> type, for roles whose type ignores the layer
-    for t in weight_tensors(m):
-        if t.role in _LAYER_DEPENDENT_ROLES:
-            ggml_type = tensor_type(fmt, t.role, t.layer, t.row_size, traits)
+    for role, row, params, layers in _tensor_groups(m):
+        share = expert_share if role.endswith("_exps") else 1.0
+        if role in _LAYER_DEPENDENT_ROLES:
+            per_layer = _layer_types(fmt, role, row, traits)
+            by_type = {t: bits_to_bytes(params * GGML_BITS[t]) for t in set(per_layer)}
+            sizes = [by_type[per_layer[i]] for i in layers]
         else:
-            key = (t.role, t.row_size)
-            if key not in type_of:
-                type_of[key] = tensor_type(fmt, t.role, t.layer, t.row_size, traits)
-            ggml_type = type_of[key]
-        n_bytes = bits_to_bytes(t.params * GGML_BITS[ggml_type])
-        share = expert_share if t.role.endswith("_exps") else 1.0
-        if t.role == "token_embd":
-            embed += n_bytes
+            sizes = [bits_to_bytes(params * GGML_BITS[tensor_type(fmt, role, layers[0], row, traits)])] * len(layers)
+        if role == "token_embd":
+            embed += sizes[0]
             if m.tie_embeddings:  # the tied table is also the output head, read in full per token
-                read += n_bytes
-                active_params += t.params
+                read += sizes[0]
+                active_params += params
             continue
-        read += n_bytes * share
-        active_params += t.params * share
-        if t.role == "output":
-            head += n_bytes
-        else:
-            layer_bytes[t.layer] += n_bytes
+        read += sum(sizes) * share
+        active_params += params * len(layers) * share
+        if role == "output":
+            head += sizes[0]
+            continue
+        for i, n_bytes in zip(layers, sizes, strict=True):
+            layer_bytes[i] += n_bytes
     # Norm weights stay F32 in llama.cpp: 2 vectors of hidden_size per layer plus the final norm.
     norm_bytes = 4 * m.hidden_size * (2 * m.layers + 1)
     total = sum(layer_bytes) + head + embed + norm_bytes
@@ -260,8 +275,14 @@ def memory_needed(
     if workload.engine is Engine.VLLM:
         per_gpu = a.vllm_non_torch_gib * GiB + _vllm_activation_bytes(model, a, gpu_count)
     else:
-        per_gpu = (a.gpu_context_gib * GiB if gpu_runtime else 0.0) + _compute_buffer_bytes(model, workload, a)
+        per_gpu = _compute_buffer_bytes(model, workload, a)
+    per_gpu += _runtime_context_bytes(workload.engine, gpu_runtime, a)
     return MemoryNeed(weights=ws, kv_cache_bytes=kv, per_gpu_overhead_bytes=per_gpu, gpu_count=gpu_count)
+
+
+def _runtime_context_bytes(engine: Engine, gpu_runtime: bool, a: Assumptions) -> float:
+    """CUDA/ROCm context per GPU under llama.cpp (vLLM's non-torch figure already holds it)."""
+    return a.gpu_context_gib * GiB if gpu_runtime and engine is Engine.LLAMA_CPP else 0.0
 
 
 def usable_bytes_per_gpu(gpu: GpuSpec, a: Assumptions, engine: Engine) -> int:
@@ -340,9 +361,9 @@ def estimate(
     if not fits and not vllm:
         offload = _offload(ws, kv, model.layers, per_gpu_overhead, per_gpu_capacity, gpu_count)
 
-    bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
-    decode_s, limited_by = _decode_step_s(model, gpu, ws, kv, w, gpu_count, a, bandwidth, offload)
-    prefill = _prefill_tokens_per_s(model, gpu, ws, fmt, w, gpu_count, a, bandwidth, offload)
+    terms = speed_terms(gpu, w.engine, gpu_count, model.layers, a, bandwidth_gb_per_s)
+    decode_s, limited_by = _decode_step_s(model, ws, kv, w, terms, a, offload)
+    prefill = _prefill_tokens_per_s(model, ws, fmt, w, terms, a, offload)
     return Estimate(
         model=model.id,
         quant=fmt.name,
@@ -396,70 +417,218 @@ def _offload(
     return Offload(gpu_layers=gpu_layers, total_layers=layers, cpu_bytes=cpu_bytes)
 
 
+def _maximum(x: Any, y: Any) -> Any:
+    """max() for numbers, numpy.maximum for arrays (the formulas below serve both)."""
+    if isinstance(x, int | float) and isinstance(y, int | float):
+        return max(x, y)
+    import numpy as np
+
+    return np.maximum(x, y)
+
+
+def decode_seconds(read_bytes: Any, bandwidth_bytes_per_s: Any, flops: Any, flops_per_s: Any, fixed_s: Any) -> Any:
+    """Seconds per decode step: streaming the weights and KV cache or computing, whichever is
+    longer (roofline), plus the fixed per-token cost of kernel launches and small ops."""
+    return _maximum(read_bytes / bandwidth_bytes_per_s, flops / flops_per_s) + fixed_s
+
+
+def prompt_flops(active_params: Any, layers: Any, attention_dim: Any, tokens: Any) -> Any:
+    """FLOPs of a prompt: 2 per active weight per token, plus causal attention (QK^T and AV,
+    2 x 2 x dim x n^2 / 2 per layer)."""
+    return 2.0 * active_params * tokens + 2.0 * layers * attention_dim * tokens * tokens
+
+
+def prefill_seconds(
+    flops: Any, flops_per_s: Any, weight_stream_s: Any, ubatches: Any, layers: Any, a: Assumptions
+) -> Any:
+    """Seconds to process a prompt: matrix work overlapped with streaming the weights once per
+    micro-batch (roofline), plus a fixed cost per layer and micro-batch."""
+    return _maximum(flops / flops_per_s, weight_stream_s) + ubatches * layers * a.prefill_layer_overhead_s
+
+
+@dataclass(frozen=True)
+class SpeedTerms:
+    """What one rig of `gpu_count` GPUs offers a decode or prompt step."""
+
+    bandwidth_bytes_per_s: float  # achievable, summed where the engine reads all GPUs at once
+    flops_per_s: float  # sustained matrix throughput, likewise
+    fixed_s: float  # per-token cost of the rig beyond the per-layer cost (hops, all-reduces)
+
+
+def speed_terms(
+    gpu: GpuSpec, engine: Engine, gpu_count: int, layers: int, a: Assumptions, bandwidth_gb_per_s: float | None = None
+) -> SpeedTerms:
+    """Bandwidth, compute and fixed costs of `gpu_count` x `gpu` under an engine.
+
+    llama.cpp splits by layer: GPUs take turns, so one GPU's bandwidth and compute serve each
+    token, plus a hop per extra GPU. vLLM splits every tensor: all GPUs stream at once, with two
+    all-reduces per layer.
+    """
+    bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
+    flops = sustained_flops(gpu, engine, a)
+    if engine is Engine.VLLM:
+        allreduce = 2 * layers * a.tensor_parallel_allreduce_s if gpu_count > 1 else 0.0
+        return SpeedTerms(gpu_count * bandwidth * a.vllm_bandwidth_efficiency_frac, gpu_count * flops, allreduce)
+    return SpeedTerms(bandwidth * bandwidth_efficiency(gpu, a), flops, (gpu_count - 1) * a.split_hop_s)
+
+
 def _decode_step_s(
     m: ModelSpec,
-    gpu: GpuSpec,
     ws: WeightSummary,
     kv: int,
     w: Workload,
-    n: int,
+    terms: SpeedTerms,
     a: Assumptions,
-    bandwidth: float,
     offload: Offload | None,
 ) -> tuple[float, str]:
     """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
     read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
-    fixed = m.layers * a.layer_overhead_s
-    if w.engine is Engine.VLLM:
-        memory_s = read / (n * bandwidth * a.vllm_bandwidth_efficiency_frac)
-        if n > 1:
-            fixed += 2 * m.layers * a.tensor_parallel_allreduce_s
-    else:
-        eff_bw = bandwidth * bandwidth_efficiency(gpu, a)
-        memory_s = read / eff_bw
-        fixed += (n - 1) * a.split_hop_s
-        if offload is not None:
-            cpu_share = 1 - offload.gpu_layers / offload.total_layers
-            ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
-            memory_s = read * (1 - cpu_share) / eff_bw + read * cpu_share / ram
+    fixed = m.layers * a.layer_overhead_s + terms.fixed_s
+    bandwidth = terms.bandwidth_bytes_per_s
+    if offload is not None:  # offloaded layers are read from system RAM instead
+        cpu_share = 1 - offload.gpu_layers / offload.total_layers
+        ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
+        bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
     flops = 2.0 * ws.active_params * w.batch
-    compute_s = flops / (sustained_flops(gpu, w.engine, a) * (n if w.engine is Engine.VLLM else 1))
+    seconds = decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed)
     if offload is not None:
         reason = f"system RAM: {offload.total_layers - offload.gpu_layers} of {offload.total_layers} layers offloaded"
-    elif compute_s > memory_s:
+    elif flops / terms.flops_per_s > read / bandwidth:
         reason = "compute (large batch)"
-    elif fixed > memory_s:
+    elif fixed > read / bandwidth:
         reason = "per-token fixed cost (kernel launches; small model on a fast GPU)"
     else:
         reason = "memory bandwidth"
-    return max(memory_s, compute_s) + fixed, reason
+    return float(seconds), reason
 
 
 def _prefill_tokens_per_s(
     m: ModelSpec,
-    gpu: GpuSpec,
     ws: WeightSummary,
     fmt: QuantFormat,
     w: Workload,
-    n: int,
+    terms: SpeedTerms,
     a: Assumptions,
-    bandwidth: float,
     offload: Offload | None,
 ) -> float:
-    """Prompt-processing tokens/s for a prompt of `context` tokens (compute-bound matrix products)."""
+    """Prompt-processing tokens/s for a prompt of `context` tokens."""
     tokens = w.context
-    attn_dim = m.attention_heads * (m.mla.v_head_dim if m.mla else m.head_dim)
-    # 2 FLOP per active weight per token, plus causal attention QK^T and AV: 2 * 2 * dim * n^2 / 2.
-    flops = 2.0 * ws.active_params * tokens + 2.0 * m.layers * attn_dim * tokens * tokens
-    peak = sustained_flops(gpu, w.engine, a) * (n if w.engine is Engine.VLLM else 1)
-    if fmt.base_type not in {"F16", "BF16", "F32"}:
-        peak *= a.quantized_prefill_frac
+    flops = prompt_flops(ws.active_params, m.layers, _attention_dim(m), tokens)
+    flops_per_s = terms.flops_per_s * (a.quantized_prefill_frac if _dequantizes(fmt) else 1.0)
     ubatches = math.ceil(tokens / a.llama_cpp_ubatch)
-    # Each micro-batch streams the weights once; that overlaps with the matrix work (roofline).
-    weight_reads = ubatches * ws.read_per_token_bytes / (bandwidth * bandwidth_efficiency(gpu, a))
-    seconds = max(flops / peak, weight_reads) + ubatches * m.layers * a.prefill_layer_overhead_s
+    stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
+    seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a)
     if offload is not None:
         # Offloaded layers are computed where they live; llama.cpp streams them over PCIe per batch.
         cpu_share = 1 - offload.gpu_layers / offload.total_layers
         seconds += ubatches * ws.read_per_token_bytes * cpu_share / gb_per_s_to_bytes_per_s(a.pcie_gb_per_s)
-    return tokens / seconds
+    return float(tokens / seconds)
+
+
+def _attention_dim(m: ModelSpec) -> int:
+    return m.attention_heads * (m.mla.v_head_dim if m.mla else m.head_dim)
+
+
+def _dequantizes(fmt: QuantFormat) -> bool:
+    """Quantized weights are expanded before the matrix units see them (a prompt-speed cost)."""
+    return fmt.base_type not in {"F16", "BF16", "F32"}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Every model x quant x GPU x context at once (numpy arrays, axes in that order).
+
+    Speeds assume the model sits entirely on the GPUs; `fits` says where it does (for a llama.cpp
+    layer split it takes an even split, which `estimate` refines layer by layer).
+    """
+
+    models: tuple[str, ...]
+    quants: tuple[str, ...]
+    gpus: tuple[str, ...]
+    contexts: tuple[int, ...]
+    total_bytes: Any  # [model, quant, gpu, context], summed over the rig's GPUs
+    fits: Any  # [model, quant, gpu, context]
+    decode_tokens_per_s: Any  # [model, quant, gpu, context], per sequence
+    prefill_tokens_per_s: Any  # [model, quant, gpu, context]
+
+
+def sweep(
+    models: Sequence[ModelSpec],
+    gpus: Sequence[GpuSpec],
+    quants: Sequence[str],
+    contexts: Sequence[int],
+    batch: int = 1,
+    engine: Engine = Engine.LLAMA_CPP,
+    gpu_count: int = 1,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+) -> Sweep:
+    """Memory, fit and speed of every combination, vectorised with numpy; same formulas as `estimate`."""
+    import numpy as np
+
+    a = assumptions
+    fmts = [resolve_quant(q) for q in quants]
+    m_count, q_count = len(models), len(fmts)
+    weight_bytes = np.empty((m_count, q_count))
+    read = np.empty((m_count, q_count))
+    active = np.empty((m_count, q_count))
+    for i, m in enumerate(models):
+        for j, fmt in enumerate(fmts):
+            ws = weights(m, fmt)
+            weight_bytes[i, j], read[i, j], active[i, j] = ws.total_bytes, ws.read_per_token_bytes, ws.active_params
+    kv = np.array([[kv_cache_bytes(m, c, batch) for c in contexts] for m in models], dtype=float)
+    overhead = np.array(
+        [
+            [
+                memory_needed(
+                    m, Workload(context=c, batch=batch, engine=engine), gpu_count, a, False
+                ).per_gpu_overhead_bytes
+                for c in contexts
+            ]
+            for m in models
+        ]
+    )  # [model, context], without the GPU runtime context (added per GPU vendor below)
+    runtime = np.array([_runtime_context_bytes(engine, g.vendor is not Vendor.APPLE, a) for g in gpus])
+    capacity = np.array([usable_bytes_per_gpu(g, a, engine) for g in gpus], dtype=float)
+    layers = np.array([m.layers for m in models], dtype=float)[:, None, None, None]
+    attention = np.array([_attention_dim(m) for m in models], dtype=float)[:, None, None, None]
+    terms = [speed_terms(g, engine, gpu_count, 1, a) for g in gpus]
+    bandwidth = np.array([t.bandwidth_bytes_per_s for t in terms])[None, None, :, None]
+    flops_per_s = np.array([t.flops_per_s for t in terms])[None, None, :, None]
+    # speed_terms counts all-reduces for one layer above; scale to each model's layer count.
+    fixed = np.array([t.fixed_s for t in terms])[None, None, :, None]
+    fixed = fixed * (layers if engine is Engine.VLLM else 1.0) + layers * a.layer_overhead_s
+
+    stored = weight_bytes[:, :, None] + kv[:, None, :]  # [m, q, c]
+    per_gpu = stored[:, :, None, :] / gpu_count + overhead[:, None, None, :] + runtime[None, None, :, None]
+    fits = per_gpu <= capacity[None, None, :, None]
+    total = stored[:, :, None, :] + gpu_count * (overhead[:, None, None, :] + runtime[None, None, :, None])
+
+    step = decode_seconds(
+        read[:, :, None, None] + kv[:, None, None, :],
+        bandwidth,
+        2.0 * active[:, :, None, None] * batch,
+        flops_per_s,
+        fixed,
+    )
+    tokens = np.array(contexts, dtype=float)[None, None, None, :]
+    quantized = np.array([_dequantizes(f) for f in fmts])[None, :, None, None]
+    prompt_rate = flops_per_s * np.where(quantized, a.quantized_prefill_frac, 1.0)
+    ubatches = np.ceil(tokens / a.llama_cpp_ubatch)
+    prompt_s = prefill_seconds(
+        prompt_flops(active[:, :, None, None], layers, attention, tokens),
+        prompt_rate,
+        ubatches * read[:, :, None, None] / bandwidth,
+        ubatches,
+        layers,
+        a,
+    )
+    return Sweep(
+        models=tuple(m.id for m in models),
+        quants=tuple(f.name for f in fmts),
+        gpus=tuple(g.id for g in gpus),
+        contexts=tuple(contexts),
+        total_bytes=total,
+        fits=fits,
+        decode_tokens_per_s=1.0 / step,
+        prefill_tokens_per_s=tokens / prompt_s,
+    )

@@ -50,8 +50,13 @@ def test_apple_core_count_and_memory_pick_the_bin(mini_catalog):
 
 
 def test_models_resolve_by_id_name_alias_and_repo(mini_catalog):
-    for name in ("llama-3.1-8b", "Llama 3.1 8B", "meta-llama/Llama-3.1-8B-Instruct", "Meta-Llama-3.1-8B-Instruct",
-                 "someone/Meta-Llama-3.1-8B-Instruct"):
+    for name in (
+        "llama-3.1-8b",
+        "Llama 3.1 8B",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "Meta-Llama-3.1-8B-Instruct",
+        "someone/Meta-Llama-3.1-8B-Instruct",
+    ):
         assert mini_catalog.model(name).id == "llama-3.1-8b"
 
 

@@ -139,3 +139,24 @@ def test_llama_cpp_compute_buffer_matches_a_measured_log():
     # (the CUDA run had no flash attention). With flash attention the logits dominate: ~250 MiB.
     need = memory_needed(LLAMA_31_8B, Workload(context=512), gpu_runtime=False)
     assert 240 * MiB < need.per_gpu_overhead_bytes < 300 * MiB
+
+
+def test_sweep_agrees_with_estimate_everywhere():
+    from sizer.estimate import sweep
+
+    models = [LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B]
+    gpus = [RTX_4090, A100_SXM, M1_MAX_32]
+    quants = ["Q4_K_M", "Q8_0", "F16", "AWQ"]
+    contexts = [512, 8192]
+    for engine in Engine:
+        result = sweep(models, gpus, quants, contexts, batch=2, engine=engine, gpu_count=2)
+        for i, m in enumerate(models):
+            for j, q in enumerate(quants):
+                for g, gpu in enumerate(gpus):
+                    for k, c in enumerate(contexts):
+                        est = estimate(m, gpu, Workload(quant=q, context=c, batch=2, engine=engine), gpu_count=2)
+                        assert bool(result.fits[i, j, g, k]) == est.fits or engine is Engine.LLAMA_CPP
+                        assert result.total_bytes[i, j, g, k] == pytest.approx(est.memory_bytes.total, abs=4)
+                        if est.fits:
+                            assert result.decode_tokens_per_s[i, j, g, k] == pytest.approx(est.decode_tokens_per_s)
+                            assert result.prefill_tokens_per_s[i, j, g, k] == pytest.approx(est.prefill_tokens_per_s)

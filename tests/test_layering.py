@@ -11,10 +11,19 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sizer"
 LAYERS = {
-    "units": 0, "errors": 0, "models": 0,
-    "catalog": 1, "quant": 1, "estimate": 1, "recommend": 1, "spec": 1,
-    "loaders": 2, "hardware": 2, "hub": 2,
-    "render": 3, "cli": 4,
+    "units": 0,
+    "errors": 0,
+    "models": 0,
+    "catalog": 1,
+    "quant": 1,
+    "estimate": 1,
+    "recommend": 1,
+    "spec": 1,
+    "loaders": 2,
+    "hardware": 2,
+    "hub": 2,
+    "render": 3,
+    "cli": 4,
 }
 HEAVY = ["rich", "typer", "yaml", "psutil", "pynvml", "huggingface_hub", "gguf", "numpy"]
 

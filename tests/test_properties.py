@@ -48,8 +48,13 @@ def test_more_bandwidth_never_gives_fewer_tokens_per_s(model, gpu, quant, bw1, b
     assert fast.prefill_tokens_per_s >= slow.prefill_tokens_per_s
 
 
+# MXFP4 is llama.cpp's MoE file type: experts in MXFP4, all else Q8_0, so on a dense model it is
+# a Q8_0 file; its nominal 4.25 bits do not order it among the others.
+SIZE_ORDERED = [q for q in GGUF if q != "MXFP4"]
+
+
 @settings(max_examples=40, deadline=None)
-@given(MODELS, st.sampled_from(GGUF), st.sampled_from(GGUF))
+@given(MODELS, st.sampled_from(SIZE_ORDERED), st.sampled_from(SIZE_ORDERED))
 def test_a_larger_quant_never_gives_a_smaller_file(model, q1, q2):
     a, b = resolve_quant(q1), resolve_quant(q2)
     if a.bits_per_weight > b.bits_per_weight:

@@ -12,15 +12,24 @@ LLAMA_8B_TRAITS = TensorTraits(n_layers=32, n_gqa=4, n_expert=0, is_70b_llama=Fa
 
 @pytest.mark.parametrize(
     ("ggml_type", "block_bytes", "block_weights"),
-    [("Q4_0", 18, 32), ("Q8_0", 34, 32), ("Q4_K", 144, 256), ("Q6_K", 210, 256), ("Q2_K", 84, 256),
-     ("IQ4_XS", 136, 256), ("MXFP4", 17, 32)],
+    [
+        ("Q4_0", 18, 32),
+        ("Q8_0", 34, 32),
+        ("Q4_K", 144, 256),
+        ("Q6_K", 210, 256),
+        ("Q2_K", 84, 256),
+        ("IQ4_XS", 136, 256),
+        ("MXFP4", 17, 32),
+    ],
 )
 def test_bits_per_weight_follow_the_block_layout(ggml_type, block_bytes, block_weights):
     assert GGML_BITS[ggml_type] == 8 * block_bytes / block_weights
 
 
-@pytest.mark.parametrize(("name", "canonical"), [("q4_k_m", "Q4_K_M"), ("fp16", "F16"), ("bfloat16", "BF16"),
-                                                 ("awq", "AWQ"), ("int4", "AWQ"), ("Q8_0", "Q8_0")])
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [("q4_k_m", "Q4_K_M"), ("fp16", "F16"), ("bfloat16", "BF16"), ("awq", "AWQ"), ("int4", "AWQ"), ("Q8_0", "Q8_0")],
+)
 def test_names_resolve_case_insensitively_and_by_synonym(name, canonical):
     assert resolve_quant(name).name == canonical
 

@@ -12,8 +12,18 @@ from sizer.units import GiB
 
 runner = CliRunner()
 CONTRACT = {
-    "model", "quant", "context", "batch", "engine", "gpu", "gpu_count", "memory_bytes", "available_bytes",
-    "fits", "decode_tokens_per_s", "prefill_tokens_per_s",
+    "model",
+    "quant",
+    "context",
+    "batch",
+    "engine",
+    "gpu",
+    "gpu_count",
+    "memory_bytes",
+    "available_bytes",
+    "fits",
+    "decode_tokens_per_s",
+    "prefill_tokens_per_s",
 }
 
 
@@ -26,7 +36,12 @@ def test_json_contract():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert CONTRACT <= set(data)
-    assert (data["model"], data["gpu"], data["quant"], data["engine"]) == ("llama-3.1-8b", "rtx-4090", "Q4_K_M", "llama.cpp")
+    assert (data["model"], data["gpu"], data["quant"], data["engine"]) == (
+        "llama-3.1-8b",
+        "rtx-4090",
+        "Q4_K_M",
+        "llama.cpp",
+    )
     assert (data["context"], data["batch"], data["gpu_count"]) == (8192, 1, 1)
     mem = data["memory_bytes"]
     assert set(mem) == {"weights", "kv_cache", "overhead", "total"}
