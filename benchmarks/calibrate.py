@@ -6,8 +6,9 @@ split, and achievable tensor throughput. Every GPU's estimate then follows from 
 figures, so the fit carries over to GPUs that are not in the data (see accuracy.py).
 
 The fit is a coordinate descent in log space that minimises the mean absolute log error of
-tokens/s over all but the worst-fitting 15 % of rows (robust to the few odd rows). Run `python benchmarks/calibrate.py` to print the fitted
-values that sizer/models.py carries as defaults.
+tokens/s over all but the worst-fitting 15 % of rows (robust to the few odd rows). Run
+`python benchmarks/calibrate.py` to print the fitted values that sizer/models.py carries as
+defaults.
 """
 
 from __future__ import annotations

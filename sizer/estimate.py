@@ -187,6 +187,11 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     # Norm weights stay F32 in llama.cpp: 2 vectors of hidden_size per layer plus the final norm.
     norm_bytes = 4 * m.hidden_size * (2 * m.layers + 1)
     total = sum(layer_bytes) + head + embed + norm_bytes
+    if m.file_weights is not None and m.file_weights.quant == fmt.name:
+        # The file's own tensor bytes are exact; keep the layout's split between the parts.
+        scale = m.file_weights.total_bytes / total
+        layer_bytes = [b * scale for b in layer_bytes]
+        head, embed, read, total = head * scale, embed * scale, read * scale, m.file_weights.total_bytes
     return WeightSummary(
         total_bytes=round(total),
         layer_bytes=tuple(round(b) for b in layer_bytes),

@@ -158,6 +158,14 @@ class Quality(_Frozen):
 UseCase = Literal["chat", "code", "reasoning", "summarization", "multilingual", "vision", "rag"]
 
 
+class FileWeights(_Frozen):
+    """Exact weight bytes read from a model file (GGUF tensor types, safetensors dtypes)."""
+
+    quant: str = Field(min_length=1)  # the file's type as sizer names it (Q4_K_M, BF16, …)
+    total_bytes: PositiveInt
+    source: str = Field(min_length=1)  # the file or repo it was read from
+
+
 class ModelSpec(_Frozen):
     """One open model: identity, architecture (what memory and speed follow from), licence and use."""
 
@@ -190,6 +198,7 @@ class ModelSpec(_Frozen):
     quality: Quality | None = None
     source: str = "unknown"
     notes: str | None = None
+    file_weights: FileWeights | None = None  # set when the model came from a file, not the catalog
 
     _release = field_validator("release_date", mode="before")(_parse_date)
 
@@ -252,6 +261,67 @@ class Assumptions(_Frozen):
     system_ram_gb_per_s: float = Field(default=60.0, gt=0)
     # Host-to-GPU link for offloaded layers in prompt processing, GB/s (PCIe 4.0 x16: 32 peak, ~25 reached).
     pcie_gb_per_s: float = Field(default=25.0, gt=0)
+
+
+PROBE_SCHEMA = "sizer.probe/1"
+
+
+class CpuInfo(_Frozen):
+    model: str = "unknown"
+    physical_cores: int | None = Field(default=None, ge=1)
+    logical_cores: int | None = Field(default=None, ge=1)
+    arch: str = "unknown"
+
+
+class MemoryInfo(_Frozen):
+    total_bytes: int = Field(ge=0)
+    available_bytes: int | None = Field(default=None, ge=0)
+
+
+class DiskInfo(_Frozen):
+    path: str
+    total_bytes: int = Field(ge=0)
+    free_bytes: int = Field(ge=0)
+
+
+class GpuDevice(_Frozen):
+    """One GPU as this machine reports it. A hand-written file needs only name, memory, bandwidth."""
+
+    index: int = Field(default=0, ge=0)
+    name: str = Field(min_length=1)
+    vendor: Vendor | None = None
+    uuid: str | None = None
+    memory_total_bytes: PositiveInt
+    memory_free_bytes: int | None = Field(default=None, ge=0)
+    memory_used_bytes: int | None = Field(default=None, ge=0)
+    bandwidth_bytes_per_s: PositiveFloat | None = None  # from bus width x memory clock, or measured
+    fp16_tflops: PositiveFloat | None = None
+    catalog_id: str | None = None
+    driver_version: str | None = None
+    cuda_version: str | None = None
+    compute_capability: str | None = None
+    memory_bus_width_bits: int | None = None
+    max_memory_clock_mhz: int | None = None
+    power_limit_w: float | None = None
+    pcie_generation: int | None = None
+    pcie_width: int | None = None
+    nvlink_links: int | None = None
+    processes: int | None = None  # processes holding memory on it, where the driver tells
+
+
+class Host(_Frozen):
+    """What `sizer probe --json` prints and `--hardware FILE` reads: schema sizer.probe/1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_: Literal["sizer.probe/1"] = Field(default=PROBE_SCHEMA, alias="schema")
+    os: str = "unknown"
+    cpu: CpuInfo = CpuInfo()
+    memory: MemoryInfo | None = None
+    disks: tuple[DiskInfo, ...] = ()
+    gpus: tuple[GpuDevice, ...] = ()
+    measured_ram_bandwidth_bytes_per_s: PositiveFloat | None = None
+    warnings: tuple[str, ...] = ()
 
 
 class Workload(_Frozen):

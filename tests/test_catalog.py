@@ -61,7 +61,7 @@ def test_models_resolve_by_id_name_alias_and_repo(mini_catalog):
 
 
 def test_unknown_model_suggests(mini_catalog):
-    with pytest.raises(UnknownNameError, match="llama-3.1-8b"):
+    with pytest.raises(UnknownNameError, match=r"llama-3\.1-8b"):
         mini_catalog.model("llama-3.1-7b")
 
 

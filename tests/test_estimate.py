@@ -160,3 +160,15 @@ def test_sweep_agrees_with_estimate_everywhere():
                         if est.fits:
                             assert result.decode_tokens_per_s[i, j, g, k] == pytest.approx(est.decode_tokens_per_s)
                             assert result.prefill_tokens_per_s[i, j, g, k] == pytest.approx(est.prefill_tokens_per_s)
+
+
+def test_file_weights_replace_the_layout_estimate_for_their_own_quant():
+    from sizer.models import FileWeights
+
+    from_file = LLAMA_31_8B.model_copy(
+        update={"file_weights": FileWeights(quant="Q4_K_M", total_bytes=5_000_000_000, source="x.gguf")}
+    )
+    q4 = weights(from_file, resolve_quant("Q4_K_M"))
+    assert q4.total_bytes == 5_000_000_000
+    assert sum(q4.layer_bytes) + q4.head_bytes + q4.embedding_bytes <= 5_000_000_000
+    assert weights(from_file, resolve_quant("Q8_0")) == weights(LLAMA_31_8B, resolve_quant("Q8_0"))

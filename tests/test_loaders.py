@@ -61,7 +61,7 @@ def test_duplicate_ids_are_refused():
 
 
 def test_python_object_tags_are_refused():
-    with pytest.raises(InputError, match="evil.yaml:1"):
+    with pytest.raises(InputError, match=r"evil\.yaml:1"):
         read_yaml("!!python/object/apply:os.system ['echo hi']", "evil.yaml")
 
 
