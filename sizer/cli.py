@@ -45,7 +45,8 @@ KvOpt = Annotated[str, typer.Option("--kv-cache", help="KV cache type: f16, q8_0
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # Messages on stderr stay one line whatever the terminal width.
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
 def handle_errors(func: F) -> F:
@@ -232,18 +233,17 @@ def catalog_gpus(json_out: JsonOpt = False) -> None:
 
 
 def main() -> None:
-    """Entry point: click usage errors become one line with exit 2; anything unexpected exit 3."""
-    import click
-
+    """Entry point: usage errors become one line with exit 2; anything unexpected exit 3."""
     command = typer.main.get_command(app)
     try:
         code = command.main(args=sys.argv[1:], prog_name="sizer", standalone_mode=False)
-    except click.ClickException as exc:
-        _console(stderr=True).print(f"error: {exc.format_message()}", markup=False)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.exit(1)
     except Exception as exc:
+        # click's UsageError family (typer ships its own copy of click): bad flags, missing arguments.
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+            _console(stderr=True).print(f"error: {exc.format_message()}", markup=False)
+            sys.exit(exc.exit_code)
         if os.environ.get("SIZER_DEBUG") == "1":
             raise
         _console(stderr=True).print(

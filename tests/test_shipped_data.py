@@ -1,0 +1,118 @@
+"""The shipped catalogs: every entry loads, names are unique, figures are sane and sourced."""
+
+from __future__ import annotations
+
+import pytest
+
+from sizer.estimate import weight_tensors
+from sizer.loaders import load_catalog
+
+CATALOG = load_catalog()
+
+
+def test_sizes():
+    assert len(CATALOG.models) >= 45
+    assert len(CATALOG.gpus) >= 40
+
+
+@pytest.mark.parametrize("entry", [*CATALOG.models, *CATALOG.gpus], ids=lambda e: e.id)
+def test_every_entry_names_its_source(entry):
+    assert entry.source and entry.source != "unknown"
+
+
+@pytest.mark.parametrize("gpu", CATALOG.gpus, ids=lambda g: g.id)
+def test_gpu_figures_are_in_sane_ranges(gpu):
+    assert 2 <= gpu.vram_gib <= 600
+    assert 50 <= gpu.mem_bandwidth_gb_per_s <= 10_000
+    assert 1 <= gpu.fp16_tflops <= 5_000
+    assert 5 <= gpu.tdp_w <= 1_500
+    if gpu.price:
+        assert gpu.price.source
+
+
+@pytest.mark.parametrize("model", CATALOG.models, ids=lambda m: m.id)
+def test_architecture_reproduces_the_parameter_count(model):
+    # The per-tensor layout drives every size estimate; it must add up to the published count.
+    params = sum(t.params for t in weight_tensors(model))
+    assert params == pytest.approx(model.params_total, rel=0.03)
+    if model.experts:
+        assert model.params_active is not None and model.params_active < model.params_total
+    if model.quality:
+        assert model.quality.source
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Llama 2 7B",
+        "llama-2-13b",
+        "llama-2-70b",
+        "mistral-7b-v0.1",
+        "Dolphin Phi 2.7B",
+        "Phi-2",
+        "Neural Chat 7B v3-1",
+        "starling-7b",
+        "codellama-7b",
+        "llama2-uncensored-7b",
+        "Orca Mini 3B",
+        "vicuna-7b",
+        "llava-7b",
+        "gemma-2b",
+        "gemma-7b",
+        "meta-llama/Meta-Llama-3-8B",
+        "Meta-Llama-3-8B",
+        "Meta-Llama-3-70B",
+        "llama-3.1-8b",
+        "llama-3.2-3b",
+        "llama-3.3-70b",
+        "qwen2.5-7b",
+        "qwen3-30b-a3b",
+        "qwen3-235b-a22b",
+        "gemma-2-9b",
+        "gemma-3-27b",
+        "mistral-small-24b",
+        "mistral-nemo-12b",
+        "mixtral-8x7b",
+        "mixtral-8x22b",
+        "phi-3-mini",
+        "phi-4",
+        "deepseek-r1-distill-qwen-7b",
+        "deepseek-v3",
+        "gpt-oss-20b",
+        "gpt-oss-120b",
+    ],
+)
+def test_required_models_resolve(name):
+    assert CATALOG.model(name)
+
+
+def test_llama_3_and_31_are_separate_entries():
+    assert CATALOG.model("Meta-Llama-3-8B").id != CATALOG.model("llama-3.1-8b").id
+    assert CATALOG.model("Meta-Llama-3-8B").max_context == 8192
+
+
+@pytest.mark.parametrize(
+    ("device_string", "bandwidth"),
+    [
+        ("NVIDIA GeForce RTX 4090", 1008),
+        ("NVIDIA A100-SXM4-80GB", 2039),
+        ("NVIDIA A100 80GB PCIe", 1935),
+        ("NVIDIA H100 PCIe", 2000),
+        ("NVIDIA H100 80GB HBM3", 3350),
+        ("NVIDIA RTX 6000 Ada Generation", 960),
+        ("Apple M2 Ultra", 800),
+    ],
+)
+def test_device_strings_resolve_exactly(device_string, bandwidth):
+    assert CATALOG.gpu(device_string).mem_bandwidth_gb_per_s == pytest.approx(bandwidth, rel=0.01)
+
+
+@pytest.mark.parametrize(("name", "eur"), [("RTX 4070", 648), ("RTX 4080", 1100), ("RTX 4090", 1900)])
+def test_seed_prices(name, eur):
+    price = CATALOG.gpu(name).price
+    assert price is not None and (price.amount, price.currency.value) == (eur, "EUR")
+
+
+def test_apple_bins_differ_in_bandwidth():
+    assert CATALOG.match_gpu("Apple M3 Max (30-core GPU, 36GB)").gpu.mem_bandwidth_gb_per_s == 300
+    assert CATALOG.match_gpu("Apple M3 Max (40-core GPU, 64GB)").gpu.mem_bandwidth_gb_per_s == 400
