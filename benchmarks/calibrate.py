@@ -6,7 +6,7 @@ split, and achievable tensor throughput. Every GPU's estimate then follows from 
 figures, so the fit carries over to GPUs that are not in the data (see accuracy.py).
 
 The fit is a coordinate descent in log space that minimises the mean absolute log error of
-tokens/s over all but the worst-fitting 15 % of rows (robust to the few odd rows). Run
+tokens/s, weighted across GPU models and trimmed of odd runs (see _loss). Run
 `python benchmarks/calibrate.py` to print the fitted values that sizer/models.py carries as
 defaults.
 """
@@ -43,6 +43,23 @@ PREFILL_PARAMS = (
     "quantized_prefill_frac",
     "prefill_layer_overhead_s",
 )
+# Where every fit starts: round, data-free values (a GPU class absent from a fit keeps its prior),
+# so cross-validation never starts from constants that saw the held-out GPUs.
+PRIOR = Assumptions(
+    bandwidth_efficiency_hbm_frac=0.75,
+    bandwidth_efficiency_gddr_frac=0.75,
+    bandwidth_efficiency_lpddr_frac=0.75,
+    bandwidth_efficiency_apple_frac=0.75,
+    layer_overhead_s=5e-5,
+    split_hop_s=2e-4,
+    compute_efficiency_frac=0.5,
+    compute_efficiency_apple_frac=0.5,
+    compute_efficiency_amd_frac=0.5,
+    compute_efficiency_intel_frac=0.5,
+    tflops_per_watt=0.5,
+    quantized_prefill_frac=0.8,
+    prefill_layer_overhead_s=1e-4,
+)
 _FIELD = {"decode": "decode_tokens_per_s", "prefill": "prefill_tokens_per_s"}
 
 
@@ -60,14 +77,29 @@ def errors(rows: Sequence[Row], a: Assumptions) -> list[float]:
     return [abs(predict(r, a) - r.measured) / r.measured for r in rows]
 
 
-TRIM_FRAC = 0.15  # share of worst-fitting rows left out of the loss (odd builds, broken runs)
+TRIM_FRAC = 0.15  # weight share of the worst-fitting rows left out (broken runs, odd builds)
 
 
 def _loss(rows: Sequence[Row], a: Assumptions) -> float:
-    """Trimmed mean absolute log error: robust to the few rows no hardware model explains."""
-    errs = sorted(abs(math.log(predict(r, a) / r.measured)) for r in rows)
-    keep = errs[: max(1, round(len(errs) * (1 - TRIM_FRAC)))]
-    return statistics.fmean(keep)
+    """Trimmed, weighted mean absolute log error of tokens/s.
+
+    A row weighs 1/sqrt(rows of its GPU model), so a GPU measured forty times does not drown one
+    measured four times (the estimate must carry to GPUs not in the data); the worst-fitting 15 %
+    of the weight is left out, so a broken run cannot pull the constants.
+    """
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.gpu.id] = counts.get(r.gpu.id, 0) + 1
+    scored = sorted((abs(math.log(predict(r, a) / r.measured)), counts[r.gpu.id] ** -0.5) for r in rows)
+    budget = (1 - TRIM_FRAC) * sum(w for _, w in scored)
+    total = used = 0.0
+    for err, w in scored:
+        take = min(w, budget - used)
+        if take <= 0:
+            break
+        total += err * take
+        used += take
+    return total / used
 
 
 def _bounded(name: str, value: float) -> float:
@@ -88,11 +120,11 @@ def fit(
     rows: Sequence[Row],
     kind: str,
     start: Assumptions | None = None,
-    rounds: int = 6,
+    rounds: int = 8,
     names: Sequence[str] | None = None,
 ) -> Assumptions:
     """Constants for `kind` ('decode' or 'prefill') that minimise the log error on `rows`."""
-    a = start or Assumptions()
+    a = start or PRIOR
     rows = [r for r in rows if r.kind == kind and r.calibrates]
     if not rows:
         return a
@@ -105,10 +137,12 @@ def fit(
     best = _loss(rows, a)
     step = 0.5
     for _ in range(rounds):
-        for name in names:
-            improved = True
-            while improved:
-                improved = False
+        # Pattern search: sweep every constant up and down by the step until no sweep improves,
+        # then halve the step. Sweeping again after each gain follows ridges of correlated constants.
+        improved = True
+        while improved:
+            improved = False
+            for name in names:
                 for factor in (math.exp(step), math.exp(-step)):
                     trial = a.model_copy(update={name: _bounded(name, getattr(a, name) * factor)})
                     loss = _loss(rows, trial)

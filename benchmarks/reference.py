@@ -83,8 +83,8 @@ def load_rows(catalog: Catalog) -> list[Row]:
             except SizerError:
                 continue
             quant = r["quant"].split(" ")[0]
-            if quant.startswith("UD-"):
-                continue  # unsloth dynamic mixes: no fixed recipe to compare against
+            if quant.startswith("UD-") or "(" in r["quant"]:
+                continue  # dynamic or custom mixes (unsloth): no fixed recipe to compare against
             n = int(m.group(2))
             depth = int(m.group(3) or 0)
             kind = "decode" if m.group(1) == "tg" else "prefill"

@@ -223,26 +223,26 @@ class Assumptions(_Frozen):
     """
 
     # Fraction of datasheet bandwidth a decode step reaches, per memory family (fit).
-    bandwidth_efficiency_hbm_frac: float = Field(default=0.543, gt=0, le=1)
-    bandwidth_efficiency_gddr_frac: float = Field(default=0.894, gt=0, le=1)
-    bandwidth_efficiency_lpddr_frac: float = Field(default=0.865, gt=0, le=1)
-    bandwidth_efficiency_apple_frac: float = Field(default=0.724, gt=0, le=1)
+    bandwidth_efficiency_hbm_frac: float = Field(default=0.566, gt=0, le=1)
+    bandwidth_efficiency_gddr_frac: float = Field(default=0.915, gt=0, le=1)
+    bandwidth_efficiency_lpddr_frac: float = Field(default=0.88, gt=0, le=1)
+    bandwidth_efficiency_apple_frac: float = Field(default=0.753, gt=0, le=1)
     # Fixed time per transformer layer per token (kernel launches, norms, small ops), seconds (fit).
-    layer_overhead_s: float = Field(default=9.15e-05, ge=0)
+    layer_overhead_s: float = Field(default=0.000103, ge=0)
     # Extra time per additional GPU in a llama.cpp layer split, per token, seconds (fit).
-    split_hop_s: float = Field(default=9.44e-05, ge=0)
+    split_hop_s: float = Field(default=6.15e-05, ge=0)
     # Fraction of dense FP16 tensor throughput reached in prompt processing (fit), by software stack.
-    compute_efficiency_frac: float = Field(default=0.457, gt=0, le=1)
-    compute_efficiency_apple_frac: float = Field(default=0.74, gt=0, le=1)
-    compute_efficiency_amd_frac: float = Field(default=0.273, gt=0, le=1)
-    compute_efficiency_intel_frac: float = Field(default=0.381, gt=0, le=1)
+    compute_efficiency_frac: float = Field(default=0.485, gt=0, le=1)
+    compute_efficiency_apple_frac: float = Field(default=0.759, gt=0, le=1)
+    compute_efficiency_amd_frac: float = Field(default=0.289, gt=0, le=1)
+    compute_efficiency_intel_frac: float = Field(default=0.389, gt=0, le=1)
     # Sustained tensor throughput per watt of board power, TFLOPS/W: discrete cards whose peak
     # exceeds what their power limit sustains (RTX 6000 Ada at 300 W) run at this rate (fit).
-    tflops_per_watt: float = Field(default=0.362, gt=0)
+    tflops_per_watt: float = Field(default=0.366, gt=0)
     # Prompt processing on quantized weights relative to F16 (dequantisation cost; fit).
     quantized_prefill_frac: float = Field(default=0.8, gt=0, le=1)
     # Fixed prompt-processing time per layer per micro-batch, seconds (fit).
-    prefill_layer_overhead_s: float = Field(default=0.000102, ge=0)
+    prefill_layer_overhead_s: float = Field(default=0.000193, ge=0)
     # vLLM: tensor-parallel decode efficiency per extra GPU and all-reduce time per layer (NVIDIA
     # NCCL latency order, ~10 µs per all-reduce, two per layer).
     tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)

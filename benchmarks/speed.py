@@ -1,0 +1,56 @@
+"""Wall time of the things a user waits for: `sizer --help`, one `sizer estimate`, a full sweep.
+
+Run: python benchmarks/speed.py   (uses the installed `sizer` command; median of several runs)
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+RUNS = 7
+
+
+def _wall(cmd: list[str]) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _sweep_seconds() -> tuple[float, float, int]:
+    from sizer.estimate import sweep
+    from sizer.loaders import load_catalog
+    from sizer.quant import all_formats
+
+    catalog = load_catalog()
+    quants = [q.name for q in all_formats()]
+    contexts = [2048, 4096, 8192, 32768]
+    start = time.perf_counter()
+    result = sweep(catalog.models, catalog.gpus, quants, contexts)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    sweep(catalog.models, catalog.gpus, quants, contexts)
+    warm = time.perf_counter() - start
+    return cold, warm, int(result.fits.size)
+
+
+def main() -> None:
+    exe = shutil.which("sizer") or sys.exit("install sizer first: pip install .")
+    print(f"sizer --help                     {1000 * _wall([exe, '--help']):7.0f} ms")
+    args = [exe, "estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--json"]
+    print(f"sizer estimate (one, --json)     {1000 * _wall(args):7.0f} ms")
+    cold, warm, n = _sweep_seconds()
+    print(f"sweep of {n:,} combinations    {1000 * cold:7.0f} ms cold, {1000 * warm:.0f} ms warm")
+
+
+if __name__ == "__main__":
+    main()
