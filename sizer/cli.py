@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -230,6 +231,78 @@ def catalog_gpus(json_out: JsonOpt = False) -> None:
         )
     else:
         _console().print(render.gpus_table(rows))
+
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="text, json, junit (JUnit XML) or github (annotations).")
+]
+
+
+@app.command()
+@handle_errors
+def check(
+    specs: Annotated[list[Path], typer.Argument(help="Procurement spec files (YAML).")],
+    output_format: FormatOpt = "text",
+) -> None:
+    """Check procurement specs: does each hardware offer meet every workload? Exit 1 if not.
+
+    \b
+    Exit codes: 0 every requirement met, 1 some not met, 2 a spec unreadable or invalid.
+    Examples:
+      sizer check spec.yaml
+      sizer check offers/*.yaml --format junit > sizer-report.xml
+      sizer check spec.yaml --format github
+    """
+    from sizer import render
+    from sizer.loaders import load_catalog, load_spec
+    from sizer.spec import check as run_check
+
+    if output_format not in {"text", "json", "junit", "github"}:
+        raise InputError(f"unknown format {output_format!r}; choose text, json, junit or github")
+    catalog = load_catalog()
+    loaded = [(str(path), *load_spec(path)) for path in specs]  # every spec valid before any is checked
+    reports = []
+    for origin, spec, lines in loaded:
+        try:
+            reports.append((origin, run_check(spec, catalog), lines))
+        except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
+            raise InputError(f"{origin}: {err}") from None
+    if output_format == "json":
+        typer.echo(
+            render.to_json(
+                {
+                    "passed": all(r.passed for _, r, _ in reports),
+                    "specs": [{"file": o, **r.model_dump(mode="json")} for o, r, _ in reports],
+                }
+            )
+        )
+    elif output_format == "junit":
+        typer.echo(render.check_junit([(o, r) for o, r, _ in reports]))
+    elif output_format == "github":
+        typer.echo(render.check_github(reports))
+    else:
+        console = _console()
+        for origin, report, _ in reports:
+            console.print(render.check_text(report, origin))
+    raise typer.Exit(0 if all(r.passed for _, r, _ in reports) else 1)
+
+
+@app.command()
+@handle_errors
+def schema() -> None:
+    """Print the JSON Schema of the spec format, for editors that complete YAML.
+
+    \b
+    Examples:
+      sizer schema > sizer-spec.schema.json
+      # in spec.yaml, for the YAML language server:
+      # yaml-language-server: $schema=./sizer-spec.schema.json
+    """
+    import json
+
+    from sizer.spec import spec_json_schema
+
+    typer.echo(json.dumps(spec_json_schema(), indent=2))
 
 
 def main() -> None:

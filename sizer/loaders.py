@@ -97,6 +97,71 @@ def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus
         raise CatalogError(str(exc)) from None
 
 
+def _line_map(text: str) -> dict[str, int]:
+    """1-based line of every mapping key and list item, by spec path ('workloads[0].context')."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    lines: dict[str, int] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{path}.{key.value}" if path else str(key.value)
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                child = f"{path}[{i}]"
+                lines[child] = item.start_mark.line + 1
+                walk(item, child)
+
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return lines
+    walk(root, "")
+    return lines
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def line_of(lines: dict[str, int], path: str) -> int | None:
+    """The line of `path` or of its nearest parent that the YAML has."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
+    """A procurement spec file, validated, and the line of each spec path (for annotations)."""
+    from sizer.spec import Spec
+
+    data = read_yaml_file(path)
+    text = path.read_text(encoding="utf-8")
+    lines = _line_map(text)
+    if data is None:
+        raise InputError(f"{path}: empty file; a spec needs 'hardware' (or 'offers') and 'workloads'")
+    if not isinstance(data, dict):
+        raise InputError(f"{path}:1: a spec is a mapping with 'hardware' and 'workloads'")
+    try:
+        return Spec.model_validate(data), lines
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _loc_path(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
+        line = line_of(lines, where)
+        extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise InputError(f"{path}{f':{line}' if line else ''}: {where or 'spec'}: {err['msg']}{extra}") from None
+
+
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalogs shipped inside the package (sizer/data/*.yaml), validated."""

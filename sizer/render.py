@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sizer.models import Estimate, GpuSpec, ModelSpec
+from sizer.spec import CheckReport
 from sizer.units import bytes_to_gib
 
 
@@ -121,3 +122,69 @@ def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
             price,
         )
     return table
+
+
+def check_text(report: CheckReport, origin: str) -> Table:
+    """A check report as a table: one row per offer x workload, pass or fail with the figures."""
+    verdict = "all requirements met" if report.passed else "requirements not met"
+    table = Table(title=f"{origin}: {report.name} — {verdict}", title_justify="left", show_lines=True)
+    for col in ("offer", "workload", "result", "figures"):
+        table.add_column(col)
+    for o in report.outcomes:
+        lines = [o.summary] + [f"{v.code}: {v.message}" for v in o.violations]
+        if o.would_pass:
+            lines.append("would pass: " + "; ".join(o.would_pass))
+        result = Text("pass", style="green") if o.passed else Text("FAIL", style="bold red")
+        table.add_row(o.offer, o.workload, result, "\n".join(lines))
+    return table
+
+
+def check_junit(reports: Sequence[tuple[str, CheckReport]]) -> str:
+    """JUnit XML: a testsuite per spec file, a testcase per offer x workload, a failure per unmet one."""
+    from xml.etree import ElementTree as ET
+
+    suites = ET.Element("testsuites", name="sizer check")
+    for origin, report in reports:
+        failures = sum(not o.passed for o in report.outcomes)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"{origin}: {report.name}",
+            tests=str(len(report.outcomes)),
+            failures=str(failures),
+        )
+        for o in report.outcomes:
+            case = ET.SubElement(
+                suite, "testcase", classname=f"{origin}.{o.offer_path}", name=f"{o.offer} | {o.workload}"
+            )
+            ET.SubElement(case, "system-out").text = o.summary
+            for v in o.violations:
+                failure = ET.SubElement(case, "failure", type=v.code, message=v.message)
+                failure.text = f"{v.path}: {v.message}" + (
+                    f"\nwould pass: {'; '.join(o.would_pass)}" if o.would_pass else ""
+                )
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _escape_annotation(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def check_github(reports: Sequence[tuple[str, CheckReport, dict[str, int]]]) -> str:
+    """GitHub Actions workflow commands: ::error file=…,line=…::… per unmet requirement."""
+    out = []
+    for origin, report, lines in reports:
+        for o in report.outcomes:
+            for v in o.violations:
+                line = lines.get(v.path) or lines.get(v.path.split(".")[0]) or 1
+                title = f"{v.code}: {o.offer} | {o.workload}"
+                body = v.message + (f" — would pass: {'; '.join(o.would_pass)}" if o.would_pass else "")
+                out.append(
+                    f"::error file={origin},line={line},title={_escape_annotation(title)}::{_escape_annotation(body)}"
+                )
+        for w in report.warnings:
+            out.append(f"::warning file={origin}::{_escape_annotation(w)}")
+        if report.passed:
+            out.append(f"::notice file={origin}::{_escape_annotation(report.name)}: all requirements met")
+    return "\n".join(out)

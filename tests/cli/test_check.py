@@ -1,0 +1,116 @@
+"""`sizer check` and `sizer schema`: exit codes, formats, invalid specs, several files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from sizer.cli import app
+
+runner = CliRunner()
+SPECS = Path(__file__).resolve().parent.parent / "data" / "specs"
+PASS, FAIL = str(SPECS / "pass.yaml"), str(SPECS / "violations.yaml")
+
+
+def run(*args: str):
+    return runner.invoke(app, ["check", *args], env={"COLUMNS": "200"})
+
+
+def test_met_spec_exits_0():
+    result = run(PASS)
+    assert result.exit_code == 0, result.output
+    assert "all requirements met" in result.output
+
+
+def test_unmet_spec_exits_1_and_says_what_would_pass():
+    result = run(FAIL)
+    assert result.exit_code == 1, result.output
+    assert "insufficient-vram" in result.output
+    assert "would pass" in result.output
+    assert "over-budget" in result.output
+
+
+def test_several_files_exit_1_if_any_fails():
+    assert run(PASS, PASS).exit_code == 0
+    assert run(PASS, FAIL).exit_code == 1
+
+
+def test_json_format():
+    data = json.loads(run(FAIL, "--format", "json").output)
+    assert data["passed"] is False
+    (report,) = data["specs"]
+    assert len(report["outcomes"]) == 4
+    codes = {v["code"] for o in report["outcomes"] for v in o["violations"]}
+    assert codes == {"insufficient-vram", "over-budget"}
+
+
+def test_junit_is_well_formed_xml():
+    result = run(PASS, FAIL, "--format", "junit")
+    root = ET.fromstring(result.output.split("?>", 1)[1])
+    suites = root.findall("testsuite")
+    assert len(suites) == 2
+    cases = root.findall(".//testcase")
+    assert len(cases) == 1 + 4
+    failures = root.findall(".//failure")
+    assert {f.get("type") for f in failures} == {"insufficient-vram", "over-budget"}
+    assert suites[1].get("failures") == "3"
+
+
+def test_github_annotations_carry_file_and_line():
+    lines = run(FAIL, "--format", "github").output.strip().splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert errors
+    assert all(f"file={FAIL}" in line for line in errors)
+    vram = next(line for line in errors if "insufficient-vram" in line)
+    assert ",line=15," in vram  # the line of workloads[0] in the spec
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("", "empty file"),
+        ("- a\n- b\n", "a spec is a mapping"),
+        (
+            "name: x\nhardware:\n  gpus:\n    - name: RTX 4090\n      count: -2\nworkloads:\n  - model: llama-3.1-8b\n",
+            ":5: hardware.gpus[0].count",
+        ),
+        (
+            "name: x\nhardware:\n  gpus:\n    - name: RTX 4090\nworkloads:\n  - model: llama-3.1-8b\n    context: lots\n",
+            ":7: workloads[0].context",
+        ),
+        ("hardware:\n  gpus: [{name: RTX 9999}]\nworkloads: [{model: llama-3.1-8b}]\n", "unknown GPU 'RTX 9999'"),
+        ("hardware:\n  gpus: [{name: RTX 4090}]\nworkloads: [{model: gpt-17}]\n", "unknown model 'gpt-17'"),
+        ("!!python/object/apply:os.system ['echo pwned']\n", "invalid YAML"),
+        ("hardware: [\n", "invalid YAML"),
+        ("hardware:\n  gpus: [{name: RTX 4090}]\nworkloads: [{model: llama-3.1-8b, quant: Q9_X}]\n", "quantization"),
+    ],
+)
+def test_invalid_spec_exits_2_with_one_line(tmp_path, content, needle):
+    path = tmp_path / "spec.yaml"
+    path.write_text(content)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert needle in result.output
+    assert str(path) in result.output or "unknown" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
+
+
+def test_bad_format_exits_2():
+    assert run(PASS, "--format", "html").exit_code == 2
+
+
+def test_schema_is_json_schema_of_the_spec():
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert schema["type"] == "object"
+    assert {"hardware", "offers", "workloads", "constraints"} <= set(schema["properties"])
