@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer

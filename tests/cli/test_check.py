@@ -79,7 +79,8 @@ def test_github_annotations_carry_file_and_line():
             ":5: hardware.gpus[0].count",
         ),
         (
-            "name: x\nhardware:\n  gpus:\n    - name: RTX 4090\nworkloads:\n  - model: llama-3.1-8b\n    context: lots\n",
+            "name: x\nhardware:\n  gpus:\n    - name: RTX 4090\n"
+            "workloads:\n  - model: llama-3.1-8b\n    context: lots\n",
             ":7: workloads[0].context",
         ),
         ("hardware:\n  gpus: [{name: RTX 9999}]\nworkloads: [{model: llama-3.1-8b}]\n", "unknown GPU 'RTX 9999'"),
