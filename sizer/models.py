@@ -54,6 +54,24 @@ def _parse_date(value: object) -> object:
 DateText = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 
 
+# Dated EUR/USD rate used wherever the two currencies meet (ECB reference rate, 2025:
+# 1 EUR = 1.1665 USD, as reported at https://utroruse.com/amp/?id=1134215).
+USD_PER_EUR = 1.1665
+
+
+class Money(_Frozen):
+    """An amount of money in EUR or USD."""
+
+    amount: float = Field(ge=0)
+    currency: Currency = Currency.EUR
+
+    def to(self, currency: Currency) -> float:
+        """The amount in `currency` at the dated EUR/USD rate."""
+        if currency is self.currency:
+            return self.amount
+        return self.amount * USD_PER_EUR if self.currency is Currency.EUR else self.amount / USD_PER_EUR
+
+
 class Price(_Frozen):
     """A price with its currency, the date it held and where it came from."""
 

@@ -13,28 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizer.catalog import Catalog
 from sizer.errors import InputError
 from sizer.estimate import DEFAULT_ASSUMPTIONS, estimate
-from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, ModelSpec, UseCase, Workload
+from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, Money, ModelSpec, UseCase, Workload
 from sizer.quant import resolve_quant
 from sizer.units import GiB
 
-# Dated EUR/USD rate used wherever the two currencies meet (ECB reference rate, 2025:
-# 1 EUR = 1.1665 USD, as reported at https://utroruse.com/amp/?id=1134215).
-USD_PER_EUR = 1.1665
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Money(_Strict):
-    amount: float = Field(ge=0)
-    currency: Currency = Currency.EUR
-
-    def to(self, currency: Currency) -> float:
-        """The amount in `currency` at the dated EUR/USD rate."""
-        if currency is self.currency:
-            return self.amount
-        return self.amount * USD_PER_EUR if self.currency is Currency.EUR else self.amount / USD_PER_EUR
 
 
 class GpuLine(_Strict):

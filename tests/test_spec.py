@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sizer.errors import UnknownNameError
-from sizer.models import Currency
-from sizer.spec import Money, Spec, check
+from sizer.models import Currency, Money
+from sizer.spec import Spec, check
 
 
 def spec(**overrides):
