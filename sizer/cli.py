@@ -233,6 +233,215 @@ def catalog_gpus(json_out: JsonOpt = False) -> None:
         _console().print(render.gpus_table(rows))
 
 
+def _machine_options(catalog: Any) -> tuple[list[Any], list[str]]:
+    """This machine's GPUs as owned rigs (fit judged on free memory), with notes for the report."""
+    from sizer.hardware import probe
+    from sizer.recommend import HardwareOption
+
+    host = probe()
+    if not host.gpus:
+        return [], ["no GPU on this machine: showing what to buy"]
+    first = host.gpus[0].name
+    same = [g for g in host.gpus if g.name == first]
+    try:
+        gpu = catalog.gpu(first)
+    except SizerError:
+        return [], [f"this machine's GPU {first!r} is not in the catalog: showing what to buy"]
+    free = min(g.memory_free_bytes for g in same)
+    return [HardwareOption(gpu=gpu, count=len(same), owned=True, available_bytes_per_gpu=free)], []
+
+
+def _needs(
+    use_case: str,
+    context: int,
+    users: int,
+    min_tokens_per_s: float,
+    budget: float | None,
+    currency: str,
+    engine: str,
+    quant: str,
+    license_: str,
+    max_power: float | None,
+    min_quality: float | None,
+    top: int,
+) -> Any:
+    """The recommend flags as validated Needs (InputError, one line, for anything off)."""
+    from sizer.models import Currency, Money
+    from sizer.quant import resolve_quant
+    from sizer.recommend import Needs
+
+    for name, value in (("--users", users), ("--context", context), ("--top", top)):
+        _positive(name, value)
+    if use_case not in {"chat", "code", "summarization", "rag", "reasoning", "vision", "multilingual"}:
+        raise InputError(
+            f"unknown use case {use_case!r}; choose chat, code, summarization, rag, reasoning, vision or multilingual"
+        )
+    if license_ not in {"commercial", "any"}:
+        raise InputError(f"--license takes 'commercial' or 'any', not {license_!r}")
+    if currency.upper() not in {"EUR", "USD"}:
+        raise InputError(f"--currency takes EUR or USD, not {currency!r}")
+    if budget is not None and budget < 0:
+        raise InputError(f"--budget must be >= 0, got {budget}")
+    if min_tokens_per_s < 0:
+        raise InputError(f"--min-tokens-per-s must be >= 0, got {min_tokens_per_s}")
+    return Needs(
+        use_case=use_case,  # type: ignore[arg-type]
+        context=context,
+        users=users,
+        min_tokens_per_s=min_tokens_per_s,
+        budget=Money(amount=budget, currency=Currency(currency.upper())) if budget is not None else None,
+        engine=_engine(engine),
+        quant=resolve_quant(quant).name,
+        commercial_only=license_ == "commercial",
+        max_power_w=max_power,
+        min_quality=min_quality,
+        top=top,
+    )
+
+
+@app.command()
+@handle_errors
+def recommend(
+    use_case: Annotated[
+        str, typer.Option("--use-case", "-u", help="chat, code, summarization, rag, reasoning, vision, multilingual.")
+    ] = "chat",
+    context: ContextOpt = 8192,
+    users: Annotated[int, typer.Option("--users", help="Concurrent users.")] = 1,
+    min_tokens_per_s: Annotated[
+        float, typer.Option("--min-tokens-per-s", help="Decode tokens/s each user needs.")
+    ] = 10,
+    budget: Annotated[float | None, typer.Option("--budget", help="Most the hardware may cost.")] = None,
+    currency: Annotated[str, typer.Option("--currency", help="EUR or USD.")] = "EUR",
+    gpu: GpuOpt = None,
+    gpus: GpusOpt = None,
+    engine: EngineOpt = "llama.cpp",
+    quant: QuantOpt = "Q4_K_M",
+    license_: Annotated[
+        str, typer.Option("--license", help="commercial: drop models whose licence forbids commercial use.")
+    ] = "any",
+    max_power: Annotated[float | None, typer.Option("--max-power", help="Most the GPUs may draw, W.")] = None,
+    min_quality: Annotated[
+        float | None, typer.Option("--min-quality", help="MMLU the model must reach (default per use case).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Picks to show per kind (here, to buy).")] = 5,
+    kwh_price: Annotated[
+        float | None, typer.Option("--kwh-price", help="Electricity price per kWh (default: Germany, business).")
+    ] = None,
+    base_price: Annotated[
+        float | None, typer.Option("--base-price", help="Price of the system around the GPUs.")
+    ] = None,
+    utilisation: Annotated[
+        float | None, typer.Option("--utilisation", help="Share of hours the GPUs are busy, 0-1.")
+    ] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Years to write the hardware off over.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Also list what was excluded and why.")] = False,
+    json_out: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report to this file.")
+    ] = None,
+) -> None:
+    """Recommend ranked model–hardware pairings with speed, cost and the reasons.
+
+    Without --gpu, sizer looks at this machine (what runs here now) and at the GPU catalog
+    (what to buy within the budget).
+
+    \b
+    Examples:
+      sizer recommend --use-case code --users 5 --budget 5000
+      sizer recommend --use-case chat --gpu "RTX 4090" --gpus 2 --license commercial
+      sizer recommend --use-case rag --context 32768 --report report.html
+      sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
+    """
+    from sizer import render
+    from sizer.loaders import load_catalog, load_cost_settings
+    from sizer.recommend import HardwareOption, buyable_options
+    from sizer.recommend import recommend as run_recommend
+
+    needs = _needs(
+        use_case,
+        context,
+        users,
+        min_tokens_per_s,
+        budget,
+        currency,
+        engine,
+        quant,
+        license_,
+        max_power,
+        min_quality,
+        top,
+    )
+    _positive("--gpus", gpus)
+    if utilisation is not None and not 0 < utilisation <= 1:
+        raise InputError(f"--utilisation must be in (0, 1], got {utilisation}")
+    for name, value in (("--kwh-price", kwh_price), ("--base-price", base_price), ("--years", years)):
+        if value is not None and value < 0:
+            raise InputError(f"{name} must be >= 0, got {value}")
+    settings = load_cost_settings(currency.upper())
+    overrides = {
+        "kwh_price": kwh_price,
+        "base_system_price": base_price,
+        "utilisation_frac": utilisation,
+        "amortisation_years": years,
+    }
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    catalog = load_catalog()
+    notes: list[str] = []
+    if gpu is not None:
+        match = catalog.match_gpu(gpu)
+        options = [HardwareOption(gpu=match.gpu, count=gpus or match.count or 1, owned=match.gpu.price is None)]
+    else:
+        options, notes = _machine_options(catalog)
+        options += buyable_options(catalog, needs, settings)
+    err = _console(stderr=True)
+    for note in notes:
+        err.print(f"note: {note}", markup=False)
+    with _progress(err) as step:
+        ranking = run_recommend(catalog, needs, options, settings, progress=step)
+    if report is not None:
+        try:
+            report.write_text(render.recommend_html(ranking), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{report}: cannot write: {exc.strerror or exc}") from None
+        err.print(f"wrote {report}", markup=False)
+    if json_out:
+        typer.echo(render.to_json(ranking))
+    elif markdown:
+        typer.echo(render.recommend_markdown(ranking))
+    else:
+        console = _console()
+        console.print(render.recommend_table(ranking))
+        if explain:
+            console.print(render.excluded_table(ranking))
+
+
+class _progress:
+    """A progress bar on stderr for a sweep long enough to notice (interactive terminals only)."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        if not self.console.is_terminal:
+            return lambda done, total: None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=self.console, transient=True)
+        self.bar.start()
+        task = self.bar.add_task("sizing model x GPU pairings", total=None)
+
+        def step(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return step
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 FormatOpt = Annotated[
     str, typer.Option("--format", "-f", help="text, json, junit (JUnit XML) or github (annotations).")
 ]

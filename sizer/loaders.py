@@ -162,6 +162,45 @@ def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
         raise InputError(f"{path}{f':{line}' if line else ''}: {where or 'spec'}: {err['msg']}{extra}") from None
 
 
+def _fields(raw: Any, cls: type[BaseModel]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k in cls.model_fields} if isinstance(raw, dict) else {}
+
+
+@functools.cache
+def load_cost_settings(currency: str = "EUR") -> Any:
+    """Electricity, base system, cloud and API prices from sizer/data/costs.yaml, in `currency`."""
+    from sizer.models import ApiPrice, CloudGpuPrice, CostSettings, Currency, Money
+
+    text, origin = _shipped_text("costs.yaml")
+    data = read_yaml(text, origin) or {}
+    want = Currency(currency)
+    defaults = data.get("defaults", {})
+    region = defaults.get("region", "DE")
+    power = next(
+        (e for e in data.get("electricity", []) if e.get("region") == region and e.get("kind") == "business"),
+        None,
+    )
+    try:
+        base = defaults.get("base_system_price", {})
+        settings = CostSettings(
+            currency=want,
+            kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want) if power else 0.27,
+            base_system_price=Money(amount=base.get("amount", 1500), currency=base.get("currency", "EUR")).to(want),
+            base_system_power_w=defaults.get("base_system_power_w", 150),
+            utilisation_frac=defaults.get("utilisation_frac", 0.5),
+            amortisation_years=defaults.get("amortisation_years", 3),
+            cloud_gpu_hourly=tuple(
+                CloudGpuPrice.model_validate(_fields(c, CloudGpuPrice)) for c in data.get("cloud_gpu_hourly", [])
+            ),
+            api_prices=tuple(
+                ApiPrice.model_validate(_fields(p, ApiPrice)) for p in data.get("api_price_per_million_tokens", [])
+            ),
+        )
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{origin}: {exc}".splitlines()[0]) from None
+    return settings
+
+
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalogs shipped inside the package (sizer/data/*.yaml), validated."""

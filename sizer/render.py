@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sizer.models import Estimate, GpuSpec, ModelSpec
+from sizer.recommend import Ranking, Recommendation
 from sizer.spec import CheckReport
 from sizer.units import bytes_to_gib
 
@@ -188,3 +189,190 @@ def check_github(reports: Sequence[tuple[str, CheckReport, dict[str, int]]]) -> 
         if report.passed:
             out.append(f"::notice file={origin}::{_escape_annotation(report.name)}: all requirements met")
     return "\n".join(out)
+
+
+def _rig(rec: Recommendation) -> str:
+    return f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
+
+
+def _money(amount: float | None, currency: str, digits: int = 0) -> str:
+    return "" if amount is None else f"{amount:,.{digits}f} {currency}"
+
+
+_REC_COLUMNS = (
+    "#",
+    "kind",
+    "model",
+    "quant",
+    "hardware",
+    "VRAM used / available",
+    "decode",
+    "users served",
+    "price",
+    "per month",
+    "per 1M tokens",
+    "license",
+)
+
+
+def _rec_cells(i: int, r: Recommendation) -> list[str]:
+    c = r.cost.currency.value
+    return [
+        str(i),
+        r.kind,
+        r.model,
+        r.quant,
+        _rig(r),
+        f"{bytes_to_gib(r.memory_bytes.total):.1f} / {bytes_to_gib(r.available_bytes):.1f} GiB",
+        f"{r.decode_tokens_per_s:,.0f} tok/s",
+        str(r.users_served),
+        "owned" if r.kind == "runs here" else _money(r.cost.hardware, c),
+        _money(r.cost.per_month, c),
+        _money(r.cost.per_million_tokens, c, 2),
+        r.license,
+    ]
+
+
+def recommend_table(ranking: Ranking) -> Table:
+    """The picks as a table, with each pick's reason and command below it."""
+    n = ranking.needs
+    title = (
+        f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {n.quant}, "
+        f"{n.engine.value}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else "")
+    )
+    table = Table(title=title, title_justify="left", caption_justify="left")
+    for col in _REC_COLUMNS:
+        table.add_column(
+            col,
+            justify="right"
+            if col in {"#", "decode", "users served", "price", "per month", "per 1M tokens"}
+            else "left",
+        )
+    for i, r in enumerate(ranking.recommendations, 1):
+        table.add_row(*_rec_cells(i, r))
+    notes = [f"{i}. {r.reason}\n   $ {r.command}" for i, r in enumerate(ranking.recommendations, 1)]
+    table.caption = "\n".join(notes) if notes else "nothing meets these needs; see --explain"
+    return table
+
+
+def excluded_table(ranking: Ranking) -> Table:
+    table = Table(title="Excluded", title_justify="left")
+    table.add_column("model")
+    table.add_column("why")
+    for e in ranking.excluded:
+        table.add_row(e.model, e.reason)
+    return table
+
+
+def recommend_markdown(ranking: Ranking) -> str:
+    """The picks as a Markdown table with reasons and commands."""
+    lines = ["| " + " | ".join(_REC_COLUMNS) + " |", "|" + "---|" * len(_REC_COLUMNS)]
+    lines += ["| " + " | ".join(_rec_cells(i, r)) + " |" for i, r in enumerate(ranking.recommendations, 1)]
+    lines.append("")
+    for i, r in enumerate(ranking.recommendations, 1):
+        lines += [f"{i}. {r.reason}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
+    return "\n".join(lines)
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of points no other point beats on both speed (higher) and cost (lower)."""
+    front = []
+    for i, (speed, price) in enumerate(points):
+        dominated = any(
+            (s >= speed and p <= price) and (s > speed or p < price) for j, (s, p) in enumerate(points) if j != i
+        )
+        if not dominated:
+            front.append(i)
+    return front
+
+
+def _svg_chart(recs: Sequence[Recommendation]) -> str:
+    """SVG scatter of cost per month against decode tok/s, the Pareto front joined and marked."""
+    from html import escape
+
+    width, height, pad = 720, 420, 60
+    if not recs:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="80"><text x="10" y="40">no picks</text></svg>'
+    points = [(r.decode_tokens_per_s, r.cost.per_month) for r in recs]
+    x_max = max(p[0] for p in points) * 1.1 or 1
+    y_max = max(p[1] for p in points) * 1.1 or 1
+
+    def xy(speed: float, price: float) -> tuple[float, float]:
+        return pad + speed / x_max * (width - 2 * pad), height - pad - price / y_max * (height - 2 * pad)
+
+    front = sorted(pareto_front(points), key=lambda i: points[i][0])
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#333"/>',
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#333"/>',
+        f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle" font-size="13">decode tokens/s per user</text>',
+        f'<text x="18" y="{height / 2}" text-anchor="middle" font-size="13" transform="rotate(-90 18 {height / 2})">'
+        f"cost per month ({escape(recs[0].cost.currency.value)})</text>",
+    ]
+    for k in range(5):
+        gx, gy = xy(x_max * k / 4, 0)
+        parts.append(
+            f'<text x="{gx:.0f}" y="{height - pad + 18}" text-anchor="middle" font-size="11">{x_max * k / 4:,.0f}</text>'
+        )
+        gx, gy = xy(0, y_max * k / 4)
+        parts.append(
+            f'<text x="{pad - 6}" y="{gy + 4:.0f}" text-anchor="end" font-size="11">{y_max * k / 4:,.0f}</text>'
+        )
+    if len(front) > 1:
+        path = " ".join(f"{xy(*points[i])[0]:.1f},{xy(*points[i])[1]:.1f}" for i in front)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4"/>'
+        )
+    for i, (r, p) in enumerate(zip(recs, points, strict=True)):
+        x, y = xy(*p)
+        on_front = i in front
+        colour = "#d62728" if on_front else "#1f77b4"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{7 if on_front else 5}" fill="{colour}"><title>{escape(r.model)} on {escape(_rig(r))}</title></circle>'
+        )
+        parts.append(
+            f'<text x="{x + 9:.1f}" y="{y - 6:.1f}" font-size="11">{escape(r.model)} · {escape(_rig(r))}</text>'
+        )
+    parts.append(
+        f'<text x="{width - pad}" y="{pad - 20}" text-anchor="end" font-size="12" fill="#d62728">— Pareto front (faster for less)</text>'
+    )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def recommend_html(ranking: Ranking) -> str:
+    """One self-contained HTML page (no external assets): the table, the chart, the reasons."""
+    from html import escape
+
+    n = ranking.needs
+    head = "".join(f"<th>{escape(c)}</th>" for c in _REC_COLUMNS)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in _rec_cells(i, r)) + "</tr>"
+        for i, r in enumerate(ranking.recommendations, 1)
+    )
+    reasons = "".join(
+        f"<li>{escape(r.reason)}<br><code>{escape(r.command)}</code></li>" for r in ranking.recommendations
+    )
+    excluded = "".join(f"<tr><td>{escape(e.model)}</td><td>{escape(e.reason)}</td></tr>" for e in ranking.excluded)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>sizer: {escape(n.use_case)} recommendations</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table {{ border-collapse: collapse; margin: 1rem 0; font-size: 14px; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; }}
+th {{ background: #f0f0f0; }}
+code {{ background: #f6f6f6; padding: 1px 4px; }}
+</style></head>
+<body>
+<h1>Self-hosted LLM recommendations: {escape(n.use_case)}</h1>
+<p>{n.users} user(s) at {n.min_tokens_per_s:g} tokens/s each, {n.context:,} tokens of context, {escape(n.quant)},
+{escape(n.engine.value)}{escape(f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else "")}.</p>
+<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+<h2>Cost against speed</h2>
+{_svg_chart(ranking.recommendations)}
+<h2>Why these</h2><ol>{reasons}</ol>
+<h2>Excluded</h2><table><thead><tr><th>model</th><th>why</th></tr></thead><tbody>{excluded}</tbody></table>
+<p>Memory in GiB (2<sup>30</sup> bytes). Generated by sizer.</p>
+</body></html>
+"""

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizer.catalog import Catalog
 from sizer.errors import InputError
 from sizer.estimate import DEFAULT_ASSUMPTIONS, estimate
-from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, Money, ModelSpec, UseCase, Workload
+from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, ModelSpec, Money, UseCase, Workload
 from sizer.quant import resolve_quant
 from sizer.units import GiB
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

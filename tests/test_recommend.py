@@ -1,0 +1,172 @@
+"""Recommendations: cost arithmetic, the ranking's promises (properties), and the reasons."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sizer.catalog import Catalog
+from sizer.models import CostSettings, Currency, Money, Price, Quality
+from sizer.recommend import HardwareOption, Needs, buyable_options, cost, recommend, users_served
+from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
+
+
+def _priced(gpu, amount, currency="EUR"):
+    return gpu.model_copy(update={"price": Price(amount=amount, currency=currency, date="2025", source="test")})
+
+
+def _chat(model, score, commercial=True):
+    return model.model_copy(
+        update={
+            "use_cases": ("chat", "code"),
+            "quality": Quality(score=score, benchmark="MMLU", source="test"),
+            "commercial_use": commercial,
+        }
+    )
+
+
+CATALOG = Catalog(
+    models=(
+        _chat(LLAMA_31_8B, 66.7),
+        _chat(LLAMA_3_70B, 79.5),
+        _chat(MIXTRAL, 70.6, commercial=False),
+        _chat(GEMMA2_9B, 71.3),
+    ),
+    gpus=(_priced(RTX_4090, 1900), _priced(A100_SXM, 15000, "USD"), _priced(M1_MAX_32, 3000)),
+)
+SETTINGS = CostSettings(kwh_price=0.30, base_system_price=1500, base_system_power_w=150, utilisation_frac=0.5)
+
+
+def test_cost_arithmetic_by_hand():
+    option = HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1)
+    money = cost(3400.0, option, aggregate_tokens_per_s=100.0, settings=SETTINGS)
+    # (450 W + 150 W) x 365 busy hours x 0.30 EUR/kWh = 65.70 EUR of power a month
+    assert money.power_per_month == pytest.approx(65.70)
+    # 3400 EUR over 36 months = 94.44 a month, plus power
+    assert money.per_month == pytest.approx(94.44 + 65.70, abs=0.01)
+    # 100 tok/s x 365 h x 3600 s = 131.4 M tokens a month
+    assert money.per_million_tokens == pytest.approx((94.444 + 65.70) / 131.4, rel=1e-3)
+
+
+def test_break_even_against_cloud_and_api():
+    from sizer.models import ApiPrice, CloudGpuPrice
+
+    with_prices = SETTINGS.model_copy(
+        update={
+            "cloud_gpu_hourly": (
+                CloudGpuPrice(gpu="RTX 4090", price_per_hour=0.5, currency="EUR", provider="x", date="2025", source="t"),
+            ),
+            "api_prices": (
+                ApiPrice(model="m", provider="p", output_per_million=2.0, currency="EUR", date="2025", source="t"),
+            ),
+        }
+    )
+    option = HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1)
+    money = cost(3400.0, option, 100.0, with_prices)
+    assert money.cloud_per_month == pytest.approx(0.5 * 365)
+    assert money.break_even_months_vs_cloud == pytest.approx(3400 / (182.5 - 65.70), abs=0.1)
+    assert money.api_per_month == pytest.approx(2.0 * 131.4)
+    assert money.break_even_months_vs_api == pytest.approx(3400 / (262.8 - 65.70), abs=0.1)
+
+
+def test_currency_conversion_in_hardware_price():
+    needs = Needs(budget=Money(amount=100_000, currency=Currency.EUR))
+    a100 = next(o for o in buyable_options(CATALOG, needs, SETTINGS) if o.gpu.id == "a100-sxm4-80gb" and o.count == 1)
+    from sizer.recommend import hardware_price
+
+    assert hardware_price(a100, SETTINGS) == pytest.approx(Money(amount=15000, currency="USD").to(Currency.EUR) + 1500)
+
+
+def _rank(needs):
+    return recommend(CATALOG, needs, buyable_options(CATALOG, needs, SETTINGS), SETTINGS)
+
+
+def test_picks_carry_reason_command_and_fit():
+    ranking = _rank(Needs(use_case="chat", users=2, context=8192))
+    assert ranking.recommendations
+    for r in ranking.recommendations:
+        assert r.memory_bytes.total <= r.available_bytes
+        assert r.reason and r.command
+        assert r.users_served >= 2
+    assert {e.model for e in ranking.excluded} >= set()
+
+
+def test_right_size_puts_the_smallest_adequate_model_first():
+    first = _rank(Needs(use_case="chat")).recommendations[0]
+    assert first.model == "llama-3.1-8b"
+    strict = _rank(Needs(use_case="chat", min_quality=75)).recommendations[0]
+    assert strict.model == "llama-3-70b"
+
+
+def test_the_command_carries_the_estimate():
+    needs = Needs(use_case="chat", users=4, context=4096)
+    r = _rank(needs).recommendations[0]
+    assert "-c 16384" in r.command and "-np 4" in r.command
+    vllm = _rank(Needs.model_validate({**needs.model_dump(), "engine": "vllm", "quant": "AWQ"})).recommendations[0]
+    assert CATALOG.gpu(vllm.gpu).vendor != "apple"  # vLLM has no Metal back end
+    assert vllm.command.startswith("vllm serve") and "--quantization awq" in vllm.command
+    assert f"--tensor-parallel-size {vllm.gpu_count}" in vllm.command
+
+
+def test_owned_hardware_costs_nothing_to_buy():
+    needs = Needs(use_case="chat")
+    owned = [HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1, owned=True)]
+    ranking = recommend(CATALOG, needs, owned, SETTINGS)
+    assert all(r.kind == "runs here" and r.cost.hardware == 0 for r in ranking.recommendations)
+    assert ranking.hardware == ("1 x GeForce RTX 4090",)
+
+
+NEEDS = st.builds(
+    Needs,
+    use_case=st.just("chat"),
+    context=st.sampled_from([2048, 8192, 32768]),
+    users=st.integers(1, 16),
+    min_tokens_per_s=st.sampled_from([5.0, 10.0, 30.0]),
+    commercial_only=st.booleans(),
+    budget=st.one_of(st.none(), st.integers(1000, 60000).map(lambda a: Money(amount=a))),
+    top=st.just(5),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(NEEDS)
+def test_never_a_pick_that_does_not_fit_and_the_filters_hold(needs):
+    ranking = _rank(needs)
+    for r in ranking.recommendations:
+        assert r.memory_bytes.total <= r.available_bytes
+        assert r.users_served >= 1
+        if needs.budget:
+            assert r.cost.hardware <= needs.budget.amount + 1e-6
+        if needs.commercial_only:
+            assert CATALOG.model(r.model).commercial_use is True
+
+
+@settings(max_examples=25, deadline=None)
+@given(NEEDS, st.integers(0, 50000))
+def test_more_budget_never_gives_a_worse_best_pick(needs, extra):
+    if needs.budget is None:
+        return
+    richer = needs.model_copy(update={"budget": Money(amount=needs.budget.amount + extra)})
+    poor, rich = _rank(needs).recommendations, _rank(richer).recommendations
+    if not poor:
+        return
+    assert rich, "a larger budget lost every pick"
+    from sizer.recommend import size_class
+
+    def key(r):
+        m = CATALOG.model(r.model)
+        return (size_class(m), -(m.quality.score if m.quality else 0), r.cost.per_month)
+
+    assert key(rich[0]) <= key(poor[0])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 8))
+def test_more_users_never_raise_users_served_of_the_same_pick(u1, u2):
+    lo, hi = sorted((u1, u2))
+    option = HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1)
+    model = CATALOG.model("llama-3.1-8b")
+    few = users_served(model, option, Needs(users=lo))
+    many = users_served(model, option, Needs(users=hi))
+    assert many <= few
