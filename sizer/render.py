@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from sizer.models import Estimate, GpuSpec, ModelSpec
-from sizer.units import bytes_to_gib
+from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
+from sizer.recommend import Rig, Runnable
+from sizer.units import GB, bytes_to_gib
 
 
 def gib(n_bytes: float) -> str:
@@ -121,3 +124,180 @@ def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
             price,
         )
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# sizer probe
+
+
+def host_json(host: Host) -> str:
+    """The versioned probe document (schema sizer.probe/1), as `--hardware FILE` reads it back."""
+    return json.dumps(host.model_dump(mode="json", by_alias=True), indent=2)
+
+
+def gb_per_s(bytes_per_s: float) -> str:
+    return f"{bytes_per_s / GB:,.0f} GB/s"
+
+
+def bench_progress(console: Console) -> Progress:
+    """The progress bar `sizer probe --bench` shows on stderr while it measures."""
+    return Progress(
+        TextColumn("measuring {task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _machine_table(host: Host) -> Table:
+    table = Table(title="This machine", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    cpu = host.cpu
+    cores = f"{cpu.physical_cores or '?'} physical / {cpu.logical_cores or '?'} logical cores"
+    table.add_row("OS", host.os)
+    table.add_row("CPU", f"{cpu.model}, {cores}, {cpu.arch}")
+    if host.memory is not None:
+        ram = f"{gib(host.memory.total_bytes)} total"
+        if host.memory.available_bytes is not None:
+            ram += f", {gib(host.memory.available_bytes)} available"
+        if host.measured_ram_bandwidth_bytes_per_s:
+            ram += f"; {gb_per_s(host.measured_ram_bandwidth_bytes_per_s)} measured (copy)"
+        table.add_row("RAM", ram)
+    for disk in host.disks:
+        where = f" ({disk.label})" if disk.label else ""
+        line = f"{disk.path}{where}: {gib(disk.free_bytes)} free of {gib(disk.total_bytes)}"
+        if disk.requested_path:
+            line += f" ({disk.requested_path} does not exist yet)"
+        table.add_row("Disk", line)
+    return table
+
+
+def _held(gpu: GpuDevice) -> str:
+    used = gpu.memory_used_bytes
+    if used is None and gpu.memory_free_bytes is not None:
+        used = gpu.memory_total_bytes - gpu.memory_free_bytes
+    if used is None:
+        return ""
+    text = gib(used)
+    if gpu.processes is not None:
+        text += f" by {gpu.processes} process{'es' if gpu.processes != 1 else ''}"
+    return text
+
+
+def _catalog_text(entry: GpuSpec | None) -> str:
+    if entry is None:
+        return "not in catalog"
+    return f"{entry.id}: {entry.vram_gib:g} GiB, {entry.mem_bandwidth_gb_per_s:,.0f} GB/s, {entry.fp16_tflops:g} TFLOPS"
+
+
+def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
+    first = host.gpus[0]
+    versions = ", ".join(
+        f"{label} {value}" for label, value in (("driver", first.driver_version), ("CUDA", first.cuda_version)) if value
+    )
+    table = Table(title="GPUs" + (f" ({versions})" if versions else ""), title_justify="left")
+    for col in ("#", "GPU", "free / total", "in use", "bandwidth", "catalog", "CC", "power", "PCIe", "NVLink"):
+        table.add_column(col, justify="right" if col in {"#", "free / total", "bandwidth", "power"} else "left")
+    for g in host.gpus:
+        free = f"{gib(g.memory_free_bytes)} / " if g.memory_free_bytes is not None else ""
+        bandwidth = ""
+        if g.bandwidth_bytes_per_s:
+            bandwidth = gb_per_s(g.bandwidth_bytes_per_s) + (" measured" if g.bandwidth_measured else "")
+        table.add_row(
+            str(g.index),
+            g.name,
+            free + gib(g.memory_total_bytes),
+            _held(g),
+            bandwidth,
+            _catalog_text(entries.get(g.index)),
+            g.compute_capability or "",
+            f"{g.power_limit_w:,.0f} W" if g.power_limit_w else "",
+            f"gen {g.pcie_generation} x{g.pcie_width}" if g.pcie_generation and g.pcie_width else "",
+            "" if g.nvlink_links is None else f"{g.nvlink_links} links",
+        )
+    return table
+
+
+def _rig_name(rig: Rig | None) -> str:
+    if rig is None:
+        return "the CPU"
+    return f"{rig.count} x {rig.gpu.name}" if rig.count > 1 else rig.gpu.name
+
+
+def _runnable_table(
+    host: Host, rig: Rig | None, rows: Sequence[Runnable], workload: Workload, min_tokens_per_s: float
+) -> Table:
+    judged = ""
+    if rig is not None and rig.available_bytes_per_gpu is not None:
+        judged = f"; fit judged against {gib(rig.available_bytes_per_gpu)} free per GPU"
+    if rig is None:
+        measured = host.measured_ram_bandwidth_bytes_per_s
+        ram = f"{gb_per_s(measured)} measured" if measured else f"{Assumptions().system_ram_gb_per_s:g} GB/s assumed"
+        judged = f"; system RAM at {ram}, fit judged against available RAM"
+    title = (
+        f"Largest models at >= {min_tokens_per_s:g} tok/s on {_rig_name(rig)} "
+        f"({workload.quant}, {workload.context:,} tokens, {workload.engine.value}{judged})"
+    )
+    table = Table(title=title, title_justify="left")
+    for col in ("model", "params", "memory", "where", "decode"):
+        table.add_column(col, justify="right" if col in {"params", "memory", "decode"} else "left")
+    for r in rows:
+        table.add_row(
+            r.model.id,
+            f"{r.model.params_total / 1e9:.1f} B",
+            gib(r.memory_bytes),
+            _where_text(r),
+            tokens(r.decode_tokens_per_s),
+        )
+    return table
+
+
+def _where_text(r: Runnable) -> Text:
+    if r.gpu_count == 0:
+        return Text("CPU, system RAM")
+    gpus = f"{r.gpu_count} GPU{'s' if r.gpu_count > 1 else ''}"
+    if r.fits:
+        return Text(f"{gpus}, fits fully", style="green")
+    return Text(f"{gpus}, {r.gpu_layers} of {r.total_layers} layers on GPU, rest in RAM", style="yellow")
+
+
+def _answer(answers: Sequence[tuple[Rig | None, Sequence[Runnable]]], min_tokens_per_s: float) -> Text:
+    best = [(rig, rows[0]) for rig, rows in answers if rows]
+    if not best:
+        return Text(f"Answer: no catalog model reaches {min_tokens_per_s:g} tok/s on this machine.", style="bold")
+    parts = []
+    for rig, r in best:
+        if r.gpu_count == 0:
+            where = "from system RAM"
+        else:
+            where = "fits fully in GPU memory" if r.fits else "offloads layers to system RAM"
+        parts.append(f"{r.model.name} ({r.model.id}) on {_rig_name(rig)}, {tokens(r.decode_tokens_per_s)}, {where}")
+    return Text(f"Answer: the largest model at >= {min_tokens_per_s:g} tok/s is " + "; ".join(parts) + ".", "bold")
+
+
+def probe_report(
+    host: Host,
+    entries: dict[int, GpuSpec | None],
+    answers: Sequence[tuple[Rig | None, Sequence[Runnable]]],
+    workload: Workload,
+    min_tokens_per_s: float,
+) -> RenderableType:
+    """The `sizer probe` report: machine, GPUs beside the catalog's figures, warnings, what it runs.
+
+    `entries` maps GPU index to its catalog entry (None: not in the catalog); `answers` holds the
+    runnable models per group of identical GPUs, or one (None, rows) for a CPU-only machine.
+    """
+    parts: list[RenderableType] = [_machine_table(host)]
+    if host.gpus:
+        parts.append(_gpu_table(host, entries))
+    else:
+        parts.append(Text("CPU-only: no GPU found; models run from system RAM.", style="bold"))
+    for warning in host.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    for rig, rows in answers:
+        parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s))
+    parts.append(_answer(answers, min_tokens_per_s))
+    return Group(*parts)
