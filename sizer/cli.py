@@ -72,7 +72,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SizerError as err:
-            _console(stderr=True).print(f"error: {err}", markup=False)
+            _console(stderr=True).print(f"error: {err}", markup=False, soft_wrap=True)  # one line
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -323,7 +323,7 @@ def main() -> None:
     try:
         code = command.main(args=sys.argv[1:], prog_name="sizer", standalone_mode=False)
     except click.ClickException as exc:
-        _console(stderr=True).print(f"error: {exc.format_message()}", markup=False)
+        _console(stderr=True).print(f"error: {exc.format_message()}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)
@@ -331,7 +331,9 @@ def main() -> None:
         if os.environ.get("SIZER_DEBUG") == "1":
             raise
         _console(stderr=True).print(
-            f"internal error: {type(exc).__name__}: {exc} (set SIZER_DEBUG=1 for the traceback)", markup=False
+            f"internal error: {type(exc).__name__}: {exc} (set SIZER_DEBUG=1 for the traceback)",
+            markup=False,
+            soft_wrap=True,
         )
         sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)

@@ -572,15 +572,17 @@ def _gpu_copy_bandwidth(
 def bench(
     host: Host,
     progress: Progress | None = None,
-    ram_bytes: int = BENCH_RAM_BYTES,
-    gpu_bytes: int = BENCH_GPU_BYTES,
-    repeats: int = BENCH_REPEATS,
+    ram_bytes: int | None = None,
+    gpu_bytes: int | None = None,
+    repeats: int | None = None,
 ) -> Host:
     """`host` with measured RAM bandwidth and, where torch or cupy can reach them, measured GPU bandwidth.
 
     Takes seconds. `progress(what, done, total)` is called after every timed copy. Never raises
     for a missing library or GPU: what cannot be measured becomes a warning.
     """
+    ram_bytes, gpu_bytes = ram_bytes or BENCH_RAM_BYTES, gpu_bytes or BENCH_GPU_BYTES
+    repeats = repeats or BENCH_REPEATS
     warnings = list(host.warnings)
     backend = _gpu_backend() if any(g.vendor in {Vendor.NVIDIA, Vendor.AMD} for g in host.gpus) else None
     if host.gpus and backend is None:

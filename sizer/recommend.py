@@ -56,16 +56,26 @@ def largest_fitting_model(
 class Rig:
     """A group of identical GPUs on one host, as the estimator sees them.
 
-    `available_bytes_per_gpu` is the free memory of the busiest GPU in the group (None: the spec's
+    `free_bytes_per_gpu` holds each GPU's free memory, most first (empty: judge fit on the spec's
     usable capacity); `bandwidth_gb_per_s` replaces the spec's bandwidth (None: keep it).
     """
 
     gpu: GpuSpec
     count: int
     devices: tuple[int, ...]
-    available_bytes_per_gpu: int | None
+    free_bytes_per_gpu: tuple[int, ...]
     bandwidth_gb_per_s: float | None
     catalog_entry: GpuSpec | None  # the catalog's figures, None for a GPU the catalog lacks
+
+    def available_bytes_per_gpu(self, gpu_count: int | None = None) -> int | None:
+        """What each of the `gpu_count` freest GPUs offers: the least free among them (None: capacity).
+
+        llama.cpp's even split is bounded by its fullest GPU, so k GPUs offer k x that much.
+        """
+        if not self.free_bytes_per_gpu:
+            return None
+        k = min(gpu_count or self.count, len(self.free_bytes_per_gpu))
+        return self.free_bytes_per_gpu[k - 1]
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class Runnable:
     gpu_layers: int | None  # set when llama.cpp would offload layers to system RAM
     total_layers: int
     decode_tokens_per_s: float
+    ram_bytes: int  # system RAM it takes: offloaded layers, or everything on the CPU
 
 
 def _catalog_entry(catalog: Catalog, device: GpuDevice) -> GpuSpec | None:
@@ -169,11 +180,10 @@ def rigs_for_host(
         first = devices[0]
         spec = gpu_spec_for_device(first, catalog, assumptions)
         entry = _catalog_entry(catalog, first)
-        available = None
-        free = [d.memory_free_bytes for d in devices]
-        if use_free_memory and all(f is not None for f in free):
+        free: tuple[int, ...] = ()
+        if use_free_memory and all(d.memory_free_bytes is not None for d in devices):
             usable = usable_bytes_per_gpu(spec, assumptions, engine)
-            available = max(1, min(usable, *(f for f in free if f is not None)))
+            free = tuple(sorted((max(1, min(usable, d.memory_free_bytes or 0)) for d in devices), reverse=True))
         measured = [d.bandwidth_bytes_per_s for d in devices if d.bandwidth_measured and d.bandwidth_bytes_per_s]
         bandwidth = min(measured) / GB if measured else None
         rigs.append(
@@ -181,7 +191,7 @@ def rigs_for_host(
                 gpu=spec,
                 count=len(devices),
                 devices=tuple(d.index for d in devices),
-                available_bytes_per_gpu=available,
+                free_bytes_per_gpu=free,
                 bandwidth_gb_per_s=bandwidth,
                 catalog_entry=entry,
             )
@@ -196,14 +206,15 @@ def estimate_on_rig(
     gpu_count: int | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
 ) -> Estimate:
-    """`estimate` for `gpu_count` (default: all) GPUs of the rig, with its free memory and bandwidth."""
+    """`estimate` for `gpu_count` (default: all) GPUs of the rig, the freest ones, with their free
+    memory and the rig's bandwidth."""
     return estimate(
         model,
         rig.gpu,
         workload,
         gpu_count or rig.count,
         assumptions,
-        available_bytes_per_gpu=rig.available_bytes_per_gpu,
+        available_bytes_per_gpu=rig.available_bytes_per_gpu(gpu_count),
         bandwidth_gb_per_s=rig.bandwidth_gb_per_s,
     )
 
@@ -225,6 +236,7 @@ def _on_rig(model: ModelSpec, rig: Rig, workload: Workload, a: Assumptions) -> R
         gpu_layers=est.offload.gpu_layers if est.offload else None,
         total_layers=model.layers,
         decode_tokens_per_s=est.decode_tokens_per_s,
+        ram_bytes=est.offload.cpu_bytes if est.offload else 0,
     )
 
 
@@ -245,6 +257,7 @@ def _on_cpu(model: ModelSpec, host: Host, workload: Workload, a: Assumptions) ->
         gpu_layers=None,
         total_layers=model.layers,
         decode_tokens_per_s=1.0 / float(seconds),
+        ram_bytes=total,
     )
 
 
@@ -260,14 +273,16 @@ def runnable_models(
     """The largest catalog models (by parameters) that decode at `min_tokens_per_s` or more.
 
     On a rig, each model gets the fewest GPUs that hold it (llama.cpp offloads the rest to system
-    RAM when none do); without one (`rig` None) it runs on the CPU from system RAM.
+    RAM when none do); without one (`rig` None) it runs on the CPU from system RAM. What goes to
+    system RAM must fit in the available RAM, where the host says how much that is.
     """
     w = workload or Workload()
     a = host_assumptions(host, assumptions)
+    ram = (host.memory.available_bytes or host.memory.total_bytes) if host.memory else None
     out = []
     for model in sorted(catalog.models, key=lambda m: (-m.params_total, m.id)):
         r = _on_rig(model, rig, w, a) if rig is not None else _on_cpu(model, host, w, a)
-        if r.decode_tokens_per_s >= min_tokens_per_s and (rig is not None or r.fits):
+        if r.decode_tokens_per_s >= min_tokens_per_s and (ram is None or r.ram_bytes <= ram):
             out.append(r)
             if len(out) == limit:
                 break

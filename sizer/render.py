@@ -229,19 +229,19 @@ def _rig_name(rig: Rig | None) -> str:
 
 def _runnable_table(
     host: Host, rig: Rig | None, rows: Sequence[Runnable], workload: Workload, min_tokens_per_s: float
-) -> Table:
+) -> Group:
     judged = ""
-    if rig is not None and rig.available_bytes_per_gpu is not None:
-        judged = f"; fit judged against {gib(rig.available_bytes_per_gpu)} free per GPU"
+    if rig is not None and rig.free_bytes_per_gpu:
+        judged = f"; fit judged against free VRAM: {', '.join(gib(b) for b in rig.free_bytes_per_gpu)}"
     if rig is None:
         measured = host.measured_ram_bandwidth_bytes_per_s
         ram = f"{gb_per_s(measured)} measured" if measured else f"{Assumptions().system_ram_gb_per_s:g} GB/s assumed"
         judged = f"; system RAM at {ram}, fit judged against available RAM"
-    title = (
+    heading = (
         f"Largest models at >= {min_tokens_per_s:g} tok/s on {_rig_name(rig)} "
         f"({workload.quant}, {workload.context:,} tokens, {workload.engine.value}{judged})"
     )
-    table = Table(title=title, title_justify="left")
+    table = Table()
     for col in ("model", "params", "memory", "where", "decode"):
         table.add_column(col, justify="right" if col in {"params", "memory", "decode"} else "left")
     for r in rows:
@@ -252,7 +252,9 @@ def _runnable_table(
             _where_text(r),
             tokens(r.decode_tokens_per_s),
         )
-    return table
+    if not rows:
+        return Group(Text(heading, style="italic"), Text("none"))
+    return Group(Text(heading, style="italic"), table)
 
 
 def _where_text(r: Runnable) -> Text:
