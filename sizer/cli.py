@@ -51,7 +51,11 @@ HardwareOpt = Annotated[
 ]
 ModelsDirOpt = Annotated[
     list[Path] | None,
-    typer.Option("--models-dir", help="Where models will live (repeatable); default: Hugging Face and ollama caches."),
+    typer.Option(
+        "--models-dir",
+        metavar="DIR",
+        help="Where models will live (repeatable); default: the Hugging Face and ollama caches.",
+    ),
 ]
 BenchOpt = Annotated[
     bool, typer.Option("--bench", help="Measure RAM (and, with torch or cupy, GPU) bandwidth: a few seconds.")
@@ -234,8 +238,9 @@ def _probe_report(catalog: Any, host: Any) -> Any:
     from sizer.models import Workload
     from sizer.recommend import rigs_for_host, runnable_models
 
-    workload, min_rate = Workload(), 10.0
-    rigs = rigs_for_host(host, catalog)
+    workload, min_rate, skipped = Workload(), 10.0, []
+    rigs = rigs_for_host(host, catalog, skipped=skipped)
+    host = host.model_copy(update={"warnings": (*host.warnings, *skipped)})
     answers = [(rig, runnable_models(catalog, host, rig, workload, min_rate)) for rig in rigs] or [
         (None, runnable_models(catalog, host, None, workload, min_rate))
     ]

@@ -165,12 +165,15 @@ def rigs_for_host(
     engine: Engine = Engine.LLAMA_CPP,
     use_free_memory: bool = True,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    skipped: list[str] | None = None,
 ) -> list[Rig]:
     """One rig per GPU name, in the order the GPUs appear.
 
-    `use_free_memory` (this machine) judges fit against the free memory of the group's busiest
-    GPU; otherwise (a hardware file) against the device's usable capacity. Bandwidth: a measured
-    figure, else the catalog's datasheet figure, else the device's own (NVML or the file).
+    `use_free_memory` (this machine) judges fit against each GPU's free memory; otherwise (a
+    hardware file) against the device's usable capacity. Bandwidth: a measured figure, else the
+    catalog's datasheet figure, else the device's own (NVML or the file). A GPU that cannot be
+    estimated (not in the catalog, no bandwidth) raises InputError, or with `skipped` is left
+    out and the reason appended there.
     """
     groups: dict[str, list[GpuDevice]] = {}
     for device in host.gpus:
@@ -178,7 +181,13 @@ def rigs_for_host(
     rigs = []
     for devices in groups.values():
         first = devices[0]
-        spec = gpu_spec_for_device(first, catalog, assumptions)
+        try:
+            spec = gpu_spec_for_device(first, catalog, assumptions)
+        except InputError as exc:
+            if skipped is None:
+                raise
+            skipped.append(f"{exc}; no estimates for it")
+            continue
         entry = _catalog_entry(catalog, first)
         free: tuple[int, ...] = ()
         if use_free_memory and all(d.memory_free_bytes is not None for d in devices):

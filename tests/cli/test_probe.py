@@ -88,6 +88,17 @@ def test_unknown_gpu_still_gets_an_answer(fake_nvml):
     assert "not in catalog" in result.output and "Answer: the largest model" in result.output
 
 
+def test_unknown_gpu_without_bandwidth_is_a_warning_not_an_error(fake_nvml):
+    unsupported = frozenset({"nvmlDeviceGetMemoryBusWidth", "nvmlDeviceGetMaxClockInfo"})
+    fake_nvml(FakeGpu(name="NVIDIA Mystery", memory_total=32 * GiB, unsupported=unsupported))
+    result = run("probe")
+    assert result.exit_code == 0, result.output
+    assert "'NVIDIA Mystery' is not in the catalog and has no bandwidth_bytes_per_s" in result.output
+    assert "no estimates for it" in result.output and "on the CPU" in result.output
+    estimate = run("estimate", "llama-3.1-8b")
+    assert estimate.exit_code == 2 and "has no bandwidth_bytes_per_s" in estimate.stderr
+
+
 def test_bench_measures_ram_with_progress(fake_nvml, monkeypatch):
     fake_nvml()
     monkeypatch.setattr(hardware, "BENCH_RAM_BYTES", 4 * MiB)
