@@ -41,6 +41,25 @@ GpuOpt = Annotated[
 GpusOpt = Annotated[int | None, typer.Option("--gpus", "-n", help="Number of GPUs (default 1, or 'Nx' in --gpu).")]
 EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="llama.cpp (also ollama) or vllm.")]
 KvOpt = Annotated[str, typer.Option("--kv-cache", help="KV cache type: f16, q8_0, q4_0 (llama.cpp) or fp8 (vLLM).")]
+HardwareOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--hardware",
+        help="A `sizer probe --json` file (or a hand-written one in that schema) to size instead of this machine.",
+        dir_okay=False,
+    ),
+]
+ModelsDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--models-dir",
+        metavar="DIR",
+        help="Where models will live (repeatable); default: the Hugging Face and ollama caches.",
+    ),
+]
+BenchOpt = Annotated[
+    bool, typer.Option("--bench", help="Measure RAM (and, with torch or cupy, GPU) bandwidth: a few seconds.")
+]
 
 
 def _console(stderr: bool = False) -> Any:
@@ -58,7 +77,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SizerError as err:
-            _console(stderr=True).print(f"error: {err}", markup=False)
+            _console(stderr=True).print(f"error: {err}", markup=False, soft_wrap=True)  # one line
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -96,17 +115,19 @@ def _engine(name: str) -> Any:
         raise InputError(f"unknown engine {name!r}; choose llama.cpp (or ollama) or vllm") from None
 
 
-def _this_machine(catalog: Any) -> tuple[Any, int, int | None]:
-    """The first GPU model of this machine, its count and its smallest free memory."""
-    from sizer.hardware import probe
+def _rig(catalog: Any, hardware: Path | None, engine: Any) -> tuple[Any, Any]:
+    """The first group of identical GPUs of a hardware file, or of this machine (judged on free VRAM)."""
+    from sizer.hardware import probe as probe_host
+    from sizer.loaders import load_host
+    from sizer.recommend import host_assumptions, rigs_for_host
 
-    host = probe()
-    if not host.gpus:
-        why = f" ({'; '.join(host.warnings)})" if host.warnings else ""
-        raise InputError(f"no GPU found on this machine{why}; pass --gpu NAME to size other hardware")
-    first = host.gpus[0].name
-    same = [g for g in host.gpus if g.name == first]
-    return catalog.gpu(first), len(same), min(g.memory_free_bytes for g in same)
+    host = load_host(hardware, catalog) if hardware else probe_host(catalog)
+    rigs = rigs_for_host(host, catalog, engine, use_free_memory=hardware is None)
+    if not rigs:
+        where = str(hardware) if hardware else "this machine"
+        why = f" ({'; '.join(host.warnings)})" if host.warnings and not hardware else ""
+        raise InputError(f"no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware")
+    return rigs[0], host_assumptions(host)
 
 
 @app.command()
@@ -120,11 +141,14 @@ def estimate(
     batch: BatchOpt = 1,
     gpu: GpuOpt = None,
     gpus: GpusOpt = None,
+    hardware: HardwareOpt = None,
     engine: EngineOpt = "llama.cpp",
     kv_cache: KvOpt = "f16",
     json_out: JsonOpt = False,
 ) -> None:
     """Estimate memory and speed of one model on one piece of hardware, fully broken down.
+
+    Without --gpu or --hardware it probes this machine and judges fit against free VRAM.
 
     \b
     Examples:
@@ -132,33 +156,97 @@ def estimate(
       sizer estimate Qwen/Qwen2.5-32B-Instruct --quant Q4_K_M --context 16384 --gpu "NVIDIA A100 80GB PCIe"
       sizer estimate llama-3.3-70b --gpu "2x RTX 3090" --json
       sizer estimate mixtral-8x7b --engine vllm --quant AWQ --gpu H100 --gpus 2 --batch 16
+      sizer estimate llama-3.3-70b --hardware server.json    # from `sizer probe --json > server.json`
     """
     from sizer import render
+    from sizer.estimate import DEFAULT_ASSUMPTIONS
     from sizer.estimate import estimate as run_estimate
     from sizer.loaders import load_catalog
     from sizer.models import Workload
+    from sizer.recommend import estimate_on_rig
 
     _positive("--context", context)
     _positive("--batch", batch)
     _positive("--gpus", gpus)
     if kv_cache not in {"f16", "q8_0", "q4_0", "fp8"}:
         raise InputError(f"unknown KV cache type {kv_cache!r}; choose f16, q8_0, q4_0 or fp8")
+    if gpu is not None and hardware is not None:
+        raise InputError("pass --gpu or --hardware, not both")
     catalog = load_catalog()
     spec = catalog.model(model)
-    available = None
+    workload = Workload(quant=quant, context=context, batch=batch, engine=_engine(engine), kv_cache_type=kv_cache)
     if gpu is None:
-        gpu_spec, count, available = _this_machine(catalog)
+        rig, assumptions = _rig(catalog, hardware, workload.engine)
+        gpu_spec = rig.gpu
+        result = estimate_on_rig(spec, rig, workload, gpus, assumptions)
     else:
         match = catalog.match_gpu(gpu)
-        gpu_spec, count = match.gpu, match.count or 1
+        gpu_spec = match.gpu
         if match.memory_gib and gpu_spec.unified_memory:  # 'Apple M1 Max (32-core GPU, 64GB)'
             gpu_spec = gpu_spec.model_copy(update={"vram_gib": match.memory_gib})
-    workload = Workload(quant=quant, context=context, batch=batch, engine=_engine(engine), kv_cache_type=kv_cache)
-    result = run_estimate(spec, gpu_spec, workload, gpus or count, available_bytes_per_gpu=available)
+        result = run_estimate(spec, gpu_spec, workload, gpus or match.count or 1, DEFAULT_ASSUMPTIONS)
     if json_out:
         typer.echo(render.to_json(result))
     else:
         _console().print(render.estimate_table(result, spec, gpu_spec))
+
+
+@app.command()
+@handle_errors
+def probe(
+    models_dir: ModelsDirOpt = None,
+    bench: BenchOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show this machine's hardware (CPU, RAM, disk, GPUs) and the largest models it runs at 10 tok/s.
+
+    No GPU, or no NVIDIA driver, is a normal answer: the report says CPU-only and exits 0.
+
+    \b
+    Examples:
+      sizer probe
+      sizer probe --bench                         # measure RAM/GPU bandwidth (a few seconds)
+      sizer probe --models-dir /srv/models
+      sizer probe --json > server.json            # then: sizer estimate MODEL --hardware server.json
+    """
+    from sizer import render
+    from sizer.hardware import probe as probe_host
+    from sizer.loaders import load_catalog
+
+    catalog = load_catalog()
+    host = probe_host(catalog, models_dir)
+    if bench:
+        host = _bench(host)
+    if json_out:
+        typer.echo(render.host_json(host))
+        return
+    _console().print(_probe_report(catalog, host))
+
+
+def _bench(host: Any) -> Any:
+    """Measure bandwidth with a progress bar on stderr."""
+    from sizer import render
+    from sizer.hardware import bench
+
+    with render.bench_progress(_console(stderr=True)) as bar:
+        task = bar.add_task("bandwidth", total=None)
+        return bench(host, lambda what, done, total: bar.update(task, description=what, completed=done, total=total))
+
+
+def _probe_report(catalog: Any, host: Any) -> Any:
+    """What the machine runs: per group of identical GPUs, or on the CPU when there is none."""
+    from sizer import render
+    from sizer.models import Workload
+    from sizer.recommend import rigs_for_host, runnable_models
+
+    workload, min_rate, skipped = Workload(), 10.0, []
+    rigs = rigs_for_host(host, catalog, skipped=skipped)
+    host = host.model_copy(update={"warnings": (*host.warnings, *skipped)})
+    answers = [(rig, runnable_models(catalog, host, rig, workload, min_rate)) for rig in rigs] or [
+        (None, runnable_models(catalog, host, None, workload, min_rate))
+    ]
+    entries = {d: rig.catalog_entry for rig in rigs for d in rig.devices}
+    return render.probe_report(host, entries, answers, workload, min_rate)
 
 
 @catalog_app.command("models")
@@ -529,7 +617,9 @@ def main() -> None:
         if os.environ.get("SIZER_DEBUG") == "1":
             raise
         _console(stderr=True).print(
-            f"internal error: {type(exc).__name__}: {exc} (set SIZER_DEBUG=1 for the traceback)", markup=False
+            f"internal error: {type(exc).__name__}: {exc} (set SIZER_DEBUG=1 for the traceback)",
+            markup=False,
+            soft_wrap=True,
         )
         sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,6 +7,7 @@ build a Python object is refused. Validation errors name the file, the entry and
 from __future__ import annotations
 
 import functools
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,11 +16,12 @@ from pydantic import BaseModel, ValidationError
 
 from sizer.catalog import Catalog
 from sizer.errors import CatalogError, InputError
-from sizer.models import GpuSpec, ModelSpec
+from sizer.models import GpuSpec, Host, ModelSpec
 
 _T = TypeVar("_T", bound=BaseModel)
 
 MAX_YAML_BYTES = 8 * 2**20  # no catalog or spec is anywhere near this; refuse larger input unread
+MAX_HOST_BYTES = 2**20  # a probe document is a few KiB
 
 
 def read_yaml(text: str, origin: str) -> Any:
@@ -36,18 +38,22 @@ def read_yaml(text: str, origin: str) -> Any:
         raise InputError(f"{origin}{where}: invalid YAML: {problem}") from None
 
 
-def read_yaml_file(path: Path) -> Any:
-    """Read and parse a YAML file of bounded size."""
+def _read_text(path: Path, limit: int, kind: str) -> str:
+    """A UTF-8 text file of at most `limit` bytes (checked before reading)."""
     try:
         size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise InputError(f"{path}: file is {size} bytes, more than the {MAX_YAML_BYTES} a YAML file may have")
-        text = path.read_text(encoding="utf-8")
+        if size > limit:
+            raise InputError(f"{path}: file is {size} bytes, more than the {limit} a {kind} file may have")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    return read_yaml(text, str(path))
+
+
+def read_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML file of bounded size."""
+    return read_yaml(_read_text(path, MAX_YAML_BYTES, "YAML"), str(path))
 
 
 def describe_validation_error(exc: ValidationError, origin: str, prefix: str = "") -> str:
@@ -58,6 +64,53 @@ def describe_validation_error(exc: ValidationError, origin: str, prefix: str = "
         where = f"{prefix}.{loc}" if prefix and loc else prefix or loc
         lines.append(f"{origin}: {where}: {err['msg']}")
     return "; ".join(lines)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """pydantic's error location as a path: ('gpus', 0, 'memory_total_bytes') -> 'gpus[0].memory_total_bytes'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _in_catalog(catalog: Catalog, *names: str | None) -> bool:
+    for name in names:
+        if name:
+            try:
+                catalog.gpu(name)
+                return True
+            except InputError:
+                continue
+    return False
+
+
+def load_host(path: Path, catalog: Catalog | None = None) -> Host:
+    """A hardware description (schema sizer.probe/1): `sizer probe --json` output or a hand-written
+    JSON or YAML file. Each GPU needs only name and memory_total_bytes, plus bandwidth_bytes_per_s
+    when `catalog` lacks its name. Errors name the file and the field, on one line."""
+    text = _read_text(path, MAX_HOST_BYTES, "hardware")
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        data = read_yaml(text, str(path))
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object (a sizer.probe/1 document with a 'gpus' list)")
+    try:
+        host = Host.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_location(tuple(e['loc'])) or '(document)'}: {e['msg']}" for e in exc.errors()]
+        raise InputError(f"{path}: {'; '.join(problems)}") from None
+    if catalog is not None:
+        for i, gpu in enumerate(host.gpus):
+            if gpu.bandwidth_bytes_per_s is None and not _in_catalog(catalog, gpu.catalog_id, gpu.name):
+                raise InputError(
+                    f"{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks ({gpu.name!r})"
+                )
+    return host
 
 
 def _entries(data: Any, key: str, cls: type[_T], origin: str) -> list[_T]:

@@ -279,6 +279,10 @@ class Assumptions(_Frozen):
     system_ram_gb_per_s: float = Field(default=60.0, gt=0)
     # Host-to-GPU link for offloaded layers in prompt processing, GB/s (PCIe 4.0 x16: 32 peak, ~25 reached).
     pcie_gb_per_s: float = Field(default=25.0, gt=0)
+    # A GPU the catalog lacks: NVML reports no FP16 rate, so assume this many dense FP16 TFLOPS per
+    # GB/s of memory bandwidth (median over the catalog's discrete GPUs, 0.15; range 0.02-0.5).
+    # It sets prompt-processing speed only; decode is bandwidth-bound.
+    fallback_fp16_tflops_per_gb_per_s: float = Field(default=0.15, gt=0)
 
 
 class CloudGpuPrice(_Frozen):
@@ -335,9 +339,14 @@ class MemoryInfo(_Frozen):
 
 
 class DiskInfo(_Frozen):
+    """Free space where models will live; `path` is the directory measured (the nearest existing
+    one), `requested_path` the one asked for when it does not exist yet."""
+
     path: str
     total_bytes: int = Field(ge=0)
     free_bytes: int = Field(ge=0)
+    label: str | None = None  # huggingface, ollama or models-dir
+    requested_path: str | None = None
 
 
 class GpuDevice(_Frozen):
@@ -351,6 +360,8 @@ class GpuDevice(_Frozen):
     memory_free_bytes: int | None = Field(default=None, ge=0)
     memory_used_bytes: int | None = Field(default=None, ge=0)
     bandwidth_bytes_per_s: PositiveFloat | None = None  # from bus width x memory clock, or measured
+    bandwidth_measured: bool = False  # True when `sizer probe --bench` measured bandwidth_bytes_per_s
+    memory_type: str | None = None  # HBM3, GDDR6X, …; a hand-written file may say (else inferred)
     fp16_tflops: PositiveFloat | None = None
     catalog_id: str | None = None
     driver_version: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from sizer.catalog import Catalog
@@ -144,3 +146,23 @@ def mini_catalog() -> Catalog:
         models=(LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B),
         gpus=(RTX_4090, A100_SXM, A100_PCIE, M1_MAX_32, M1_MAX_24),
     )
+
+
+@pytest.fixture
+def fake_nvml(monkeypatch):
+    """Put tests/fakes/pynvml.py in place of nvidia-ml-py with the given fake GPUs; returns the scenario.
+
+    The probe also runs as on Linux with no AMD tools, so the result does not depend on this machine.
+    """
+    from sizer import hardware
+    from tests.fakes import pynvml as fake
+
+    def install(*gpus, **options):
+        scenario = fake.Scenario(gpus=list(gpus), **options)
+        monkeypatch.setattr(fake, "SCENARIO", scenario)
+        monkeypatch.setitem(sys.modules, "pynvml", fake)
+        monkeypatch.setattr(hardware.platform, "system", lambda: "Linux")
+        monkeypatch.setattr(hardware, "_read_amd", lambda: ([], []))
+        return scenario
+
+    return install

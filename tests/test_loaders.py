@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sizer.errors import CatalogError, InputError
-from sizer.loaders import MAX_YAML_BYTES, catalog_from_yaml, read_yaml, read_yaml_file
+from sizer.loaders import MAX_HOST_BYTES, MAX_YAML_BYTES, catalog_from_yaml, load_host, read_yaml, read_yaml_file
 
 GPUS = """
 gpus:
@@ -81,3 +81,54 @@ def test_oversized_file_is_refused_unread(tmp_path):
 def test_not_a_mapping_is_a_catalog_error():
     with pytest.raises(CatalogError, match="expected a mapping"):
         catalog_from_yaml("- 1\n- 2\n", GPUS, "models.yaml", "gpus.yaml")
+
+
+MINIMAL_HOST = '{"gpus": [{"name": "Acme X1", "memory_total_bytes": 51539607552, "bandwidth_bytes_per_s": 1.2e12}]}'
+
+
+def test_hand_written_host_needs_only_name_memory_and_bandwidth(tmp_path, mini_catalog):
+    path = tmp_path / "server.json"
+    path.write_text(MINIMAL_HOST)
+    host = load_host(path, mini_catalog)
+    assert host.schema_ == "sizer.probe/1"
+    (gpu,) = host.gpus
+    assert (gpu.name, gpu.memory_total_bytes, gpu.bandwidth_bytes_per_s) == ("Acme X1", 51539607552, 1.2e12)
+
+
+def test_host_yaml_is_accepted(tmp_path, mini_catalog):
+    path = tmp_path / "server.yaml"
+    path.write_text("gpus:\n  - name: NVIDIA GeForce RTX 4090\n    memory_total_bytes: 25757220864\n")
+    assert load_host(path, mini_catalog).gpus[0].name == "NVIDIA GeForce RTX 4090"  # a catalog GPU: no bandwidth
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"gpus": [{"name": "Acme X1"}]}', "gpus[0].memory_total_bytes: Field required"),
+        ('{"gpus": [{"name": "Acme X1", "memory_total_bytes": -1}]}', "gpus[0].memory_total_bytes: Input should be"),
+        ('{"schema": "sizer.probe/2"}', "schema: Input should be 'sizer.probe/1'"),
+        ('{"gpus": [], "colour": "red"}', "colour: Extra inputs are not permitted"),
+        ('{"gpus": [', ":1: invalid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        (
+            '{"gpus": [{"name": "Acme X1", "memory_total_bytes": 1}]}',
+            "gpus[0].bandwidth_bytes_per_s: required for a GPU the catalog lacks ('Acme X1')",
+        ),
+    ],
+)
+def test_bad_host_file_names_file_and_field_on_one_line(tmp_path, mini_catalog, text, message):
+    path = tmp_path / "server.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_host(path, mini_catalog)
+    assert str(info.value).startswith(f"{path}: ") or str(info.value).startswith(f"{path}:1: ")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_oversized_host_file_is_refused_unread(tmp_path):
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(MAX_HOST_BYTES + 1)
+    with pytest.raises(InputError, match="more than"):
+        load_host(big)

@@ -55,7 +55,9 @@ def test_break_even_against_cloud_and_api():
     with_prices = SETTINGS.model_copy(
         update={
             "cloud_gpu_hourly": (
-                CloudGpuPrice(gpu="RTX 4090", price_per_hour=0.5, currency="EUR", provider="x", date="2025", source="t"),
+                CloudGpuPrice(
+                    gpu="RTX 4090", price_per_hour=0.5, currency="EUR", provider="x", date="2025", source="t"
+                ),
             ),
             "api_prices": (
                 ApiPrice(model="m", provider="p", output_per_million=2.0, currency="EUR", date="2025", source="t"),

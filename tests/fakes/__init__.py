@@ -1,0 +1,1 @@
+"""Stand-ins for hardware libraries (no GPU or driver needed)."""
