@@ -321,22 +321,24 @@ def catalog_gpus(json_out: JsonOpt = False) -> None:
         _console().print(render.gpus_table(rows))
 
 
-def _machine_options(catalog: Any) -> tuple[list[Any], list[str]]:
-    """This machine's GPUs as owned rigs (fit judged on free memory), with notes for the report."""
-    from sizer.hardware import probe
-    from sizer.recommend import HardwareOption
+def _owned_options(catalog: Any, hardware: Path | None, engine: Any) -> tuple[list[Any], list[str]]:
+    """The GPUs of a hardware file, or of this machine (fit on free VRAM), as owned rigs, with notes."""
+    from sizer.hardware import probe as probe_host
+    from sizer.loaders import load_host
+    from sizer.recommend import HardwareOption, rigs_for_host
 
-    host = probe()
-    if not host.gpus:
-        return [], ["no GPU on this machine: showing what to buy"]
-    first = host.gpus[0].name
-    same = [g for g in host.gpus if g.name == first]
-    try:
-        gpu = catalog.gpu(first)
-    except SizerError:
-        return [], [f"this machine's GPU {first!r} is not in the catalog: showing what to buy"]
-    free = min(g.memory_free_bytes for g in same)
-    return [HardwareOption(gpu=gpu, count=len(same), owned=True, available_bytes_per_gpu=free)], []
+    host = load_host(hardware, catalog) if hardware else probe_host(catalog)
+    notes: list[str] = []
+    rigs = rigs_for_host(host, catalog, engine, use_free_memory=hardware is None, skipped=notes)
+    if not rigs:
+        notes.append(
+            f"no GPU in {hardware or 'this machine'}: showing what to buy" if not hardware else f"no GPU in {hardware}"
+        )
+    options = [
+        HardwareOption(gpu=r.gpu, count=r.count, owned=True, available_bytes_per_gpu=r.available_bytes_per_gpu())
+        for r in rigs
+    ]
+    return options, notes
 
 
 def _needs(
@@ -402,6 +404,7 @@ def recommend(
     currency: Annotated[str, typer.Option("--currency", help="EUR or USD.")] = "EUR",
     gpu: GpuOpt = None,
     gpus: GpusOpt = None,
+    hardware: HardwareOpt = None,
     engine: EngineOpt = "llama.cpp",
     quant: QuantOpt = "Q4_K_M",
     license_: Annotated[
@@ -440,6 +443,7 @@ def recommend(
       sizer recommend --use-case chat --gpu "RTX 4090" --gpus 2 --license commercial
       sizer recommend --use-case rag --context 32768 --report report.html
       sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
+      sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
     """
     from sizer import render
     from sizer.loaders import load_catalog, load_cost_settings
@@ -476,11 +480,15 @@ def recommend(
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     catalog = load_catalog()
     notes: list[str] = []
+    if gpu is not None and hardware is not None:
+        raise InputError("pass --gpu or --hardware, not both")
     if gpu is not None:
         match = catalog.match_gpu(gpu)
         options = [HardwareOption(gpu=match.gpu, count=gpus or match.count or 1, owned=match.gpu.price is None)]
+    elif hardware is not None:
+        options, notes = _owned_options(catalog, hardware, needs.engine)
     else:
-        options, notes = _machine_options(catalog)
+        options, notes = _owned_options(catalog, None, needs.engine)
         options += buyable_options(catalog, needs, settings)
     err = _console(stderr=True)
     for note in notes:
@@ -540,6 +548,7 @@ FormatOpt = Annotated[
 def check(
     specs: Annotated[list[Path], typer.Argument(help="Procurement spec files (YAML).")],
     output_format: FormatOpt = "text",
+    hardware: HardwareOpt = None,
 ) -> None:
     """Check procurement specs: does each hardware offer meet every workload? Exit 1 if not.
 
@@ -549,6 +558,7 @@ def check(
       sizer check spec.yaml
       sizer check offers/*.yaml --format junit > sizer-report.xml
       sizer check spec.yaml --format github
+      sizer check spec.yaml --hardware delivered.json   # acceptance test of the machine delivered
     """
     from sizer import render
     from sizer.loaders import load_catalog, load_spec
@@ -558,10 +568,16 @@ def check(
         raise InputError(f"unknown format {output_format!r}; choose text, json, junit or github")
     catalog = load_catalog()
     loaded = [(str(path), *load_spec(path)) for path in specs]  # every spec valid before any is checked
+    delivered = None
+    if hardware is not None:
+        rigs, _ = _owned_options(catalog, hardware, None)
+        if not rigs:
+            raise InputError(f"{hardware}: no GPU to check")
+        delivered = [(f"{r.count} x {r.gpu.name} ({hardware.name})", r.gpu, r.count) for r in rigs]
     reports = []
     for origin, spec, lines in loaded:
         try:
-            reports.append((origin, run_check(spec, catalog), lines))
+            reports.append((origin, run_check(spec, catalog, delivered=delivered), lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
             raise InputError(f"{origin}: {err}") from None
     if output_format == "json":

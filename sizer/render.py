@@ -235,26 +235,53 @@ def _rec_cells(i: int, r: Recommendation) -> list[str]:
     ]
 
 
-def recommend_table(ranking: Ranking) -> Table:
-    """The picks as a table, with each pick's reason and command below it."""
+def recommend_table(ranking: Ranking) -> Group:
+    """The picks as tables (runs here, to buy), each pick's reason and command below."""
     n = ranking.needs
-    title = (
+    header = Text(
         f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {n.quant}, "
-        f"{n.engine.value}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else "")
+        f"{n.engine.value}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
+        style="bold",
     )
-    table = Table(title=title, title_justify="left", caption_justify="left")
-    for col in _REC_COLUMNS:
-        table.add_column(
-            col,
-            justify="right"
-            if col in {"#", "decode", "users served", "price", "per month", "per 1M tokens"}
-            else "left",
+    parts: list[RenderableType] = [header]
+    for kind in ("runs here", "to buy"):
+        recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
+        if not recs:
+            continue
+        title = f"Runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "To buy"
+        c = recs[0][1].cost.currency.value
+        table = Table(title=title, title_justify="left")
+        columns = (
+            "#",
+            "model",
+            "hardware",
+            "GiB used/has",
+            "tok/s",
+            "users",
+            f"price {c}",
+            f"{c}/month",
+            f"{c}/1M tok",
         )
-    for i, r in enumerate(ranking.recommendations, 1):
-        table.add_row(*_rec_cells(i, r))
-    notes = [f"{i}. {r.reason}\n   $ {r.command}" for i, r in enumerate(ranking.recommendations, 1)]
-    table.caption = "\n".join(notes) if notes else "nothing meets these needs; see --explain"
-    return table
+        for col in columns:
+            table.add_column(col, justify="left" if col in {"model", "hardware"} else "right", overflow="fold")
+        for i, r in recs:
+            table.add_row(
+                str(i),
+                f"{r.model} {r.quant}",
+                _rig(r),
+                f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
+                f"{r.decode_tokens_per_s:,.0f}",
+                str(r.users_served),
+                "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
+                f"{r.cost.per_month:,.0f}",
+                "" if r.cost.per_million_tokens is None else f"{r.cost.per_million_tokens:,.2f}",
+            )
+        parts.append(table)
+        for i, r in recs:
+            parts.append(Text(f"{i}. {r.reason}; licence: {r.license}\n   $ {r.command}"))
+    if not ranking.recommendations:
+        parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
+    return Group(*parts)
 
 
 def excluded_table(ranking: Ranking) -> Table:

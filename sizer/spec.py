@@ -5,7 +5,7 @@ never an exception.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -227,17 +227,20 @@ def _offer_rules(offer: Offer, path: str, gpu_sets: list[tuple[GpuSpec, int]], s
                 f"the budget is {budget.amount:,.0f}",
             )
         )
-    gpu_watts = sum(g.tdp_w * n for g, n in gpu_sets)
-    for limit, where in ((offer.max_power_w, f"{path}.max_power_w"), (spec.constraints.max_power_w, "constraints")):
-        if limit and gpu_watts > limit:
-            out.append(
-                Violation(
-                    code="over-power",
-                    path=where,
-                    message=f"the GPUs alone draw {gpu_watts:,.0f} W, the limit is {limit:,.0f} W",
-                )
-            )
+    limits = (offer.max_power_w, spec.constraints.max_power_w)
+    for where, message in zip((f"{path}.max_power_w", "constraints"), _power_messages(gpu_sets, limits), strict=True):
+        if message:
+            out.append(Violation(code="over-power", path=where, message=message))
     return out
+
+
+def _power_messages(gpu_sets: Sequence[tuple[GpuSpec, int]], limits: Sequence[float | None]) -> list[str]:
+    """For each power limit, a message when the GPUs' board power exceeds it ('' when it does not)."""
+    watts = sum(g.tdp_w * n for g, n in gpu_sets)
+    return [
+        f"the GPUs alone draw {watts:,.0f} W, the limit is {limit:,.0f} W" if limit and watts > limit else ""
+        for limit in limits
+    ]
 
 
 def _candidates(work: SpecWorkload, catalog: Catalog) -> list[ModelSpec]:
@@ -252,34 +255,35 @@ def check(
     catalog: Catalog,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
     resolve_model: Callable[[str], ModelSpec] | None = None,
-    available_bytes_per_gpu: int | None = None,
+    delivered: Sequence[tuple[str, GpuSpec, int]] | None = None,
 ) -> CheckReport:
     """Check every offer against every workload; collect every unmet requirement.
 
-    Names that resolve to nothing raise UnknownNameError (the spec is invalid, exit 2); unmet
-    requirements are results. `resolve_model` replaces catalog look-up (Hub repos, files).
+    `delivered` replaces the spec's offers with machines as they were delivered (label, GPU,
+    count; from `sizer probe --json`): an acceptance test. Names that resolve to nothing raise
+    UnknownNameError (the spec is invalid, exit 2); unmet requirements are results.
+    `resolve_model` replaces catalog look-up (Hub repos, files).
     """
-    outcomes: list[Outcome] = []
+    rigs: list[tuple[str, str, GpuSpec, int, list[Violation]]] = []
     warnings: list[str] = []
-    for offer_path, offer in spec.all_offers:
+    if delivered is not None:
+        power = [
+            Violation(code="over-power", path="constraints", message=m)
+            for m in _power_messages([(g, n) for _, g, n in delivered], [spec.constraints.max_power_w])
+            if m
+        ]
+        rigs = [("hardware", label, gpu, count, power) for label, gpu, count in delivered]
+    for offer_path, offer in spec.all_offers if delivered is None else ():
         gpu, count, notes = _offer_gpu(offer, catalog)
         warnings += [f"{offer_path}: {n}" for n in notes]
         gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
-        offer_violations = _offer_rules(offer, offer_path, gpu_sets, spec)
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
-        for w_index, work in enumerate(spec.workloads):
-            w_path = f"workloads[{w_index}]"
-            outcomes.append(
-                _check_one(
-                    spec,
-                    catalog,
-                    assumptions,
-                    resolve_model,
-                    available_bytes_per_gpu,
-                    (offer_path, label, gpu, count, offer_violations),
-                    (w_path, work),
-                )
-            )
+        rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec)))
+    outcomes = [
+        _check_one(spec, catalog, assumptions, resolve_model, rig, (f"workloads[{i}]", work))
+        for rig in rigs
+        for i, work in enumerate(spec.workloads)
+    ]
     return CheckReport(
         name=spec.name, passed=all(o.passed for o in outcomes), outcomes=tuple(outcomes), warnings=tuple(warnings)
     )
@@ -290,7 +294,6 @@ def _check_one(
     catalog: Catalog,
     a: Assumptions,
     resolve_model: Callable[[str], ModelSpec] | None,
-    available: int | None,
     offer_part: tuple[str, str, GpuSpec, int, list[Violation]],
     work_part: tuple[str, SpecWorkload],
 ) -> Outcome:
@@ -305,7 +308,7 @@ def _check_one(
         raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
     best: tuple[ModelSpec, Estimate, list[tuple[str, str]]] | None = None
     for model in candidates:
-        est, broken = _fails(model, gpu, count, work, work.quant, spec.constraints, a, available)
+        est, broken = _fails(model, gpu, count, work, work.quant, spec.constraints, a)
         if best is None or (broken == [] and best[2] != []):
             best = (model, est, broken)
         if not broken:
