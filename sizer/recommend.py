@@ -120,6 +120,19 @@ class Exclusion(_Frozen):
     reason: str
 
 
+class Alternative(_Frozen):
+    """Another rig that serves a picked model: the points of the cost-against-speed chart."""
+
+    model: str
+    gpu: str
+    gpu_name: str
+    gpu_count: int
+    owned: bool
+    decode_tokens_per_s: float
+    hardware: float
+    per_month: float
+
+
 class Ranking(_Frozen):
     """The `recommend --json` object."""
 
@@ -127,6 +140,7 @@ class Ranking(_Frozen):
     needs: Needs
     recommendations: tuple[Recommendation, ...]
     excluded: tuple[Exclusion, ...]
+    alternatives: tuple[Alternative, ...] = ()
 
 
 def smallest_gpu_class(catalog: Catalog, need_bytes: int, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> str:
@@ -342,17 +356,19 @@ def recommend(
             excluded.append(Exclusion(model=m.id, reason=f"below the quality {needs.use_case} needs ({score})"))
     feasible = _feasible(models, options, needs, assumptions, progress)
     recommendations: list[Recommendation] = []
+    charted: list[Alternative] = []
     for owned in (True, False):
         rigs_of = {m: [o for o in feasible.get(m, []) if o.owned is owned] for m in feasible}
         if not any(o.owned is owned for o in options):
             continue
-        picks = _picks(adequate, rigs_of, needs, settings, assumptions)
+        picks, alternatives = _picks(adequate, rigs_of, needs, settings, assumptions)
         if not picks:  # nothing good enough fits: offer the best of what does, highest quality first
             weaker = sorted(
                 (m for m in models if m not in adequate), key=lambda m: -(m.quality.score if m.quality else 0)
             )
-            picks = _picks(weaker, rigs_of, needs, settings, assumptions, keep_order=True)
+            picks, alternatives = _picks(weaker, rigs_of, needs, settings, assumptions, keep_order=True)
         recommendations += picks[: needs.top]
+        charted += [alt for r in picks[: needs.top] for alt in alternatives.get(r.model, [])]
     for m in adequate:
         if not feasible.get(m.id):
             excluded.append(Exclusion(model=m.id, reason=_why_not(m, options, needs, assumptions)))
@@ -361,6 +377,7 @@ def recommend(
         needs=needs,
         recommendations=tuple(recommendations),
         excluded=tuple(excluded),
+        alternatives=tuple(charted),
     )
 
 
@@ -371,19 +388,35 @@ def _picks(
     settings: CostSettings,
     a: Assumptions,
     keep_order: bool = False,
-) -> list[Recommendation]:
+) -> tuple[list[Recommendation], dict[str, list[Alternative]]]:
+    """Per model its best rig (ranked), and every rig that serves it (for the chart)."""
     ranked = []
+    alternatives: dict[str, list[Alternative]] = {}
     for position, m in enumerate(models):
         keyed = []
         for o in rigs_of.get(m.id, []):
-            per_month = cost(hardware_price(o, settings) or 0.0, o, 0.0, settings).per_month
-            keyed.append((_rank_key(m, per_month, _estimate(m, o, needs, needs.users, a).decode_tokens_per_s, o), o))
+            hardware = hardware_price(o, settings) or 0.0
+            per_month = cost(hardware, o, 0.0, settings).per_month
+            decode = _estimate(m, o, needs, needs.users, a).decode_tokens_per_s
+            keyed.append((_rank_key(m, per_month, decode, o), o))
+            alternatives.setdefault(m.id, []).append(
+                Alternative(
+                    model=m.id,
+                    gpu=o.gpu.id,
+                    gpu_name=o.gpu.name,
+                    gpu_count=o.count,
+                    owned=o.owned,
+                    decode_tokens_per_s=round(decode, 2),
+                    hardware=round(hardware, 2),
+                    per_month=per_month,
+                )
+            )
         if not keyed:
             continue
         key, best = min(keyed, key=lambda k: k[0])
         ranked.append(((position,) if keep_order else key, _recommendation(m, best, needs, settings, a)))
     ranked.sort(key=lambda p: p[0])
-    return [r for _, r in ranked]
+    return [r for _, r in ranked], alternatives
 
 
 def _feasible(

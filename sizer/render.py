@@ -315,36 +315,39 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
     return front
 
 
-def _svg_chart(recs: Sequence[Recommendation]) -> str:
-    """SVG scatter of cost per month against decode tok/s, the Pareto front joined and marked."""
+def _svg_chart(ranking: Ranking) -> str:
+    """SVG scatter of cost per month against decode tok/s for every rig that serves a pick; the
+    picks in blue, the Pareto front (faster for less) joined and labelled in red."""
     from html import escape
 
-    width, height, pad = 720, 420, 60
-    if not recs:
-        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="80"><text x="10" y="40">no picks</text></svg>'
-    points = [(r.decode_tokens_per_s, r.cost.per_month) for r in recs]
+    width, height, pad = 760, 440, 64
+    alts = list(ranking.alternatives)
+    if not alts:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60"><text x="10" y="30">no picks to chart</text></svg>'
+    currency = ranking.recommendations[0].cost.currency.value if ranking.recommendations else ""
+    points = [(a.decode_tokens_per_s, a.per_month) for a in alts]
     x_max = max(p[0] for p in points) * 1.1 or 1
     y_max = max(p[1] for p in points) * 1.1 or 1
 
     def xy(speed: float, price: float) -> tuple[float, float]:
         return pad + speed / x_max * (width - 2 * pad), height - pad - price / y_max * (height - 2 * pad)
 
-    front = sorted(pareto_front(points), key=lambda i: points[i][0])
+    picked = {(r.model, r.gpu, r.gpu_count) for r in ranking.recommendations}
+    front = sorted(set(pareto_front(points)), key=lambda i: points[i][0])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
         f'<rect width="{width}" height="{height}" fill="#fff"/>',
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#333"/>',
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#333"/>',
-        f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle" font-size="13">decode tokens/s per user</text>',
-        f'<text x="18" y="{height / 2}" text-anchor="middle" font-size="13" transform="rotate(-90 18 {height / 2})">'
-        f"cost per month ({escape(recs[0].cost.currency.value)})</text>",
+        f'<text x="{width / 2}" y="{height - 18}" text-anchor="middle" font-size="13">decode tokens/s per user</text>',
+        f'<text x="18" y="{height / 2}" text-anchor="middle" font-size="13" transform="rotate(-90 18 {height / 2})">cost per month ({escape(currency)})</text>',
     ]
     for k in range(5):
-        gx, gy = xy(x_max * k / 4, 0)
+        gx, _ = xy(x_max * k / 4, 0)
         parts.append(
             f'<text x="{gx:.0f}" y="{height - pad + 18}" text-anchor="middle" font-size="11">{x_max * k / 4:,.0f}</text>'
         )
-        gx, gy = xy(0, y_max * k / 4)
+        _, gy = xy(0, y_max * k / 4)
         parts.append(
             f'<text x="{pad - 6}" y="{gy + 4:.0f}" text-anchor="end" font-size="11">{y_max * k / 4:,.0f}</text>'
         )
@@ -353,18 +356,22 @@ def _svg_chart(recs: Sequence[Recommendation]) -> str:
         parts.append(
             f'<polyline points="{path}" fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4"/>'
         )
-    for i, (r, p) in enumerate(zip(recs, points, strict=True)):
+    for i, (a, p) in enumerate(zip(alts, points, strict=True)):
         x, y = xy(*p)
-        on_front = i in front
-        colour = "#d62728" if on_front else "#1f77b4"
+        rig = f"{a.gpu_count} x {a.gpu_name}"
+        colour = "#d62728" if i in front else "#1f77b4" if (a.model, a.gpu, a.gpu_count) in picked else "#bbb"
+        label = f"{a.model} on {rig}: {a.decode_tokens_per_s:,.0f} tok/s, {a.per_month:,.0f} {currency}/month"
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{7 if on_front else 5}" fill="{colour}"><title>{escape(r.model)} on {escape(_rig(r))}</title></circle>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if colour != "#bbb" else 4}" fill="{colour}"><title>{escape(label)}</title></circle>'
         )
+    for n, i in enumerate(front):
+        x, y = xy(*points[i])
+        a = alts[i]
         parts.append(
-            f'<text x="{x + 9:.1f}" y="{y - 6:.1f}" font-size="11">{escape(r.model)} · {escape(_rig(r))}</text>'
+            f'<text x="{x + 8:.1f}" y="{y - 8 - 12 * (n % 2):.1f}" font-size="11" fill="#d62728">{escape(a.model)} · {a.gpu_count} x {escape(a.gpu_name)}</text>'
         )
     parts.append(
-        f'<text x="{width - pad}" y="{pad - 20}" text-anchor="end" font-size="12" fill="#d62728">— Pareto front (faster for less)</text>'
+        f'<text x="{width - pad}" y="{pad - 24}" text-anchor="end" font-size="12" fill="#d62728">red: Pareto front (faster for less); blue: picks; grey: other rigs</text>'
     )
     parts.append("</svg>")
     return "\n".join(parts)
@@ -399,7 +406,7 @@ code {{ background: #f6f6f6; padding: 1px 4px; }}
 {escape(n.engine.value)}{escape(f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else "")}.</p>
 <table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
 <h2>Cost against speed</h2>
-{_svg_chart(ranking.recommendations)}
+{_svg_chart(ranking)}
 <h2>Why these</h2><ol>{reasons}</ol>
 <h2>Excluded</h2><table><thead><tr><th>model</th><th>why</th></tr></thead><tbody>{excluded}</tbody></table>
 <p>Memory in GiB (2<sup>30</sup> bytes). Generated by sizer.</p>

@@ -172,3 +172,11 @@ def test_more_users_never_raise_users_served_of_the_same_pick(u1, u2):
     few = users_served(model, option, Needs(users=lo))
     many = users_served(model, option, Needs(users=hi))
     assert many <= few
+
+
+def test_pareto_front_keeps_only_undominated_points():
+    from sizer.render import pareto_front
+
+    # (tokens/s, cost): b is dominated by a (slower and dearer); c is fastest; d cheapest.
+    points = [(100, 50), (90, 60), (150, 200), (20, 10)]
+    assert pareto_front(points) == [0, 2, 3]
