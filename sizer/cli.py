@@ -25,13 +25,26 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-catalog_app = typer.Typer(help="List the shipped model and GPU catalogs.", no_args_is_help=True)
+catalog_app = typer.Typer(help="List the model and GPU catalogs; add your own models.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (bytes as integers) instead of a table.")]
 QuantOpt = Annotated[str, typer.Option("--quant", "-q", help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …")]
+FileQuantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--quant", "-q", help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …; default: the file's, else Q4_K_M."
+    ),
+]
+ModelArg = Annotated[
+    str,
+    typer.Argument(
+        help="Catalog name, Hugging Face repo (org/name[@revision]), model directory (config.json + "
+        "*.safetensors) or .gguf file."
+    ),
+]
 ContextOpt = Annotated[int, typer.Option("--context", "-c", help="Context length in tokens per sequence.")]
 BatchOpt = Annotated[int, typer.Option("--batch", "-b", help="Concurrent sequences.")]
 GpuOpt = Annotated[
@@ -115,6 +128,16 @@ def _engine(name: str) -> Any:
         raise InputError(f"unknown engine {name!r}; choose llama.cpp (or ollama) or vllm") from None
 
 
+def _warn(message: str) -> None:
+    _console(stderr=True).print(f"warning: {message}", markup=False)
+
+
+def _resolve_model(name: str, catalog: Any) -> Any:
+    from sizer.sources import resolve_model
+
+    return resolve_model(name, catalog, warn=_warn)
+
+
 def _rig(catalog: Any, hardware: Path | None, engine: Any) -> tuple[Any, Any]:
     """The first group of identical GPUs of a hardware file, or of this machine (judged on free VRAM)."""
     from sizer.hardware import probe as probe_host
@@ -133,10 +156,8 @@ def _rig(catalog: Any, hardware: Path | None, engine: Any) -> tuple[Any, Any]:
 @app.command()
 @handle_errors
 def estimate(
-    model: Annotated[
-        str, typer.Argument(help="Catalog id, name, alias or Hugging Face repo (meta-llama/Llama-3.1-8B).")
-    ],
-    quant: QuantOpt = "Q4_K_M",
+    model: ModelArg,
+    quant: FileQuantOpt = None,
     context: ContextOpt = 4096,
     batch: BatchOpt = 1,
     gpu: GpuOpt = None,
@@ -157,6 +178,9 @@ def estimate(
       sizer estimate llama-3.3-70b --gpu "2x RTX 3090" --json
       sizer estimate mixtral-8x7b --engine vllm --quant AWQ --gpu H100 --gpus 2 --batch 16
       sizer estimate llama-3.3-70b --hardware server.json    # from `sizer probe --json > server.json`
+      sizer estimate ./Llama-3.1-8B-Instruct-Q5_K_M.gguf --gpu "RTX 4070"
+      sizer estimate ~/models/Mistral-7B-Instruct-v0.3 --gpu "RTX 4090" --quant Q8_0
+      sizer estimate HuggingFaceTB/SmolLM2-1.7B-Instruct@main --gpu "RTX 3060"
     """
     from sizer import render
     from sizer.estimate import DEFAULT_ASSUMPTIONS
@@ -173,7 +197,8 @@ def estimate(
     if gpu is not None and hardware is not None:
         raise InputError("pass --gpu or --hardware, not both")
     catalog = load_catalog()
-    spec = catalog.model(model)
+    spec = _resolve_model(model, catalog)
+    quant = quant or (spec.file_weights.quant if spec.file_weights else "Q4_K_M")
     workload = Workload(quant=quant, context=context, batch=batch, engine=_engine(engine), kv_cache_type=kv_cache)
     if gpu is None:
         rig, assumptions = _rig(catalog, hardware, workload.engine)
@@ -616,6 +641,50 @@ def schema() -> None:
     from sizer.spec import spec_json_schema
 
     typer.echo(json.dumps(spec_json_schema(), indent=2))
+
+
+@catalog_app.command("add")
+@handle_errors
+def catalog_add(
+    source: Annotated[
+        str, typer.Argument(help="Hugging Face repo (org/name[@revision]), model directory or .gguf file.")
+    ],
+    model_id: Annotated[
+        str | None, typer.Option("--id", help="Id to store it under (default: a slug of the source).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a model from the Hub, a model directory or a GGUF file to your catalog, usable by name afterwards.
+
+    \b
+    Examples:
+      sizer catalog add Qwen/Qwen2.5-7B-Instruct
+      sizer catalog add ./Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf --id my-llama
+      sizer catalog add ~/models/phi-4 --json
+    """
+    from sizer import render
+    from sizer.loaders import save_user_model
+    from sizer.sources import read_source
+
+    spec = read_source(source, warn=_warn)
+    if model_id is not None:
+        spec = _with_id(spec, model_id)
+    path = save_user_model(spec)
+    if json_out:
+        typer.echo(render.to_json({"path": str(path), "model": spec}))
+    else:
+        typer.echo(render.model_added(spec, path))
+
+
+def _with_id(spec: Any, model_id: str) -> Any:
+    from pydantic import ValidationError
+
+    from sizer.models import ModelSpec
+
+    try:
+        return ModelSpec.model_validate({**spec.model_dump(), "id": model_id})
+    except ValidationError:
+        raise InputError(f"--id {model_id!r}: use lower-case letters, digits, '.', '_' and '-'") from None
 
 
 def main() -> None:

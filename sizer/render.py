@@ -70,6 +70,17 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
     return table
 
 
+def model_added(model: ModelSpec, path: object) -> str:
+    """One line saying what `catalog add` stored and where."""
+    weights = ""
+    if model.file_weights is not None:
+        weights = f", file weights {model.file_weights.quant} {gib(model.file_weights.total_bytes)}"
+    return (
+        f"added {model.id!r} ({model.name}, {model.arch}, {model.params_total / 1e9:.2f} B parameters{weights}) "
+        f"to {path}; use: sizer estimate {model.id} --gpu NAME"
+    )
+
+
 def _fit_text(est: Estimate) -> Text:
     headroom = 1 - max(est.per_gpu_bytes) / (est.available_bytes / est.gpu_count)
     if est.fits:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
 
 from sizer.catalog import Catalog
 from sizer.models import GpuSpec, ModelSpec
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # no test reaches the Hub; Hub tests build a local cache or mock HfApi
+
+
+@pytest.fixture(autouse=True)
+def _user_config_dir(tmp_path_factory, monkeypatch):
+    """Every test gets an empty user catalog directory, never the real one."""
+    monkeypatch.setenv("SIZER_CONFIG_DIR", str(tmp_path_factory.mktemp("sizer-config")))
+
 
 LLAMA_31_8B = ModelSpec(
     id="llama-3.1-8b",

@@ -1,0 +1,117 @@
+"""Hub repos through a local Hugging Face cache built by the test (offline) or a mocked HfApi; never the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from sizer.errors import HubError
+from sizer.sources import read_hub
+from tests.sources.files import TINY_LLAMA, populate_hf_cache
+
+REV = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """An offline huggingface_hub whose cache is tmp_path/hub."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hub"
+    cache.mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    return cache
+
+
+def test_offline_reads_config_from_the_cache(hf_cache):
+    populate_hf_cache(hf_cache, "acme/Tiny-Llama", TINY_LLAMA, REV)
+    built = read_hub("acme/Tiny-Llama")
+    spec = built.spec
+    assert (spec.id, spec.name, spec.hf_repo, spec.source) == (
+        "acme-tiny-llama",
+        "acme/Tiny-Llama",
+        "acme/Tiny-Llama",
+        "hf:acme/Tiny-Llama",
+    )
+    assert (spec.layers, spec.hidden_size, spec.kv_heads) == (2, 64, 2)
+    assert spec.file_weights is None  # offline: no safetensors metadata
+    assert len(built.warnings) == 1 and "offline" in built.warnings[0]
+
+
+def test_revision_is_part_of_id_and_lookup(hf_cache):
+    populate_hf_cache(hf_cache, "acme/Tiny-Llama", TINY_LLAMA, REV, ref="v1")
+    spec = read_hub("acme/Tiny-Llama", "v1").spec
+    assert spec.id == "acme-tiny-llama-v1" and spec.source == "hf:acme/Tiny-Llama@v1"
+    assert read_hub("acme/Tiny-Llama", REV).spec.layers == 2
+
+
+def test_offline_and_not_cached_is_one_clear_line(hf_cache):
+    with pytest.raises(HubError, match="not in the local Hugging Face cache") as info:
+        read_hub("acme/Missing")
+    assert "\n" not in str(info.value)
+
+
+def test_safetensors_metadata_gives_counts_and_file_weights(hf_cache, monkeypatch):
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    snapshot = populate_hf_cache(hf_cache, "acme/Tiny-Llama", TINY_LLAMA, REV)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *a, **k: str(snapshot / "config.json"))
+    calls = []
+
+    def metadata(self, repo_id, revision=None, **kwargs):
+        calls.append((repo_id, revision))
+        return SimpleNamespace(parameter_count={"BF16": 100_000, "F32": 500})
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "get_safetensors_metadata", metadata)
+    built = read_hub("acme/Tiny-Llama", "main")
+    assert calls == [("acme/Tiny-Llama", "main")]
+    assert built.warnings == ()
+    assert built.spec.params_total == 100_500
+    assert built.spec.file_weights.model_dump() == {
+        "quant": "BF16",
+        "total_bytes": 2 * 100_000 + 4 * 500,
+        "source": "hf:acme/Tiny-Llama@main",
+    }
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [("GatedRepoError", "gated repository"), ("RepositoryNotFoundError", "no such model")],
+)
+def test_hub_errors_become_hub_errors(monkeypatch, error, message):
+    import huggingface_hub
+    from huggingface_hub import errors
+
+    def fail(*args, **kwargs):
+        response = SimpleNamespace(headers={}, request=None, status_code=401)
+        raise getattr(errors, error)("401 Client Error", response=response)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fail)
+    with pytest.raises(HubError, match=message) as info:
+        read_hub("acme/Gated")
+    assert info.value.exit_code == 2
+
+
+def test_cli_end_to_end_in_a_fresh_process(tmp_path):
+    """The real CLI with HF_HUB_CACHE and HF_HUB_OFFLINE=1 as a user would set them."""
+    cache = tmp_path / "hub"
+    populate_hf_cache(cache, "acme/Tiny-Llama", TINY_LLAMA, REV)
+    env = {**os.environ, "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "SIZER_CONFIG_DIR": str(tmp_path)}
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "sizer", "estimate", "acme/Tiny-Llama", "--gpu", "RTX 4090", "--json"]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"] == "acme-tiny-llama"
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("warning: acme/Tiny-Llama: offline")
+    missing = subprocess.run([*cmd[:4], "acme/Missing", *cmd[5:]], capture_output=True, text=True, env=env, cwd=root)
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and missing.stderr.startswith("error: acme/Missing: config.json is not")
