@@ -115,3 +115,22 @@ def test_schema_is_json_schema_of_the_spec():
     schema = json.loads(result.output)
     assert schema["type"] == "object"
     assert {"hardware", "offers", "workloads", "constraints"} <= set(schema["properties"])
+
+
+HARDWARE = Path(__file__).resolve().parent.parent / "data" / "hardware"
+
+
+def test_acceptance_test_against_the_delivered_machine():
+    result = run(PASS, "--hardware", str(HARDWARE / "two-4090.json"), "--format", "json")
+    data = json.loads(result.output)
+    (report,) = data["specs"]
+    assert [o["offer"] for o in report["outcomes"]] == ["2 x GeForce RTX 4090 (two-4090.json)"]
+    assert result.exit_code == 0
+    # The team-chat spec's 70B workload fits two delivered 4090s only without the headroom it asks.
+    assert run(FAIL, "--hardware", str(HARDWARE / "two-4090.json")).exit_code == 1
+
+
+def test_acceptance_test_of_a_gpu_the_catalog_lacks():
+    result = run(PASS, "--hardware", str(HARDWARE / "unknown-gpu.json"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["specs"][0]["outcomes"][0]["passed"] is True

@@ -177,3 +177,14 @@ def test_bad_input_is_one_line_exit_2(args, needle):
     assert result.exit_code == 2, result.output
     assert needle in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_recommend_on_a_hardware_file_only_uses_that_hardware():
+    from pathlib import Path
+
+    hardware_file = Path(__file__).resolve().parent.parent / "data" / "hardware" / "two-4090.json"
+    data = json.loads(run("--hardware", str(hardware_file), "--use-case", "chat", "--json").stdout)
+    assert data["hardware"] == ["2 x GeForce RTX 4090"]
+    assert data["recommendations"]
+    assert all(p["kind"] == "runs here" and p["cost"]["hardware"] == 0 for p in data["recommendations"])
+    assert all(p["gpu"] == "rtx-4090" and p["gpu_count"] <= 2 for p in data["recommendations"])
