@@ -43,6 +43,22 @@ def _sweep_seconds() -> tuple[float, float, int]:
     return cold, warm, int(result.fits.size)
 
 
+def _recommend_seconds() -> float:
+    """The full recommend sweep (every model x every priced GPU in 1, 2, 4, 8) after startup."""
+    from sizer.loaders import load_catalog, load_cost_settings
+    from sizer.models import Money
+    from sizer.recommend import Needs, buyable_options, recommend
+
+    catalog, settings = load_catalog(), load_cost_settings("EUR")
+    needs = Needs(use_case="chat", users=5, budget=Money(amount=50_000))
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        recommend(catalog, needs, buyable_options(catalog, needs, settings), settings)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     exe = shutil.which("sizer") or sys.exit("install sizer first: pip install .")
     print(f"sizer --help                     {1000 * _wall([exe, '--help']):7.0f} ms")
@@ -50,6 +66,7 @@ def main() -> None:
     print(f"sizer estimate (one, --json)     {1000 * _wall(args):7.0f} ms")
     cold, warm, n = _sweep_seconds()
     print(f"sweep of {n:,} combinations    {1000 * cold:7.0f} ms cold, {1000 * warm:.0f} ms warm")
+    print(f"recommend, full catalog sweep    {1000 * _recommend_seconds():7.0f} ms (after startup)")
 
 
 if __name__ == "__main__":
