@@ -130,7 +130,8 @@ class GpuSpec(_Frozen):
         `fp16_tflops` holds the FP32-accumulate rate frameworks such as PyTorch use; llama.cpp's
         CUDA matrix multiplications accumulate in FP16 and so get twice that on these cards.
         """
-        return self.vendor is Vendor.NVIDIA and self.category == "consumer"
+        # GeForce RTX cards have tensor cores; GeForce GTX cards have none, so no such rate.
+        return self.vendor is Vendor.NVIDIA and self.category == "consumer" and "RTX" in self.name.upper()
 
 
 class Experts(_Frozen):
