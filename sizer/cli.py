@@ -199,7 +199,13 @@ def estimate(
     catalog = load_catalog()
     spec = _resolve_model(model, catalog)
     quant = quant or (spec.file_weights.quant if spec.file_weights else "Q4_K_M")
-    workload = Workload(quant=quant, context=context, batch=batch, engine=_engine(engine), kv_cache_type=kv_cache)
+    workload = Workload(
+        quant=quant,
+        context=context,
+        batch=batch,
+        engine=_engine(engine),
+        kv_cache_type=kv_cache,
+    )
     if gpu is None:
         rig, assumptions = _rig(catalog, hardware, workload.engine)
         gpu_spec = rig.gpu
@@ -264,12 +270,12 @@ def _probe_report(catalog: Any, host: Any) -> Any:
     from sizer.models import Workload
     from sizer.recommend import rigs_for_host, runnable_models
 
-    workload, min_rate, skipped = Workload(), 10.0, []
+    workload, min_rate, skipped = Workload(), 10.0, list[str]()
     rigs = rigs_for_host(host, catalog, skipped=skipped)
     host = host.model_copy(update={"warnings": (*host.warnings, *skipped)})
-    answers = [(rig, runnable_models(catalog, host, rig, workload, min_rate)) for rig in rigs] or [
-        (None, runnable_models(catalog, host, None, workload, min_rate))
-    ]
+    answers: list[tuple[Any, list[Any]]] = [
+        (rig, runnable_models(catalog, host, rig, workload, min_rate)) for rig in rigs
+    ] or [(None, runnable_models(catalog, host, None, workload, min_rate))]
     entries = {d: rig.catalog_entry for rig in rigs for d in rig.devices}
     return render.probe_report(host, entries, answers, workload, min_rate)
 
@@ -400,7 +406,7 @@ def _needs(
     if min_tokens_per_s < 0:
         raise InputError(f"--min-tokens-per-s must be >= 0, got {min_tokens_per_s}")
     return Needs(
-        use_case=use_case,  # type: ignore[arg-type]
+        use_case=use_case,
         context=context,
         users=users,
         min_tokens_per_s=min_tokens_per_s,
@@ -698,7 +704,7 @@ def main() -> None:
         # click's UsageError family (typer ships its own copy of click): bad flags, missing arguments.
         if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
             _console(stderr=True).print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         if os.environ.get("SIZER_DEBUG") == "1":
             raise
         _console(stderr=True).print(

@@ -364,7 +364,7 @@ def _read_nvml() -> tuple[list[GpuDevice], list[str]]:
 def _read_amd() -> tuple[list[GpuDevice], list[str]]:
     """AMD GPUs through amdsmi when importable, else `rocm-smi --json`; neither present is no warning."""
     try:
-        import amdsmi  # type: ignore[import-not-found]
+        import amdsmi
     except ImportError:
         return _read_rocm_smi()
     try:
@@ -513,7 +513,7 @@ def _gpu_backend() -> tuple[str, Any] | None:
     except Exception:
         pass
     try:
-        import cupy  # type: ignore[import-not-found]
+        import cupy
 
         if cupy.cuda.runtime.getDeviceCount() > 0:
             return "cupy", cupy
@@ -607,7 +607,7 @@ def bench(
     except Exception as exc:  # MemoryError on a small machine
         ram = None
         warnings.append(f"RAM bandwidth not measured: {_error_text(exc)}")
-    gpus, taken = list(host.gpus), set()
+    gpus, taken = list(host.gpus), set[int]()
     for pos, device in enumerate(targets):
         try:
             index = _backend_index(kind, lib, device, taken)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -324,7 +324,7 @@ class CostSettings(_Frozen):
     api_reference: str | None = None  # the API model cost comparisons use; default: the cheapest listed
 
 
-PROBE_SCHEMA = "sizer.probe/1"
+PROBE_SCHEMA: Final = "sizer.probe/1"
 
 
 class CpuInfo(_Frozen):
