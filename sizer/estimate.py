@@ -137,7 +137,7 @@ class WeightSummary:
     active_params: int  # parameters multiplied per token (FLOP count basis)
 
 
-_LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps"}
+_LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps", "ffn_gate", "ffn_up"}
 
 
 @functools.lru_cache(maxsize=512)

@@ -169,14 +169,16 @@ _IMATRIX_LOW = {"IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ2_M", "IQ1_S", "IQ1_M"}
 
 
 def _head_type(fmt: str, base: str) -> str:
-    if fmt in _IMATRIX_LOW:
+    if fmt in _IMATRIX_LOW or fmt == "IQ3_XXS":
         return "Q5_K"
     return base if base in {"Q8_0", "Q6_K", "F16", "BF16", "F32"} else "Q6_K"
 
 
 def _attn_v_type(fmt: str, base: str, i: int, t: TensorTraits) -> str:
     new = base
-    if fmt == "Q2_K":
+    if fmt in _IMATRIX_LOW:
+        new = "Q4_K" if t.n_gqa >= 4 or t.n_expert >= 4 else ("IQ3_S" if fmt in {"IQ2_S", "IQ2_M"} else "Q2_K")
+    elif fmt == "Q2_K":
         new = "Q4_K" if t.n_gqa >= 4 else "Q3_K"
     elif (
         (fmt == "Q2_K_S" and t.n_gqa >= 4) or (fmt in {"IQ3_XXS", "IQ3_XS", "IQ3_S"} and t.n_gqa >= 4) or fmt == "IQ3_M"
@@ -199,6 +201,10 @@ def _attn_v_type(fmt: str, base: str, i: int, t: TensorTraits) -> str:
 
 def _ffn_down_type(fmt: str, base: str, i: int, t: TensorTraits) -> str:
     n = t.n_layers
+    if fmt in _IMATRIX_LOW and i < n // 8:
+        return "IQ3_S" if fmt in {"IQ2_S", "IQ2_M"} else "Q2_K"
+    if fmt == "IQ3_M" and i < n // 8:
+        return "Q4_K"
     if fmt == "Q2_K":
         return "Q3_K"
     if fmt == "Q2_K_S" and i < n // 8:
@@ -215,6 +221,10 @@ def _ffn_down_type(fmt: str, base: str, i: int, t: TensorTraits) -> str:
 
 
 def _attn_output_type(fmt: str, base: str, t: TensorTraits) -> str:
+    if fmt in _IMATRIX_LOW:
+        if t.n_expert == 8:
+            return "Q5_K"
+        return {"IQ1_S": "IQ2_XXS", "IQ1_M": "IQ2_XXS", "IQ2_S": "IQ3_S", "IQ2_M": "IQ3_S"}.get(fmt, base)
     if t.n_expert == 8 and fmt in {"Q2_K", "Q2_K_S", "Q3_K_S", "Q3_K_M", "Q4_K_S", "IQ3_XXS", "IQ3_XS"}:
         return "Q5_K"
     return {"Q2_K": "Q3_K", "IQ3_M": "Q4_K", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K"}.get(fmt, base)
@@ -239,14 +249,19 @@ def tensor_type(fmt: QuantFormat, role: str, i_layer: int, row_size: int, traits
     if role == "output" or (role == "token_embd" and traits.tied_output):
         new = _head_type(fmt.name, base)
     elif role == "token_embd":
-        if fmt.name in {"IQ2_XXS", "IQ2_XS", "IQ1_S"}:
+        if fmt.name in {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"}:
             new = "Q2_K"
-        elif fmt.name in {"IQ2_S", "IQ2_M", "IQ1_M"}:
+        elif fmt.name in {"IQ2_S", "IQ2_M"}:
             new = "IQ3_S"
     elif role == "attn_v":
         new = _attn_v_type(fmt.name, base, i_layer, traits)
     elif role == "attn_k" and traits.n_expert == 8:
         new = "Q8_0"
+    elif role == "attn_k" and fmt.name == "IQ3_XS":
+        new = "IQ3_XXS"
+    elif role in {"ffn_gate", "ffn_up"} and fmt.name == "IQ3_XS":
+        n = traits.n_layers  # the middle three quarters of the layers take fewer bits
+        new = "IQ3_XXS" if n // 8 <= i_layer < 7 * n // 8 else base
     elif role in {"ffn_down", "ffn_down_exps"}:
         new = _ffn_down_type(fmt.name, base, i_layer, traits)
     elif role == "attn_output":
