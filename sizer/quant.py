@@ -230,6 +230,21 @@ def _attn_output_type(fmt: str, base: str, t: TensorTraits) -> str:
     return {"Q2_K": "Q3_K", "IQ3_M": "Q4_K", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K"}.get(fmt, base)
 
 
+def _embedding_type(fmt: str, base: str) -> str:
+    if fmt in {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"}:
+        return "Q2_K"
+    return "IQ3_S" if fmt in {"IQ2_S", "IQ2_M"} else base
+
+
+def _other_type(fmt: str, base: str, role: str, i: int, t: TensorTraits) -> str:
+    """attn_k, ffn_gate and ffn_up: raised for eight-expert models, lowered mid-stack by IQ3_XS."""
+    if role == "attn_k":
+        return "Q8_0" if t.n_expert == 8 else "IQ3_XXS" if fmt == "IQ3_XS" else base
+    if role in {"ffn_gate", "ffn_up"} and fmt == "IQ3_XS":
+        return "IQ3_XXS" if t.n_layers // 8 <= i < 7 * t.n_layers // 8 else base
+    return base
+
+
 def tensor_type(fmt: QuantFormat, role: str, i_layer: int, row_size: int, traits: TensorTraits) -> str:
     """The storage type of one weight matrix under a format.
 
@@ -245,27 +260,18 @@ def tensor_type(fmt: QuantFormat, role: str, i_layer: int, row_size: int, traits
         return base
     if fmt.name == "MXFP4":
         return "MXFP4" if role.endswith("_exps") else "Q8_0"
-    new = base
     if role == "output" or (role == "token_embd" and traits.tied_output):
         new = _head_type(fmt.name, base)
     elif role == "token_embd":
-        if fmt.name in {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"}:
-            new = "Q2_K"
-        elif fmt.name in {"IQ2_S", "IQ2_M"}:
-            new = "IQ3_S"
+        new = _embedding_type(fmt.name, base)
     elif role == "attn_v":
         new = _attn_v_type(fmt.name, base, i_layer, traits)
-    elif role == "attn_k" and traits.n_expert == 8:
-        new = "Q8_0"
-    elif role == "attn_k" and fmt.name == "IQ3_XS":
-        new = "IQ3_XXS"
-    elif role in {"ffn_gate", "ffn_up"} and fmt.name == "IQ3_XS":
-        n = traits.n_layers  # the middle three quarters of the layers take fewer bits
-        new = "IQ3_XXS" if n // 8 <= i_layer < 7 * n // 8 else base
     elif role in {"ffn_down", "ffn_down_exps"}:
         new = _ffn_down_type(fmt.name, base, i_layer, traits)
     elif role == "attn_output":
         new = _attn_output_type(fmt.name, base, traits)
+    else:
+        new = _other_type(fmt.name, base, role, i_layer, traits)
     if new in _K_FALLBACK and row_size % _QK_K != 0:
         new = _K_FALLBACK[new]
     return new
