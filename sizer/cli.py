@@ -362,11 +362,15 @@ def _owned_options(catalog: Any, hardware: Path | None, engine: Any) -> tuple[li
     notes: list[str] = []
     rigs = rigs_for_host(host, catalog, engine, use_free_memory=hardware is None, skipped=notes)
     if not rigs:
-        notes.append(
-            f"no GPU in {hardware or 'this machine'}: showing what to buy" if not hardware else f"no GPU in {hardware}"
-        )
+        notes.append(f"no GPU in {hardware}" if hardware else "no GPU in this machine: showing what to buy")
     options = [
-        HardwareOption(gpu=r.gpu, count=r.count, owned=True, available_bytes_per_gpu=r.available_bytes_per_gpu())
+        HardwareOption(
+            gpu=r.gpu,
+            count=r.count,
+            owned=True,
+            available_bytes_per_gpu=r.available_bytes_per_gpu(),
+            bandwidth_gb_per_s=r.bandwidth_gb_per_s,
+        )
         for r in rigs
     ]
     return options, notes

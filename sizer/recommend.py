@@ -79,7 +79,8 @@ class HardwareOption(_Frozen):
     gpu: GpuSpec
     count: int = Field(ge=1)
     owned: bool = False
-    available_bytes_per_gpu: int | None = None
+    available_bytes_per_gpu: int | None = None  # free memory a probe saw (None: the catalog capacity)
+    bandwidth_gb_per_s: float | None = None  # measured bandwidth (None: the datasheet figure)
 
 
 class Cost(_Frozen):
@@ -296,6 +297,7 @@ def _estimate(model: ModelSpec, option: HardwareOption, needs: Needs, users: int
         option.count,
         a,
         available_bytes_per_gpu=option.available_bytes_per_gpu,
+        bandwidth_gb_per_s=option.bandwidth_gb_per_s,
     )
 
 
@@ -428,15 +430,13 @@ def _feasible(
 ) -> dict[str, list[HardwareOption]]:
     """Per model, the rigs that hold it for `users` users at `min_tokens_per_s` (vectorised sweep)."""
     out: dict[str, list[HardwareOption]] = {}
-    groups: dict[tuple[int, int | None], list[HardwareOption]] = {}
+    groups: dict[tuple[int, bool], list[HardwareOption]] = {}
     for o in options:
-        groups.setdefault((o.count, o.available_bytes_per_gpu), []).append(o)
-    for done, ((count, available), group) in enumerate(
-        sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
-    ):
+        groups.setdefault((o.count, o.owned), []).append(o)
+    for done, ((count, owned), group) in enumerate(sorted(groups.items())):
         if progress:
             progress(done, len(groups))
-        if available is not None:  # a probed machine: judge against what is free there
+        if owned:  # a probed or described machine: its free memory and measured bandwidth, one by one
             for o in group:
                 for m in models:
                     est = _estimate(m, o, needs, needs.users, a)

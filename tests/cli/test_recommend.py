@@ -188,3 +188,18 @@ def test_recommend_on_a_hardware_file_only_uses_that_hardware():
     assert data["recommendations"]
     assert all(p["kind"] == "runs here" and p["cost"]["hardware"] == 0 for p in data["recommendations"])
     assert all(p["gpu"] == "rtx-4090" and p["gpu_count"] <= 2 for p in data["recommendations"])
+
+
+def test_measured_bandwidth_in_a_hardware_file_sets_the_speed(tmp_path):
+    def pick(extra):
+        gpu = {"name": "NVIDIA GeForce RTX 4090", "memory_total_bytes": 25757220864, **extra}
+        path = tmp_path / "hw.json"
+        path.write_text(json.dumps({"schema": "sizer.probe/1", "gpus": [gpu]}))
+        data = json.loads(run("--hardware", str(path), "--use-case", "chat", "--json").stdout)
+        return {p["model"]: p["decode_tokens_per_s"] for p in data["recommendations"]}
+
+    datasheet = pick({})
+    measured = pick({"bandwidth_bytes_per_s": 5e11, "bandwidth_measured": True})
+    common = set(datasheet) & set(measured)
+    assert common
+    assert all(measured[m] < datasheet[m] for m in common)
