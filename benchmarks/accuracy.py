@@ -16,17 +16,15 @@ import re
 import statistics
 import sys
 import zlib
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from reference import DATA, Row, _model, load_rows
 
-from benchmarks.calibrate import errors, fit_all
-from benchmarks.reference import DATA, Row, _model, load_rows
-from sizer.catalog import Catalog
-from sizer.estimate import weights
-from sizer.loaders import load_catalog
+from sizer.calibrate import errors, fit_all
+from sizer.core.catalog import Catalog
+from sizer.core.memory import weights
+from sizer.core.quant import resolve_quant
+from sizer.io.loaders import load_catalog
 from sizer.models import Assumptions
-from sizer.quant import resolve_quant
 from sizer.units import GB, GiB, MiB
 
 FOLDS = 5

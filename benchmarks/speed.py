@@ -10,9 +10,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 RUNS = 7
 
@@ -27,9 +24,9 @@ def _wall(cmd: list[str]) -> float:
 
 
 def _sweep_seconds() -> tuple[float, float, int]:
-    from sizer.estimate import sweep
-    from sizer.loaders import load_catalog
-    from sizer.quant import all_formats
+    from sizer.core.quant import all_formats
+    from sizer.core.sweep import sweep
+    from sizer.io.loaders import load_catalog
 
     catalog = load_catalog()
     quants = [q.name for q in all_formats()]
@@ -45,9 +42,10 @@ def _sweep_seconds() -> tuple[float, float, int]:
 
 def _recommend_seconds() -> float:
     """The full recommend sweep (every model x every priced GPU in 1, 2, 4, 8) after startup."""
-    from sizer.loaders import load_catalog, load_cost_settings
+    from sizer.core.recommend import buyable_options, recommend
+    from sizer.io.loaders import load_catalog, load_cost_settings
     from sizer.models import Money
-    from sizer.recommend import Needs, buyable_options, recommend
+    from sizer.models.needs import Needs
 
     catalog, settings = load_catalog(), load_cost_settings("EUR")
     needs = Needs(use_case="chat", users=5, budget=Money(amount=50_000))

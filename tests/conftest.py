@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sizer.catalog import Catalog
+from sizer.core.catalog import Catalog
 from sizer.models import GpuSpec, ModelSpec
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # no test reaches the Hub; Hub tests build a local cache or mock HfApi
@@ -164,7 +164,7 @@ def fake_nvml(monkeypatch):
 
     The probe also runs as on Linux with no AMD tools, so the result does not depend on this machine.
     """
-    from sizer import hardware
+    from sizer.io import hardware
     from tests.fakes import pynvml as fake
 
     def install(*gpus, **options):
@@ -172,7 +172,7 @@ def fake_nvml(monkeypatch):
         monkeypatch.setattr(fake, "SCENARIO", scenario)
         monkeypatch.setitem(sys.modules, "pynvml", fake)
         monkeypatch.setattr(hardware.platform, "system", lambda: "Linux")
-        monkeypatch.setattr(hardware, "_read_amd", lambda: ([], []))
+        monkeypatch.setattr(hardware.amd, "_read_amd", lambda: ([], []))
         return scenario
 
     return install

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.catalog import Catalog, normalize
+from sizer.core.catalog import Catalog, normalize
 from sizer.errors import InputError, UnknownNameError
 from tests.conftest import LLAMA_31_8B, RTX_4090
 

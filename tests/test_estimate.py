@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.estimate import estimate, kv_cache_bytes, memory_needed, weight_tensors, weights
+from sizer.core.estimate import estimate
+from sizer.core.memory import kv_cache_bytes, memory_needed, weight_tensors, weights
+from sizer.core.quant import resolve_quant
 from sizer.models import Engine, Workload
-from sizer.quant import resolve_quant
 from sizer.units import GiB, MiB
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
@@ -142,7 +143,7 @@ def test_llama_cpp_compute_buffer_matches_a_measured_log():
 
 
 def test_sweep_agrees_with_estimate_everywhere():
-    from sizer.estimate import sweep
+    from sizer.core.sweep import sweep
 
     models = [LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B]
     gpus = [RTX_4090, A100_SXM, M1_MAX_32]

@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from sizer import hardware
-from sizer.hardware import default_models_dirs, memory_bandwidth_bytes_per_s, parse_rocm_smi, probe
-from sizer.loaders import load_catalog
+from sizer.io import hardware
+from sizer.io.hardware import amd, bench, default_models_dirs, memory_bandwidth_bytes_per_s, nvml, probe, system  # noqa: F401  (patched below)
+from sizer.io.hardware.amd import parse_rocm_smi
+from sizer.io.loaders import load_catalog
 from sizer.models import PROBE_SCHEMA, GpuDevice, Host, Vendor
 from sizer.units import GB, GiB, MiB
 from tests.fakes.pynvml import (
@@ -192,7 +193,7 @@ def test_apple_silicon_from_sysctl(monkeypatch, catalog):
         "SPDisplaysDataType": '{"SPDisplaysDataType": [{"sppci_cores": "32"}]}',
     }
     monkeypatch.setattr(hardware.platform, "system", lambda: "Darwin")
-    monkeypatch.setattr(hardware, "_run", lambda cmd: next((v for k, v in outputs.items() if k in cmd), None))
+    monkeypatch.setattr(hardware.system, "_run", lambda cmd: next((v for k, v in outputs.items() if k in cmd), None))
     host = probe(catalog)
     (g,) = host.gpus
     assert (g.name, g.vendor, g.catalog_id) == ("Apple M1 Max (32-core GPU)", Vendor.APPLE, "apple-m1-max-32c")
@@ -202,20 +203,20 @@ def test_apple_silicon_from_sysctl(monkeypatch, catalog):
 
 def test_intel_mac_has_no_apple_gpu(monkeypatch, catalog):
     monkeypatch.setattr(hardware.platform, "system", lambda: "Darwin")
-    monkeypatch.setattr(hardware, "_run", lambda cmd: "Intel(R) Core(TM) i9-9980HK CPU @ 2.40GHz\n")
+    monkeypatch.setattr(hardware.system, "_run", lambda cmd: "Intel(R) Core(TM) i9-9980HK CPU @ 2.40GHz\n")
     host = probe(catalog)
     assert host.gpus == () and "no Apple Silicon GPU" in host.warnings[0]
 
 
 def test_ram_bandwidth_is_measured():
-    assert hardware.measure_ram_bandwidth(4 * MiB, 2) > 0
+    assert hardware.bench.measure_ram_bandwidth(4 * MiB, 2) > 0
 
 
 def test_bench_without_torch_or_cupy_measures_ram_and_says_why_not_gpu(monkeypatch):
-    monkeypatch.setattr(hardware, "_gpu_backend", lambda: None)
+    monkeypatch.setattr(hardware.bench, "_gpu_backend", lambda: None)
     host = Host(gpus=(GpuDevice(name="NVIDIA GeForce RTX 4090", vendor="nvidia", memory_total_bytes=24 * GiB),))
     steps = []
-    out = hardware.bench(host, lambda *step: steps.append(step), ram_bytes=4 * MiB, repeats=2)
+    out = hardware.bench.bench(host, lambda *step: steps.append(step), ram_bytes=4 * MiB, repeats=2)
     assert out.measured_ram_bandwidth_bytes_per_s and out.measured_ram_bandwidth_bytes_per_s > 0
     assert out.gpus == host.gpus
     assert "neither torch nor cupy" in out.warnings[-1]
@@ -266,21 +267,21 @@ class _FakeTorch:
 
 
 def test_bench_measures_gpus_through_torch_matched_by_uuid(monkeypatch):
-    monkeypatch.setattr(hardware, "_gpu_backend", lambda: ("torch", _FakeTorch))
+    monkeypatch.setattr(hardware.bench, "_gpu_backend", lambda: ("torch", _FakeTorch))
     seen = []
-    real = hardware._gpu_copy_bandwidth
+    real = hardware.bench._gpu_copy_bandwidth
 
     def measure(kind, lib, index, *rest):
         seen.append(index)
         return real(kind, lib, index, *rest)
 
-    monkeypatch.setattr(hardware, "_gpu_copy_bandwidth", measure)
+    monkeypatch.setattr(hardware.bench, "_gpu_copy_bandwidth", measure)
     gpus = tuple(
         GpuDevice(
             index=i, name="NVIDIA GeForce RTX 4090", vendor="nvidia", uuid=f"GPU-4090-{i}", memory_total_bytes=GiB
         )
         for i in range(2)
     )
-    out = hardware.bench(Host(gpus=gpus), ram_bytes=MiB, gpu_bytes=MiB, repeats=1)
+    out = hardware.bench.bench(Host(gpus=gpus), ram_bytes=MiB, gpu_bytes=MiB, repeats=1)
     assert seen == [1, 0]  # NVML GPU 0 is torch device 1
     assert all(g.bandwidth_measured and g.bandwidth_bytes_per_s > 0 for g in out.gpus)

@@ -1,4 +1,5 @@
-"""The core imports no adapter, UI or framework library, and `sizer --help` stays light."""
+"""Each module imports only from lower layers, the core imports no adapter or UI library, and
+`sizer --help` stays light. The layers are those of docs/architecture.md."""
 
 from __future__ import annotations
 
@@ -10,58 +11,73 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sizer"
+# Module prefix -> layer; the longest matching prefix decides. Same-layer imports are allowed.
 LAYERS = {
-    "units": 0,
-    "errors": 0,
-    "models": 0,
-    "catalog": 1,
-    "quant": 1,
-    "estimate": 1,
-    "recommend": 1,
-    "spec": 1,
-    "loaders": 2,
-    "hardware": 2,
-    "hub": 2,
-    "sources": 2,  # sizer/sources/: __init__, hf_config, safetensors, gguf, _json
-    "render": 3,
-    "cli": 4,
+    "sizer": 0,  # __init__, __main__ (imports cli.app: the entry point, see below)
+    "sizer.units": 0,
+    "sizer.errors": 0,
+    "sizer.constants": 0,
+    "sizer.models": 0,
+    # The physics: formats, memory and speed formulas, catalog lookups.
+    "sizer.core.quant": 1,
+    "sizer.core.memory": 1,
+    "sizer.core.speed": 1,
+    "sizer.core.catalog": 1,
+    "sizer.engines": 2,
+    "sizer.core": 3,  # the decisions: estimate, sweep, serving, rigs, cost, recommend, spec
+    "sizer.calibrate": 4,
+    "sizer.io": 5,
+    "sizer.render": 6,
+    "sizer.cli": 7,
 }
-# Same-layer imports between adapters, each on purpose: the resolver reads Hub repos through hub.
-ALLOWED = {("sources", "hub")}
-HEAVY = ["rich", "typer", "yaml", "psutil", "pynvml", "huggingface_hub", "gguf", "numpy"]
+ENTRY_POINT = {("sizer.__main__", "sizer.cli.app")}
+HEAVY = ["rich", "typer", "yaml", "psutil", "pynvml", "huggingface_hub", "gguf", "numpy", "jinja2", "babel"]
 
 
-def _files(module: str) -> list[Path]:
-    package = PACKAGE / module
-    return sorted(package.glob("*.py")) if package.is_dir() else [PACKAGE / f"{module}.py"]
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int:
+    best = max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len)
+    return LAYERS[best]
 
 
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
     out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sizer."):
-            out.add(node.module.split(".")[1])
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sizer"):
+            out |= {node.module} if node.module != "sizer" else {f"sizer.{a.name}" for a in node.names}
         elif isinstance(node, ast.Import):
-            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("sizer.")}
+            out |= {a.name for a in node.names if a.name.startswith("sizer")}
     return out
 
 
-def test_every_module_has_a_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")} | {
-        p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()
-    }
-    assert modules - {"__init__", "__main__"} <= set(LAYERS)
+MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("module", sorted(m for m in LAYERS if _files(m)[0].exists()))
-def test_modules_import_only_from_lower_layers(module):
-    for path in _files(module):
-        for imported in _imports(path):
-            if imported in LAYERS:
-                assert LAYERS[imported] <= LAYERS[module], f"{path.name} imports {imported}"
-                if LAYERS[imported] == LAYERS[module] and (module, imported) not in ALLOWED:
-                    assert LAYERS[module] <= 1 or imported == module, f"{path.name} imports {imported}"
+def test_the_tree_has_the_documented_rooms():
+    rooms = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert {"models", "engines", "core", "calibrate", "io", "render", "cli"} <= rooms
+    assert {p.stem for p in (PACKAGE / "engines").glob("*.py")} >= {"base", "llama_cpp", "ollama", "vllm", "sglang"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_import_only_from_their_layer_or_below(path):
+    name = _module_name(path)
+    for imported in _imports(path):
+        if (name, imported) in ENTRY_POINT or imported == "sizer":
+            continue
+        assert _layer(imported) <= _layer(name), f"{name} (layer {_layer(name)}) imports {imported}"
+
+
+def test_nothing_imports_cli():
+    for path in MODULES:
+        name = _module_name(path)
+        if name.startswith("sizer.cli") or (name, "sizer.cli.app") in ENTRY_POINT:
+            continue
+        assert not any(i.startswith("sizer.cli") for i in _imports(path)), name
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -70,17 +86,21 @@ def _loaded_after(code: str) -> set[str]:
     return set(out.split())
 
 
-def test_core_imports_no_adapter_or_ui_library():
-    loaded = _loaded_after("import sizer.estimate, sizer.catalog, sizer.recommend, sizer.quant, sizer.models")
+def test_core_and_engines_import_no_adapter_or_ui_library():
+    core = [f"sizer.core.{p.stem}" for p in (PACKAGE / "core").glob("*.py") if p.stem != "__init__"]
+    engines = [f"sizer.engines.{p.stem}" for p in (PACKAGE / "engines").glob("*.py") if p.stem != "__init__"]
+    loaded = _loaded_after("import " + ", ".join([*core, *engines, "sizer.models"]))
     assert not loaded & set(HEAVY)
-    assert not loaded & {"sizer.sources", "sizer.hub", "sizer.loaders"}
+    assert not {m for m in loaded if m.startswith(("sizer.io", "sizer.render", "sizer.cli"))}
 
 
 def test_sources_load_heavy_libraries_only_when_used():
-    loaded = _loaded_after("import sizer.sources, sizer.sources.gguf, sizer.sources.safetensors, sizer.hub")
-    assert not loaded & {"gguf", "huggingface_hub", "numpy", "rich", "typer", "yaml"}
+    loaded = _loaded_after(
+        "import sizer.io.sources, sizer.io.sources.gguf, sizer.io.sources.safetensors, sizer.io.hub, sizer.io.hardware"
+    )
+    assert not loaded & {"gguf", "huggingface_hub", "numpy", "rich", "typer", "yaml", "pynvml", "psutil"}
 
 
 def test_help_does_not_import_heavy_modules():
-    loaded = _loaded_after("import sizer.cli")
-    assert not loaded & {"numpy", "pynvml", "huggingface_hub", "gguf", "psutil", "yaml"}
+    loaded = _loaded_after("import sizer.cli.app")
+    assert not loaded & {"numpy", "pynvml", "huggingface_hub", "gguf", "psutil", "yaml", "pydantic"}

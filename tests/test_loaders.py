@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sizer.errors import CatalogError, InputError
-from sizer.loaders import MAX_HOST_BYTES, MAX_YAML_BYTES, catalog_from_yaml, load_host, read_yaml, read_yaml_file
+from sizer.io.loaders import MAX_HOST_BYTES, MAX_YAML_BYTES, catalog_from_yaml, load_host, read_yaml, read_yaml_file
 
 GPUS = """
 gpus:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sizer.estimate import estimate, kv_cache_bytes, memory_needed, weights
+from sizer.core.estimate import estimate
+from sizer.core.memory import kv_cache_bytes, memory_needed, weights
+from sizer.core.quant import all_formats, resolve_quant
 from sizer.models import Engine, Workload
-from sizer.quant import all_formats, resolve_quant
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
 MODELS = st.sampled_from([LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B])
@@ -68,6 +69,6 @@ def test_a_larger_quant_never_gives_a_smaller_file(model, q1, q2):
 def test_fits_iff_every_gpu_share_is_within_capacity(model, gpu, quant, context, count, engine):
     est = estimate(model, gpu, Workload(quant=quant, context=context, engine=engine), count)
     assert est.fits == (max(est.per_gpu_bytes) <= est.available_bytes // count)
-    assert (est.offload is not None) == (not est.fits and engine is Engine.LLAMA_CPP)
+    assert (est.offload is not None) == (not est.fits and engine in (Engine.LLAMA_CPP, Engine.OLLAMA))
     assert est.decode_tokens_per_s > 0 and est.prefill_tokens_per_s > 0
     assert est.memory_bytes.total == est.memory_bytes.weights + est.memory_bytes.kv_cache + est.memory_bytes.overhead

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sizer.core.quant import GGML_BITS, TensorTraits, all_formats, resolve_quant, tensor_type
 from sizer.errors import UnknownNameError
-from sizer.quant import GGML_BITS, TensorTraits, all_formats, resolve_quant, tensor_type
 
 LLAMA_8B_TRAITS = TensorTraits(n_layers=32, n_gqa=4, n_expert=0, is_70b_llama=False, tied_output=False)
 

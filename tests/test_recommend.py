@@ -6,9 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sizer.catalog import Catalog
+from sizer.core.catalog import Catalog
+from sizer.core.cost import cost
+from sizer.core.recommend import buyable_options, recommend
+from sizer.core.rigs import HardwareOption
+from sizer.core.serving import users_served
 from sizer.models import CostSettings, Currency, Money, Price, Quality
-from sizer.recommend import HardwareOption, Needs, buyable_options, cost, recommend, users_served
+from sizer.models.needs import Needs
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
 
@@ -75,7 +79,7 @@ def test_break_even_against_cloud_and_api():
 def test_currency_conversion_in_hardware_price():
     needs = Needs(budget=Money(amount=100_000, currency=Currency.EUR))
     a100 = next(o for o in buyable_options(CATALOG, needs, SETTINGS) if o.gpu.id == "a100-sxm4-80gb" and o.count == 1)
-    from sizer.recommend import hardware_price
+    from sizer.core.cost import hardware_price
 
     assert hardware_price(a100, SETTINGS) == pytest.approx(Money(amount=15000, currency="USD").to(Currency.EUR) + 1500)
 
@@ -154,7 +158,7 @@ def test_more_budget_never_gives_a_worse_best_pick(needs, extra):
     if not poor:
         return
     assert rich, "a larger budget lost every pick"
-    from sizer.recommend import size_class
+    from sizer.core.recommend import size_class
 
     def key(r):
         m = CATALOG.model(r.model)
@@ -175,7 +179,7 @@ def test_more_users_never_raise_users_served_of_the_same_pick(u1, u2):
 
 
 def test_pareto_front_keeps_only_undominated_points():
-    from sizer.render import pareto_front
+    from sizer.render.html import pareto_front
 
     # (tokens/s, cost): b is dominated by a (slower and dearer); c is fastest; d cheapest.
     points = [(100, 50), (90, 60), (150, 200), (20, 10)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.estimate import weights
-from sizer.quant import resolve_quant
+from sizer.core.memory import weights
+from sizer.core.quant import resolve_quant
 from sizer.units import GB, GiB
 from tests.conftest import LLAMA_3_70B, LLAMA_31_8B
 

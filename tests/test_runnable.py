@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sizer.core.memory import usable_bytes_per_gpu
+from sizer.core.rigs import gpu_spec_for_device, host_assumptions, rigs_for_host, runnable_models
 from sizer.errors import InputError
-from sizer.estimate import DEFAULT_ASSUMPTIONS, usable_bytes_per_gpu
 from sizer.models import Engine, GpuDevice, Host, MemoryInfo, Workload
-from sizer.recommend import gpu_spec_for_device, host_assumptions, rigs_for_host, runnable_models
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.units import GB, GiB
 
 

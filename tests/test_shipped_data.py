@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.estimate import weight_tensors
-from sizer.loaders import load_catalog
+from sizer.core.memory import weight_tensors
+from sizer.io.loaders import load_catalog
 
 CATALOG = load_catalog()
 

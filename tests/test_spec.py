@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sizer.core.spec import Spec, check
 from sizer.errors import UnknownNameError
 from sizer.models import Currency, Money
-from sizer.spec import Spec, check
 
 
 def spec(**overrides):

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sizer.cli import app
+from sizer.cli.app import app
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from sizer.cli import app
+from sizer.cli.app import app
 
 runner = CliRunner()
 SPECS = Path(__file__).resolve().parent.parent / "data" / "specs"

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from sizer.cli import app
+from sizer.cli.app import app
 from sizer.units import GiB
 
 runner = CliRunner()
@@ -103,9 +103,9 @@ def test_bad_input_is_one_line_and_exit_2(args, needle):
 
 
 def test_without_gpu_on_a_machine_without_one_asks_for_gpu(monkeypatch):
-    from sizer import hardware
+    from sizer.io import hardware
 
-    monkeypatch.setattr(hardware, "_read_nvml", lambda: ([], ["NVML unavailable: no driver"]))
+    monkeypatch.setattr(hardware.nvml, "_read_nvml", lambda: ([], ["NVML unavailable: no driver"]))
     result = runner.invoke(app, ["estimate", "llama-3.1-8b"])
     assert result.exit_code == 2
     assert "--gpu" in result.output

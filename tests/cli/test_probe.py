@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from sizer import hardware
-from sizer.cli import app
+from sizer.cli.app import app
+from sizer.io import hardware
 from sizer.units import GiB, MiB
 from tests.fakes.pynvml import FakeGpu, NVMLError_DriverNotLoaded, h100, rtx4090
 
@@ -101,8 +101,8 @@ def test_unknown_gpu_without_bandwidth_is_a_warning_not_an_error(fake_nvml):
 
 def test_bench_measures_ram_with_progress(fake_nvml, monkeypatch):
     fake_nvml()
-    monkeypatch.setattr(hardware, "BENCH_RAM_BYTES", 4 * MiB)
-    monkeypatch.setattr(hardware, "BENCH_REPEATS", 2)
+    monkeypatch.setattr(hardware.bench, "BENCH_RAM_BYTES", 4 * MiB)
+    monkeypatch.setattr(hardware.bench, "BENCH_REPEATS", 2)
     result = run("probe", "--bench", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["measured_ram_bandwidth_bytes_per_s"] > 0

@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from sizer import hardware
-from sizer.cli import app
+from sizer.cli.app import app
+from sizer.io import hardware
 
 runner = CliRunner()
 PICK_KEYS = {
@@ -34,7 +34,7 @@ PICK_KEYS = {
 
 @pytest.fixture(autouse=True)
 def no_gpu_here(monkeypatch):
-    monkeypatch.setattr(hardware, "_read_nvml", lambda *a, **k: ([], ["NVML unavailable (test)"]), raising=False)
+    monkeypatch.setattr(hardware.nvml, "_read_nvml", lambda *a, **k: ([], ["NVML unavailable (test)"]), raising=False)
 
 
 def run(*args: str):

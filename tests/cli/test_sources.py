@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sizer.cli import app
+from sizer.cli.app import app
 from tests.sources.files import TINY_LLAMA, offline_hub, populate_hf_cache, tiny_llama_gguf, write_model_dir
 
 runner = CliRunner()

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
+from sizer.core.memory import kv_cache_bytes, weights
+from sizer.core.quant import resolve_quant
 from sizer.errors import InputError
-from sizer.estimate import kv_cache_bytes, weights
-from sizer.quant import resolve_quant
-from sizer.sources.gguf import FILE_TYPES, read_gguf, read_header
+from sizer.io.sources.gguf import FILE_TYPES, read_gguf, read_header
 from tests.sources.files import tiny_llama_gguf, write_gguf
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sizer.core.memory import kv_cache_bytes, weights
+from sizer.core.quant import resolve_quant
 from sizer.errors import InputError
-from sizer.estimate import kv_cache_bytes, weights
-from sizer.loaders import load_shipped_catalog
-from sizer.quant import resolve_quant
-from sizer.sources.hf_config import Identity, file_weights_from_dtypes, spec_from_config
+from sizer.io.loaders import load_shipped_catalog
+from sizer.io.sources.hf_config import Identity, file_weights_from_dtypes, spec_from_config
 
 IDENT = Identity(id="x", name="x", source="test")
 
@@ -293,7 +293,7 @@ def test_unknown_architecture_falls_back_to_a_llama_layout_sized_to_the_count():
     spec = built.spec
     assert spec.arch == "llama" and (spec.layers, spec.hidden_size, spec.max_context) == (6, 384, 512)
     assert spec.params_total == 22_713_216
-    from sizer.sources.hf_config import layout_params
+    from sizer.io.sources.hf_config import layout_params
 
     assert layout_params(spec) == pytest.approx(22_713_216, rel=0.01)
     assert len(built.warnings) == 1 and "'bert' is not modelled" in built.warnings[0]
@@ -302,7 +302,7 @@ def test_unknown_architecture_falls_back_to_a_llama_layout_sized_to_the_count():
 
 def test_unknown_architecture_without_dimensions_is_sized_from_the_count_alone():
     spec = spec_from_config({"model_type": "mystery"}, IDENT, {"BF16": 7_000_000_000}).spec
-    from sizer.sources.hf_config import layout_params
+    from sizer.io.sources.hf_config import layout_params
 
     assert layout_params(spec) == pytest.approx(7e9, rel=0.01)
     assert 20 <= spec.layers <= 40

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from sizer.errors import HubError
-from sizer.sources import read_hub
+from sizer.io.sources import read_hub
 from tests.sources.files import TINY_LLAMA, populate_hf_cache
 
 REV = "0123456789abcdef0123456789abcdef01234567"

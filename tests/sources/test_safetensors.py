@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from sizer.core.memory import weights
+from sizer.core.quant import resolve_quant
 from sizer.errors import InputError
-from sizer.estimate import weights
-from sizer.quant import resolve_quant
-from sizer.sources import read_directory
-from sizer.sources.safetensors import count_tensors, weight_files
+from sizer.io.sources import read_directory
+from sizer.io.sources.safetensors import count_tensors, weight_files
 from tests.sources.files import TINY_LLAMA, llama_tensors, safetensors_bytes, write_model_dir, write_safetensors
 
 

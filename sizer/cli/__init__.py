@@ -1,0 +1,1 @@
+"""The command line: one small module per command under commands/, wired in app.py. Nothing imports cli."""

@@ -1,0 +1,1 @@
+"""One module per command: parse, load or probe, call the core, render, exit."""

@@ -1,0 +1,151 @@
+"""sizer catalog models | gpus | add: the shipped catalogs, and models of your own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from sizer.cli import options as o
+from sizer.cli.output import choose_format, emit, handle_errors, positive, show, warn
+from sizer.errors import InputError
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _table_out(chosen: str, table: Any) -> None:
+    if chosen == "markdown":
+        from sizer.render.markdown import from_table
+
+        emit(from_table(table))
+    else:
+        show(table)
+
+
+@handle_errors
+def models(
+    quant: o.QuantOpt = "Q4_K_M",
+    context: o.ContextOpt = 4096,
+    output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
+    json_out: o.JsonOpt = False,
+) -> None:
+    """List the models: parameters, memory needed at a quant and context, smallest GPU that holds it.
+
+    \b
+    Examples:
+      sizer catalog models
+      sizer catalog models --quant Q8_0 --context 8192 --json
+    """
+    from sizer.core.recommend import model_memory, smallest_gpu_class
+    from sizer.io.loaders import load_catalog
+    from sizer.models import Workload
+
+    chosen = choose_format(output_format, json_out, FORMATS)
+    positive("--context", context)
+    catalog = load_catalog()
+    workload = Workload(quant=quant, context=context)
+    rows = []
+    for m in sorted(catalog.models, key=lambda m: (m.params_total, m.id)):
+        need = model_memory(m, workload)
+        rows.append((m, need, smallest_gpu_class(catalog, need)))
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        emit(
+            to_json(
+                {
+                    "quant": quant,
+                    "context": context,
+                    "models": [
+                        {**m.model_dump(mode="json"), "memory_bytes_total": need, "smallest_gpu_class": cls}
+                        for m, need, cls in rows
+                    ],
+                }
+            )
+        )
+        return
+    from sizer.render.text import models_table
+
+    _table_out(chosen, models_table(rows, quant, context))
+
+
+@handle_errors
+def gpus(
+    output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
+    json_out: o.JsonOpt = False,
+) -> None:
+    """List the GPUs: memory, bandwidth, compute, the largest catalog model each holds, price.
+
+    \b
+    Examples:
+      sizer catalog gpus
+      sizer catalog gpus --format markdown
+      sizer catalog gpus --json
+    """
+    from sizer.core.recommend import largest_fitting_model
+    from sizer.io.loaders import load_catalog
+    from sizer.models import Workload
+
+    chosen = choose_format(output_format, json_out, FORMATS)
+    catalog = load_catalog()
+    workload = Workload()
+    rows = []
+    for g in sorted(catalog.gpus, key=lambda g: (g.vendor.value, g.vram_gib, g.id)):
+        best = largest_fitting_model(catalog, g, workload)
+        rows.append((g, f"models up to {best.name}" if best else "nothing in the catalog"))
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        emit(to_json({"gpus": [{**g.model_dump(mode="json"), "suited_for": suited} for g, suited in rows]}))
+        return
+    from sizer.render.text import gpus_table
+
+    _table_out(chosen, gpus_table(rows))
+
+
+@handle_errors
+def add(
+    source: Annotated[
+        str, typer.Argument(help="Hugging Face repo (org/name[@revision]), model directory or .gguf file.")
+    ],
+    model_id: Annotated[
+        str | None, typer.Option("--id", help="Id to store it under (default: a slug of the source).")
+    ] = None,
+    output_format: Annotated[str | None, o.format_option("text", "json")] = None,
+    json_out: o.JsonOpt = False,
+) -> None:
+    """Add a model from the Hub, a model directory or a GGUF file to your catalog, usable by name afterwards.
+
+    \b
+    Examples:
+      sizer catalog add Qwen/Qwen2.5-7B-Instruct
+      sizer catalog add ./Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf --id my-llama
+      sizer catalog add ~/models/phi-4 --json
+    """
+    from sizer.io.loaders import save_user_model
+    from sizer.io.sources import read_source
+
+    chosen = choose_format(output_format, json_out, ("text", "json"))
+    spec = read_source(source, warn=warn)
+    if model_id is not None:
+        spec = _with_id(spec, model_id)
+    path = save_user_model(spec)
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        emit(to_json({"path": str(path), "model": spec}))
+    else:
+        from sizer.render.text import model_added
+
+        emit(model_added(spec, path))
+
+
+def _with_id(spec: Any, model_id: str) -> Any:
+    from pydantic import ValidationError
+
+    from sizer.models import ModelSpec
+
+    try:
+        return ModelSpec.model_validate({**spec.model_dump(), "id": model_id})
+    except ValidationError:
+        raise InputError(f"--id {model_id!r}: use lower-case letters, digits, '.', '_' and '-'") from None

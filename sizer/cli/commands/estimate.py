@@ -1,0 +1,81 @@
+"""sizer estimate: one model on one piece of hardware, fully broken down."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from sizer.cli import options as o
+from sizer.cli.output import choose_format, emit, handle_errors, positive, show, warn
+from sizer.errors import InputError
+
+FORMATS = ("text", "json", "markdown")
+KV_CACHE_TYPES = ("f16", "q8_0", "q4_0", "fp8")
+
+
+@handle_errors
+def estimate(
+    model: o.ModelArg,
+    quant: o.FileQuantOpt = None,
+    context: o.ContextOpt = 4096,
+    batch: o.BatchOpt = 1,
+    gpu: o.GpuOpt = None,
+    gpus: o.GpusOpt = None,
+    hardware: o.HardwareOpt = None,
+    engine: o.EngineOpt = "llama.cpp",
+    kv_cache: o.KvOpt = None,
+    output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
+    json_out: o.JsonOpt = False,
+) -> None:
+    """Estimate memory and speed of one model on one piece of hardware, fully broken down.
+
+    Without --gpu or --hardware it probes this machine and judges fit against free VRAM.
+
+    \b
+    Examples:
+      sizer estimate llama-3.1-8b --gpu "RTX 4090"
+      sizer estimate Qwen/Qwen2.5-32B-Instruct --quant Q4_K_M --context 16384 --gpu "NVIDIA A100 80GB PCIe"
+      sizer estimate llama-3.3-70b --gpu "2x RTX 3090" --json
+      sizer estimate mixtral-8x7b --engine vllm --quant AWQ --gpu H100 --gpus 2 --batch 16
+      sizer estimate llama-3.3-70b --hardware server.json    # from `sizer probe --json > server.json`
+      sizer estimate ./Llama-3.1-8B-Instruct-Q5_K_M.gguf --gpu "RTX 4070"
+      sizer estimate ~/models/Mistral-7B-Instruct-v0.3 --gpu "RTX 4090" --quant Q8_0
+      sizer estimate HuggingFaceTB/SmolLM2-1.7B-Instruct@main --gpu "RTX 3060"
+    """
+    from sizer.cli.hardware import resolve_hardware, where
+    from sizer.core.rigs import estimate_on_rig
+    from sizer.engines import engine_for
+    from sizer.io.loaders import load_catalog
+    from sizer.io.sources import resolve_model
+    from sizer.models import Workload
+
+    chosen = choose_format(output_format, json_out, FORMATS)
+    for name, value in (("--context", context), ("--batch", batch), ("--gpus", gpus)):
+        positive(name, value)
+    runtime = engine_for(engine)
+    if kv_cache is not None and kv_cache not in KV_CACHE_TYPES:
+        raise InputError(f"unknown KV cache type {kv_cache!r}; choose {', '.join(KV_CACHE_TYPES)}")
+    catalog = load_catalog()
+    spec = resolve_model(model, catalog, warn=warn)
+    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
+    workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
+    target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
+    if not target.rigs:
+        why = f" ({target.why_none})" if target.why_none else ""
+        raise InputError(f"no GPU in {where(hardware)}{why}; pass --gpu NAME or --hardware FILE to size other hardware")
+    rig = target.rigs[0]
+    runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
+    result = estimate_on_rig(spec, rig, workload, None if target.named else gpus, target.assumptions)
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        emit(to_json(result))
+        return
+    from sizer.render.text import estimate_table
+
+    table = estimate_table(result, spec, rig.gpu)
+    if chosen == "markdown":
+        from sizer.render.markdown import from_table
+
+        emit(from_table(table))
+    else:
+        show(table)

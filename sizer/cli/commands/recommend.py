@@ -1,0 +1,216 @@
+"""sizer recommend: ranked model–hardware pairings for a use case, with speed, cost and reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sizer.cli import options as o
+from sizer.cli.output import choose_format, console, emit, handle_errors, note, positive, progress, show
+from sizer.constants import USE_CASES
+from sizer.errors import InputError
+
+FORMATS = ("text", "json", "markdown", "html")
+
+
+@handle_errors
+def recommend(
+    use_case: o.UseCaseOpt = "chat",
+    context: o.ContextOpt = 8192,
+    users: Annotated[int, typer.Option("--users", help="Concurrent users.")] = 1,
+    min_tokens_per_s: Annotated[
+        float, typer.Option("--min-tokens-per-s", help="Decode tokens/s each user needs.")
+    ] = 10,
+    budget: Annotated[float | None, typer.Option("--budget", help="Most the hardware may cost.")] = None,
+    currency: Annotated[str, typer.Option("--currency", help="EUR or USD.")] = "EUR",
+    gpu: o.GpuOpt = None,
+    gpus: o.GpusOpt = None,
+    hardware: o.HardwareOpt = None,
+    engine: o.EngineOpt = "llama.cpp",
+    quant: Annotated[str | None, typer.Option("--quant", "-q", help="Quantization (default: the engine's).")] = None,
+    license_: Annotated[
+        str, typer.Option("--license", help="commercial: drop models whose licence forbids commercial use.")
+    ] = "any",
+    max_power: Annotated[float | None, typer.Option("--max-power", help="Most the GPUs may draw, W.")] = None,
+    min_quality: Annotated[
+        float | None, typer.Option("--min-quality", help="MMLU the model must reach (default per use case).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Picks to show per kind (here, to buy).")] = 5,
+    kwh_price: Annotated[
+        float | None, typer.Option("--kwh-price", help="Electricity price per kWh (default: Germany, business).")
+    ] = None,
+    base_price: Annotated[
+        float | None, typer.Option("--base-price", help="Price of the system around the GPUs.")
+    ] = None,
+    utilisation: Annotated[
+        float | None, typer.Option("--utilisation", help="Share of hours the GPUs are busy, 0-1.")
+    ] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Years to write the hardware off over.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Also list what was excluded and why.")] = False,
+    output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
+    json_out: o.JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Shorthand for --format markdown.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report to this file.")
+    ] = None,
+) -> None:
+    """Recommend ranked model–hardware pairings with speed, cost and the reasons.
+
+    Without --gpu, sizer looks at this machine (what runs here now) and at the GPU catalog
+    (what to buy within the budget).
+
+    \b
+    Examples:
+      sizer recommend --use-case code --users 5 --budget 5000
+      sizer recommend --use-case chat --gpu "RTX 4090" --gpus 2 --license commercial
+      sizer recommend --use-case rag --context 32768 --report report.html
+      sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
+      sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
+    """
+    from sizer.core.recommend import recommend as run_recommend
+    from sizer.io.loaders import load_catalog
+
+    chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
+    needs = _needs(
+        use_case, context, users, min_tokens_per_s, budget, currency, engine, quant, license_, max_power,
+        min_quality, top,
+    )  # fmt: skip
+    settings = _settings(currency, kwh_price, base_price, utilisation, years)
+    catalog = load_catalog()
+    options = _options(catalog, needs, settings, gpu, gpus, hardware)
+    with progress("sizing model x GPU pairings") as step:
+        ranking = run_recommend(catalog, needs, options, settings, progress=step)
+    _write_report(report, ranking)
+    _print(chosen, ranking, explain)
+
+
+def _needs(
+    use_case: str,
+    context: int,
+    users: int,
+    min_tokens_per_s: float,
+    budget: float | None,
+    currency: str,
+    engine: str,
+    quant: str | None,
+    license_: str,
+    max_power: float | None,
+    min_quality: float | None,
+    top: int,
+) -> Any:
+    """The recommend flags as validated Needs (InputError, one line, for anything off)."""
+    from sizer.core.quant import resolve_quant
+    from sizer.engines import engine_for
+    from sizer.models import Currency, Money, Needs
+
+    for name, value in (("--users", users), ("--context", context), ("--top", top)):
+        positive(name, value)
+    if use_case not in USE_CASES:
+        raise InputError(f"unknown use case {use_case!r}; choose {', '.join(USE_CASES)}")
+    if license_ not in {"commercial", "any"}:
+        raise InputError(f"--license takes 'commercial' or 'any', not {license_!r}")
+    if currency.upper() not in {"EUR", "USD"}:
+        raise InputError(f"--currency takes EUR or USD, not {currency!r}")
+    if budget is not None and budget < 0:
+        raise InputError(f"--budget must be >= 0, got {budget}")
+    if min_tokens_per_s < 0:
+        raise InputError(f"--min-tokens-per-s must be >= 0, got {min_tokens_per_s}")
+    runtime = engine_for(engine)
+    return Needs(
+        use_case=use_case,
+        context=context,
+        users=users,
+        min_tokens_per_s=min_tokens_per_s,
+        budget=Money(amount=budget, currency=Currency(currency.upper())) if budget is not None else None,
+        engine=runtime.name,
+        quant=resolve_quant(quant or runtime.default_format).name,
+        commercial_only=license_ == "commercial",
+        max_power_w=max_power,
+        min_quality=min_quality,
+        top=top,
+    )
+
+
+def _settings(
+    currency: str, kwh_price: float | None, base_price: float | None, utilisation: float | None, years: float | None
+) -> Any:
+    """The shipped cost settings in `currency`, with the user's overrides."""
+    from sizer.io.loaders import load_cost_settings
+
+    if utilisation is not None and not 0 < utilisation <= 1:
+        raise InputError(f"--utilisation must be in (0, 1], got {utilisation}")
+    for name, value in (("--kwh-price", kwh_price), ("--base-price", base_price), ("--years", years)):
+        if value is not None and value < 0:
+            raise InputError(f"{name} must be >= 0, got {value}")
+    overrides = {
+        "kwh_price": kwh_price,
+        "base_system_price": base_price,
+        "utilisation_frac": utilisation,
+        "amortisation_years": years,
+    }
+    settings = load_cost_settings(currency.upper())
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def _options(
+    catalog: Any, needs: Any, settings: Any, gpu: str | None, gpus: int | None, hardware: Path | None
+) -> list[Any]:
+    """Owned rigs (--gpu, --hardware or this machine) and, without --gpu/--hardware, rigs to buy."""
+    from sizer.cli.hardware import resolve_hardware
+    from sizer.core.recommend import buyable_options
+    from sizer.core.rigs import HardwareOption
+
+    positive("--gpus", gpus)
+    target = resolve_hardware(catalog, gpu, gpus, hardware, needs.engine, skip_unknown=True)
+    if not target.rigs and not target.named:
+        target.notes.append(f"no GPU in {hardware}" if hardware else "no GPU in this machine: showing what to buy")
+    for line in target.notes:
+        note(line)
+    options = [
+        HardwareOption(
+            gpu=r.gpu,
+            count=r.count,
+            owned=not target.named or r.gpu.price is None,
+            available_bytes_per_gpu=r.available_bytes_per_gpu(),
+            bandwidth_gb_per_s=r.bandwidth_gb_per_s,
+        )
+        for r in target.rigs
+    ]
+    if gpu is None and hardware is None:
+        options += buyable_options(catalog, needs, settings)
+    return options
+
+
+def _write_report(report: Path | None, ranking: Any) -> None:
+    if report is None:
+        return
+    from sizer.render.html import recommend_html
+
+    try:
+        report.write_text(recommend_html(ranking), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{report}: cannot write: {exc.strerror or exc}") from None
+    console(stderr=True).print(f"wrote {report}", markup=False)
+
+
+def _print(chosen: str, ranking: Any, explain: bool) -> None:
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        emit(to_json(ranking))
+    elif chosen == "markdown":
+        from sizer.render.markdown import recommend_markdown
+
+        emit(recommend_markdown(ranking))
+    elif chosen == "html":
+        from sizer.render.html import recommend_html
+
+        emit(recommend_html(ranking))
+    else:
+        from sizer.render.text import excluded_table, recommend_table
+
+        show(recommend_table(ranking))
+        if explain:
+            show(excluded_table(ranking))

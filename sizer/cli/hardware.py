@@ -1,0 +1,63 @@
+"""The one place that resolves what to size on: --gpu/--gpus, a --hardware file, or this machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import InputError
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Rigs (groups of identical GPUs) to size on, the assumptions that go with them, and notes."""
+
+    rigs: list[Any]  # sizer.core.rigs.Rig
+    assumptions: Any  # sizer.models.Assumptions
+    named: bool  # from --gpu (a catalog GPU), not a probe or a file
+    notes: list[str] = field(default_factory=list)  # GPUs left out, and why
+    why_none: str = ""  # the probe's warnings, when it found no GPU
+
+
+def resolve_hardware(
+    catalog: Any, gpu: str | None, gpus: int | None, hardware: Path | None, engine: Any, *, skip_unknown: bool = False
+) -> Hardware:
+    """--gpu NAME [--gpus N], else the GPUs of a hardware file, else this machine (fit on free VRAM).
+
+    With `skip_unknown`, a GPU that cannot be estimated becomes a note instead of an error.
+    """
+    from sizer.core.rigs import Rig, host_assumptions, rigs_for_host
+    from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+    if gpu is not None and hardware is not None:
+        raise InputError("pass --gpu or --hardware, not both")
+    if gpu is not None:
+        match = catalog.match_gpu(gpu)
+        spec = match.gpu
+        if match.memory_gib and spec.unified_memory:  # 'Apple M1 Max (32-core GPU, 64GB)'
+            spec = spec.model_copy(update={"vram_gib": match.memory_gib})
+        count = gpus or match.count or 1
+        rig = Rig(
+            gpu=spec,
+            count=count,
+            devices=tuple(range(count)),
+            free_bytes_per_gpu=(),
+            bandwidth_gb_per_s=None,
+            catalog_entry=match.gpu,
+        )
+        return Hardware(rigs=[rig], assumptions=DEFAULT_ASSUMPTIONS, named=True)
+    from sizer.io.hardware import probe
+    from sizer.io.loaders import load_host
+
+    host = load_host(hardware, catalog) if hardware else probe(catalog)
+    notes: list[str] = []
+    rigs = rigs_for_host(
+        host, catalog, engine, use_free_memory=hardware is None, skipped=notes if skip_unknown else None
+    )
+    why = "; ".join(host.warnings) if not rigs and hardware is None else ""
+    return Hardware(rigs=rigs, assumptions=host_assumptions(host), named=False, notes=notes, why_none=why)
+
+
+def where(hardware: Path | None) -> str:
+    return str(hardware) if hardware else "this machine"

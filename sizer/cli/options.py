@@ -1,0 +1,65 @@
+"""Option and argument aliases shared by the commands (one definition each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sizer.constants import USE_CASES
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Shorthand for --format json: one JSON object, bytes as integers.")
+]
+QuantOpt = Annotated[str, typer.Option("--quant", "-q", help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …")]
+FileQuantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--quant", "-q", help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …; default: the file's, else Q4_K_M."
+    ),
+]
+ModelArg = Annotated[
+    str,
+    typer.Argument(
+        help="Catalog name, Hugging Face repo (org/name[@revision]), model directory (config.json + "
+        "*.safetensors) or .gguf file."
+    ),
+]
+ContextOpt = Annotated[int, typer.Option("--context", "-c", help="Context length in tokens per sequence.")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", help="Concurrent sequences.")]
+GpuOpt = Annotated[
+    str | None,
+    typer.Option("--gpu", "-g", help="GPU name as NVML, llama.cpp or a shop writes it; default: this machine."),
+]
+GpusOpt = Annotated[int | None, typer.Option("--gpus", "-n", help="Number of GPUs (default 1, or 'Nx' in --gpu).")]
+EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="llama.cpp, ollama, vllm or sglang.")]
+KvOpt = Annotated[
+    str | None,
+    typer.Option("--kv-cache", help="KV cache type: f16, q8_0, q4_0 (llama.cpp, ollama) or fp8 (vLLM, SGLang)."),
+]
+HardwareOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--hardware",
+        help="A `sizer probe --json` file (or a hand-written one in that schema) to size instead of this machine.",
+        dir_okay=False,
+    ),
+]
+ModelsDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--models-dir",
+        metavar="DIR",
+        help="Where models will live (repeatable); default: the Hugging Face and ollama caches.",
+    ),
+]
+BenchOpt = Annotated[
+    bool, typer.Option("--bench", help="Measure RAM (and, with torch or cupy, GPU) bandwidth: a few seconds.")
+]
+UseCaseOpt = Annotated[str, typer.Option("--use-case", "-u", help=", ".join(USE_CASES) + ".")]
+
+
+def format_option(*choices: str) -> object:
+    """A --format option offering `choices` (text first, the default)."""
+    return typer.Option("--format", "-f", help=", ".join(choices) + f" (default {choices[0]}).")

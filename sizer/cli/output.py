@@ -1,0 +1,99 @@
+"""Where output goes: results to stdout, messages to stderr; errors to exit codes; the --format choice."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from sizer.errors import InputError, SizerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console; messages on stderr stay one line whatever the terminal width."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+
+
+def handle_errors(func: F) -> F:
+    """Turn a SizerError into `error: <message>` on stderr and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SizerError as err:
+            console(stderr=True).print(f"error: {err}", markup=False, soft_wrap=True)  # one line
+            raise typer.Exit(err.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def warn(message: str) -> None:
+    console(stderr=True).print(f"warning: {message}", markup=False)
+
+
+def note(message: str) -> None:
+    console(stderr=True).print(f"note: {message}", markup=False)
+
+
+def positive(name: str, value: float | None) -> None:
+    if value is not None and not value >= 1:
+        raise InputError(f"{name} must be >= 1, got {value}")
+
+
+def choose_format(output_format: str | None, json_out: bool, choices: tuple[str, ...]) -> str:
+    """The output format: --json is --format json; a name outside `choices` is bad input."""
+    if json_out:
+        if output_format not in (None, "json"):
+            raise InputError(f"--json and --format {output_format} contradict each other; pass one")
+        return "json"
+    chosen = (output_format or choices[0]).strip().lower()
+    if chosen not in choices:
+        close = difflib.get_close_matches(chosen, choices, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InputError(f"unknown format {output_format!r}; choose {', '.join(choices)}{hint}")
+    return chosen
+
+
+def emit(text: str) -> None:
+    """Print a finished result (JSON, Markdown, XML, HTML) to stdout as it is."""
+    typer.echo(text)
+
+
+def show(renderable: Any) -> None:
+    """Print a rich renderable to stdout."""
+    console().print(renderable)
+
+
+class progress:
+    """A progress bar on stderr for a sweep long enough to notice (interactive terminals only)."""
+
+    def __init__(self, label: str) -> None:
+        self.console = console(stderr=True)
+        self.label = label
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        if not self.console.is_terminal:
+            return lambda done, total: None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=self.console, transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=None)
+
+        def step(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return step
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,80 @@
+"""The estimator: one model on one piece of hardware -> memory, fit and speed. Pure; no I/O.
+
+Memory (core/memory.py): weights from a per-tensor layout of the architecture at each tensor's
+storage type (quant.tensor_type), KV cache from the attention layout, runtime overhead per engine.
+Speed (core/speed.py): decode is memory-bound, prompt processing compute-bound.
+"""
+
+from __future__ import annotations
+
+from sizer.core.memory import memory_needed, offload_layers, per_gpu_bytes, usable_bytes_per_gpu
+from sizer.core.quant import resolve_quant
+from sizer.core.speed import decode_step_s, prefill_tokens_per_s, speed_terms
+from sizer.errors import InputError
+from sizer.models import Assumptions, Engine, Estimate, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+__all__ = ["DEFAULT_ASSUMPTIONS", "estimate"]
+
+
+def _validate(workload: Workload, gpu_count: int) -> None:
+    if gpu_count < 1:
+        raise InputError(f"gpu count must be >= 1, got {gpu_count}")
+    if workload.context < 1 or workload.batch < 1:
+        raise InputError("context and batch must be >= 1")
+
+
+def estimate(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    workload: Workload | None = None,
+    gpu_count: int = 1,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    available_bytes_per_gpu: int | None = None,
+    bandwidth_gb_per_s: float | None = None,
+) -> Estimate:
+    """Memory (bytes), fit and speed (tokens/s) of `model` on `gpu_count` x `gpu` for `workload`.
+
+    `available_bytes_per_gpu` replaces the catalog capacity (free memory a probe saw);
+    `bandwidth_gb_per_s` replaces the datasheet bandwidth (a measured figure).
+    """
+    w = workload or Workload()
+    _validate(w, gpu_count)
+    a = assumptions
+    fmt = resolve_quant(w.quant)
+    need = memory_needed(model, w, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    ws, kv, per_gpu_overhead = need.weights, need.kv_cache_bytes, need.per_gpu_overhead_bytes
+    vllm = w.engine in (Engine.VLLM, Engine.SGLANG)
+
+    per_gpu_capacity = available_bytes_per_gpu or usable_bytes_per_gpu(gpu, a, w.engine)
+    available = per_gpu_capacity * gpu_count
+    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, vllm)
+    fits = max(per_gpu) <= per_gpu_capacity
+
+    offload = None
+    if not fits and not vllm:
+        offload = offload_layers(ws, kv, model.layers, per_gpu_overhead, per_gpu_capacity, gpu_count)
+
+    terms = speed_terms(gpu, w.engine, gpu_count, model.layers, a, bandwidth_gb_per_s)
+    decode_s, limited_by = decode_step_s(model, ws, kv, w, terms, a, offload)
+    prefill = prefill_tokens_per_s(model, ws, fmt, w, terms, a, offload)
+    return Estimate(
+        model=model.id,
+        quant=fmt.name,
+        context=w.context,
+        batch=w.batch,
+        engine=w.engine,
+        kv_cache_type=w.kv_cache_type,
+        gpu=gpu.id,
+        gpu_count=gpu_count,
+        memory_bytes=need.memory_bytes,
+        per_gpu_bytes=tuple(per_gpu),
+        available_bytes=available,
+        fits=fits,
+        offload=offload,
+        decode_tokens_per_s=1.0 / decode_s,
+        prefill_tokens_per_s=prefill,
+        aggregate_tokens_per_s=w.batch / decode_s,
+        limited_by=limited_by,
+        assumptions=a,
+    )

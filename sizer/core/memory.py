@@ -1,0 +1,311 @@
+"""Memory: weight bytes per tensor at each tensor's storage type, the KV cache, engine overheads,
+and how a model splits over GPUs or offloads to system RAM. Pure; bytes everywhere."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+from sizer.core.quant import (
+    GGML_BITS,
+    QuantFormat,
+    TensorTraits,
+    kv_cache_bytes_per_element,
+    resolve_quant,
+    tensor_type,
+)
+from sizer.models import Assumptions, Engine, GpuSpec, MemoryBytes, ModelSpec, Offload, Workload
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+from sizer.units import GiB, bits_to_bytes
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One weight matrix of the layout: its role, layer (-1 outside layers), size and row length."""
+
+    role: str
+    layer: int
+    params: int
+    row_size: int
+
+
+def _attention_tensors(m: ModelSpec, i: int) -> list[Tensor]:
+    h = m.hidden_size
+    if m.mla is not None:
+        a = m.mla
+        qk_dim = a.qk_nope_head_dim + a.qk_rope_head_dim
+        q = (
+            [
+                Tensor("attn_other", i, h * a.q_lora_rank, h),
+                Tensor("attn_q", i, a.q_lora_rank * m.attention_heads * qk_dim, a.q_lora_rank),
+            ]
+            if a.q_lora_rank
+            else [Tensor("attn_q", i, h * m.attention_heads * qk_dim, h)]
+        )
+        return [
+            *q,
+            Tensor("attn_other", i, h * (a.kv_lora_rank + a.qk_rope_head_dim), h),
+            Tensor(
+                "attn_other",
+                i,
+                a.kv_lora_rank * m.attention_heads * (a.qk_nope_head_dim + a.v_head_dim),
+                a.kv_lora_rank,
+            ),
+            Tensor("attn_output", i, m.attention_heads * a.v_head_dim * h, m.attention_heads * a.v_head_dim),
+        ]
+    q_dim = m.attention_heads * m.head_dim
+    kv_dim = m.kv_heads * m.head_dim
+    return [
+        Tensor("attn_q", i, h * q_dim, h),
+        Tensor("attn_k", i, h * kv_dim, h),
+        Tensor("attn_v", i, h * kv_dim, h),
+        Tensor("attn_output", i, q_dim * h, q_dim),
+    ]
+
+
+def _ffn_tensors(m: ModelSpec, i: int, width: int, suffix: str = "", count: int = 1) -> list[Tensor]:
+    h = m.hidden_size
+    out = [
+        Tensor(f"ffn_up{suffix}", i, count * h * width, h),
+        Tensor(f"ffn_down{suffix}", i, count * width * h, width),
+    ]
+    if m.ffn_gated:
+        out.insert(0, Tensor(f"ffn_gate{suffix}", i, count * h * width, h))
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def weight_tensors(m: ModelSpec) -> tuple[Tensor, ...]:
+    """The weight matrices of a model's text stack, from its architecture (norms and biases omitted)."""
+    h = m.hidden_size
+    tensors = [Tensor("token_embd", -1, m.vocab_size * h, h)]
+    if not m.tie_embeddings:
+        tensors.append(Tensor("output", -1, m.vocab_size * h, h))
+    for i in range(m.layers):
+        tensors += _attention_tensors(m, i)
+        e = m.experts
+        if e is None or i < e.dense_layers:
+            tensors += _ffn_tensors(m, i, m.intermediate_size)
+            continue
+        tensors.append(Tensor("router", i, h * e.count, h))
+        tensors += _ffn_tensors(m, i, e.intermediate_size, "_exps", e.count)
+        if e.shared_count:
+            tensors += _ffn_tensors(m, i, e.shared_intermediate_size * e.shared_count)
+    return tuple(tensors)
+
+
+def _traits(m: ModelSpec) -> TensorTraits:
+    return TensorTraits(
+        n_layers=m.layers,
+        n_gqa=m.attention_heads // m.kv_heads,
+        n_expert=m.experts.count if m.experts else 0,
+        is_70b_llama=m.arch == "llama" and m.layers == 80,
+        tied_output=m.tie_embeddings,
+    )
+
+
+@dataclass(frozen=True)
+class WeightSummary:
+    """Bytes of the weights: total, per layer, outside layers, and read per decoded token."""
+
+    total_bytes: int
+    layer_bytes: tuple[int, ...]
+    head_bytes: int  # output head (or tied embedding) kept with the last layer
+    embedding_bytes: int
+    read_per_token_bytes: float  # decode reads: all but the embedding table; MoE: active experts only
+    active_params: int  # parameters multiplied per token (FLOP count basis)
+
+
+_LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps", "ffn_gate", "ffn_up"}
+
+
+@functools.lru_cache(maxsize=512)
+def _tensor_groups(m: ModelSpec) -> tuple[tuple[str, int, int, tuple[int, ...]], ...]:
+    """The layout grouped by (role, row size, parameters): each shape once, with its layers."""
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for t in weight_tensors(m):
+        groups.setdefault((t.role, t.row_size, t.params), []).append(t.layer)
+    return tuple((role, row, params, tuple(layers)) for (role, row, params), layers in groups.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _layer_types(fmt: QuantFormat, role: str, row: int, traits: TensorTraits) -> tuple[str, ...]:
+    """Storage type of one per-layer tensor in every layer (shared by models of the same shape)."""
+    return tuple(tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers))
+
+
+@functools.lru_cache(maxsize=4096)
+def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
+    """Bytes of every weight matrix at its storage type under `fmt` (llama.cpp's mixing rules)."""
+    traits = _traits(m)
+    layer_bytes = [0.0] * m.layers
+    head = embed = read = 0.0
+    active_params = 0.0
+    expert_share = m.experts.active / m.experts.count if m.experts else 1.0
+    for role, row, params, layers in _tensor_groups(m):
+        share = expert_share if role.endswith("_exps") else 1.0
+        if role in _LAYER_DEPENDENT_ROLES:
+            per_layer = _layer_types(fmt, role, row, traits)
+            by_type = {t: bits_to_bytes(params * GGML_BITS[t]) for t in set(per_layer)}
+            sizes = [by_type[per_layer[i]] for i in layers]
+        else:
+            sizes = [bits_to_bytes(params * GGML_BITS[tensor_type(fmt, role, layers[0], row, traits)])] * len(layers)
+        if role == "token_embd":
+            embed += sizes[0]
+            if m.tie_embeddings:  # the tied table is also the output head, read in full per token
+                read += sizes[0]
+                active_params += params
+            continue
+        read += sum(sizes) * share
+        active_params += params * len(layers) * share
+        if role == "output":
+            head += sizes[0]
+            continue
+        for i, n_bytes in zip(layers, sizes, strict=True):
+            layer_bytes[i] += n_bytes
+    # Norm weights stay F32 in llama.cpp: 2 vectors of hidden_size per layer plus the final norm.
+    norm_bytes = 4 * m.hidden_size * (2 * m.layers + 1)
+    total = sum(layer_bytes) + head + embed + norm_bytes
+    if m.file_weights is not None and m.file_weights.quant == fmt.name:
+        # The file's own tensor bytes are exact; keep the layout's split between the parts.
+        scale = m.file_weights.total_bytes / total
+        layer_bytes = [b * scale for b in layer_bytes]
+        head, embed, read, total = head * scale, embed * scale, read * scale, m.file_weights.total_bytes
+    return WeightSummary(
+        total_bytes=round(total),
+        layer_bytes=tuple(round(b) for b in layer_bytes),
+        head_bytes=round(head),
+        embedding_bytes=round(embed),
+        read_per_token_bytes=read,
+        active_params=round(active_params),
+    )
+
+
+def _is_global_layer(m: ModelSpec, i: int) -> bool:
+    sw = m.sliding_window
+    if sw is None:
+        return True
+    if sw.global_every is None:
+        return False
+    return (i + 1) % sw.global_every == 0
+
+
+def kv_cache_bytes(m: ModelSpec, context: int, batch: int = 1, cache_type: str = "f16") -> int:
+    """KV cache for `batch` sequences of `context` tokens, in bytes.
+
+    Per layer and token: 2 x kv_heads x head_dim elements (K and V); MLA caches the latent
+    (kv_lora_rank + rope dims) once; sliding-window layers hold at most `size` tokens.
+    """
+    elem = kv_cache_bytes_per_element(cache_type)
+    if m.mla is not None:
+        per_token_layer = (m.mla.kv_lora_rank + m.mla.qk_rope_head_dim) * elem
+    else:
+        per_token_layer = 2 * m.kv_heads * m.head_dim * elem
+    total = 0.0
+    for i in range(m.layers):
+        tokens = context if _is_global_layer(m, i) else min(context, m.sliding_window.size)  # type: ignore[union-attr]
+        total += tokens * per_token_layer
+    return round(total * batch)
+
+
+def _compute_buffer_bytes(m: ModelSpec, workload: Workload, a: Assumptions) -> float:
+    """llama.cpp scratch per GPU: F32 logits plus one hidden state per token of a micro-batch.
+
+    With flash attention the logits dominate: Llama-3-8B at n_ubatch 512 logs 258.5 MiB
+    (reference memory.csv, llama.cpp b2797 Metal) = 4 bytes x 512 x (128256 + 4096).
+    """
+    ubatch = min(a.llama_cpp_ubatch, workload.context * workload.batch)
+    return 4.0 * ubatch * (m.vocab_size + m.hidden_size)
+
+
+def _vllm_activation_bytes(m: ModelSpec, a: Assumptions, gpus: int) -> float:
+    """vLLM profile-run peak: F32 logits and FFN activations of one scheduler batch, split by TP."""
+    width = m.experts.intermediate_size * m.experts.active if m.experts else m.intermediate_size
+    return 4.0 * a.vllm_max_batched_tokens * (m.vocab_size + 2 * width / gpus)
+
+
+@dataclass(frozen=True)
+class MemoryNeed:
+    """What a workload needs: weights, KV cache and per-GPU runtime overhead (bytes)."""
+
+    weights: WeightSummary
+    kv_cache_bytes: int
+    per_gpu_overhead_bytes: float
+    gpu_count: int
+
+    @property
+    def memory_bytes(self) -> MemoryBytes:
+        overhead = round(self.per_gpu_overhead_bytes * self.gpu_count)
+        total = self.weights.total_bytes + self.kv_cache_bytes + overhead
+        return MemoryBytes(
+            weights=self.weights.total_bytes, kv_cache=self.kv_cache_bytes, overhead=overhead, total=total
+        )
+
+
+def memory_needed(
+    model: ModelSpec,
+    workload: Workload,
+    gpu_count: int = 1,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    gpu_runtime: bool = True,
+) -> MemoryNeed:
+    """Weights, KV cache and overhead of `workload` on `gpu_count` GPUs, in bytes.
+
+    `gpu_runtime` counts a CUDA/ROCm context per GPU (Metal on Apple has none worth counting).
+    """
+    a = assumptions
+    ws = weights(model, resolve_quant(workload.quant))
+    kv = kv_cache_bytes(model, workload.context, workload.batch, workload.kv_cache_type)
+    if workload.engine in (Engine.VLLM, Engine.SGLANG):
+        per_gpu = a.vllm_non_torch_gib * GiB + _vllm_activation_bytes(model, a, gpu_count)
+    else:
+        per_gpu = _compute_buffer_bytes(model, workload, a)
+    per_gpu += runtime_context_bytes(workload.engine, gpu_runtime, a)
+    return MemoryNeed(weights=ws, kv_cache_bytes=kv, per_gpu_overhead_bytes=per_gpu, gpu_count=gpu_count)
+
+
+def runtime_context_bytes(engine: Engine, gpu_runtime: bool, a: Assumptions) -> float:
+    """CUDA/ROCm context per GPU under llama.cpp (vLLM's non-torch figure already holds it)."""
+    return a.gpu_context_gib * GiB if gpu_runtime and engine in (Engine.LLAMA_CPP, Engine.OLLAMA) else 0.0
+
+
+def usable_bytes_per_gpu(gpu: GpuSpec, a: Assumptions, engine: Engine) -> int:
+    """Device memory one GPU offers the engine, in bytes."""
+    capacity = gpu.vram_gib * GiB
+    if gpu.unified_memory:
+        capacity *= a.unified_memory_gpu_frac
+    if engine in (Engine.VLLM, Engine.SGLANG):
+        capacity *= a.vllm_gpu_memory_utilization_frac
+    return int(capacity)
+
+
+def per_gpu_bytes(
+    ws: WeightSummary, kv: int, per_gpu_overhead: float, layers: int, n: int, tensor_parallel: bool
+) -> list[int]:
+    """Bytes on each GPU: TP splits every tensor; llama.cpp's layer split gives each GPU whole layers."""
+    if tensor_parallel or n == 1:
+        return [round((ws.total_bytes + kv) / n + per_gpu_overhead)] * n
+    kv_per_layer = kv / layers
+    bounds = [round(layers * k / n) for k in range(n + 1)]
+    out = []
+    for k in range(n):
+        lo, hi = bounds[k], bounds[k + 1]
+        b = sum(ws.layer_bytes[lo:hi]) + kv_per_layer * (hi - lo) + per_gpu_overhead
+        if k == 0:
+            b += ws.embedding_bytes
+        if k == n - 1:
+            b += ws.head_bytes
+        out.append(round(b))
+    return out
+
+
+def offload_layers(
+    ws: WeightSummary, kv: int, layers: int, per_gpu_overhead: float, per_gpu_capacity: int, n: int
+) -> Offload:
+    """llama.cpp -ngl: how many whole layers (weights + their KV) fit; the rest stay in system RAM."""
+    per_layer = (ws.total_bytes - ws.head_bytes - ws.embedding_bytes + kv) / layers
+    room = n * (per_gpu_capacity - per_gpu_overhead) - ws.head_bytes
+    gpu_layers = max(0, min(layers - 1, math.floor(room / per_layer))) if per_layer > 0 else 0
+    cpu_bytes = round((layers - gpu_layers) * per_layer + ws.embedding_bytes)
+    return Offload(gpu_layers=gpu_layers, total_layers=layers, cpu_bytes=cpu_bytes)

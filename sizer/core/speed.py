@@ -1,0 +1,159 @@
+"""Speed: decode is memory-bound (bytes read per token over achievable bandwidth, plus a fixed time
+per layer); prompt processing is compute-bound (2 FLOP per active weight per token over achievable
+tensor throughput). Constants live in `Assumptions`, fitted by `sizer.calibrate`. Pure."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sizer.core.memory import WeightSummary
+from sizer.core.quant import QuantFormat
+from sizer.models import Assumptions, Engine, GpuSpec, ModelSpec, Offload, Vendor, Workload
+from sizer.units import gb_per_s_to_bytes_per_s, tflops_to_flops
+
+
+def bandwidth_efficiency(gpu: GpuSpec, a: Assumptions) -> float:
+    """Fraction of datasheet bandwidth a decode step reaches on this memory family (fitted)."""
+    return {
+        "hbm": a.bandwidth_efficiency_hbm_frac,
+        "gddr": a.bandwidth_efficiency_gddr_frac,
+        "lpddr": a.bandwidth_efficiency_lpddr_frac,
+        "apple": a.bandwidth_efficiency_apple_frac,
+    }[gpu.memory_class]
+
+
+def sustained_flops(gpu: GpuSpec, engine: Engine, a: Assumptions) -> float:
+    """Matrix FLOP/s a prompt-processing pass sustains on one GPU.
+
+    The datasheet's dense FP16 rate (doubled on GeForce for llama.cpp, which accumulates in FP16)
+    times the software stack's efficiency, capped for discrete cards by board power x TFLOPS/W.
+    """
+    peak = gpu.fp16_tflops * (2 if engine in (Engine.LLAMA_CPP, Engine.OLLAMA) and gpu.half_rate_fp32_accumulate else 1)
+    eff = {
+        Vendor.APPLE: a.compute_efficiency_apple_frac,
+        Vendor.AMD: a.compute_efficiency_amd_frac,
+        Vendor.INTEL: a.compute_efficiency_intel_frac,
+    }.get(gpu.vendor, a.compute_efficiency_frac)
+    sustained = peak * eff
+    if not gpu.unified_memory:
+        sustained = min(sustained, gpu.tdp_w * a.tflops_per_watt)
+    return tflops_to_flops(sustained)
+
+
+def _maximum(x: Any, y: Any) -> Any:
+    """max() for numbers, numpy.maximum for arrays (the formulas below serve both)."""
+    if isinstance(x, int | float) and isinstance(y, int | float):
+        return max(x, y)
+    import numpy as np
+
+    return np.maximum(x, y)
+
+
+def decode_seconds(read_bytes: Any, bandwidth_bytes_per_s: Any, flops: Any, flops_per_s: Any, fixed_s: Any) -> Any:
+    """Seconds per decode step: streaming the weights and KV cache or computing, whichever is
+    longer (roofline), plus the fixed per-token cost of kernel launches and small ops."""
+    return _maximum(read_bytes / bandwidth_bytes_per_s, flops / flops_per_s) + fixed_s
+
+
+def prompt_flops(active_params: Any, layers: Any, attention_dim: Any, tokens: Any) -> Any:
+    """FLOPs of a prompt: 2 per active weight per token, plus causal attention (QK^T and AV,
+    2 x 2 x dim x n^2 / 2 per layer)."""
+    return 2.0 * active_params * tokens + 2.0 * layers * attention_dim * tokens * tokens
+
+
+def prefill_seconds(
+    flops: Any, flops_per_s: Any, weight_stream_s: Any, ubatches: Any, layers: Any, a: Assumptions
+) -> Any:
+    """Seconds to process a prompt: matrix work overlapped with streaming the weights once per
+    micro-batch (roofline), plus a fixed cost per layer and micro-batch."""
+    return _maximum(flops / flops_per_s, weight_stream_s) + ubatches * layers * a.prefill_layer_overhead_s
+
+
+@dataclass(frozen=True)
+class SpeedTerms:
+    """What one rig of `gpu_count` GPUs offers a decode or prompt step."""
+
+    bandwidth_bytes_per_s: float  # achievable, summed where the engine reads all GPUs at once
+    flops_per_s: float  # sustained matrix throughput, likewise
+    fixed_s: float  # per-token cost of the rig beyond the per-layer cost (hops, all-reduces)
+
+
+def speed_terms(
+    gpu: GpuSpec, engine: Engine, gpu_count: int, layers: int, a: Assumptions, bandwidth_gb_per_s: float | None = None
+) -> SpeedTerms:
+    """Bandwidth, compute and fixed costs of `gpu_count` x `gpu` under an engine.
+
+    llama.cpp splits by layer: GPUs take turns, so one GPU's bandwidth and compute serve each
+    token, plus a hop per extra GPU. vLLM splits every tensor: all GPUs stream at once, with two
+    all-reduces per layer.
+    """
+    bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
+    flops = sustained_flops(gpu, engine, a)
+    if engine in (Engine.VLLM, Engine.SGLANG):
+        allreduce = 2 * layers * a.tensor_parallel_allreduce_s if gpu_count > 1 else 0.0
+        return SpeedTerms(gpu_count * bandwidth * a.vllm_bandwidth_efficiency_frac, gpu_count * flops, allreduce)
+    return SpeedTerms(bandwidth * bandwidth_efficiency(gpu, a), flops, (gpu_count - 1) * a.split_hop_s)
+
+
+def decode_step_s(
+    m: ModelSpec,
+    ws: WeightSummary,
+    kv: int,
+    w: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    offload: Offload | None,
+) -> tuple[float, str]:
+    """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
+    read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
+    fixed = m.layers * a.layer_overhead_s + terms.fixed_s
+    bandwidth = terms.bandwidth_bytes_per_s
+    if offload is not None:  # offloaded layers are read from system RAM instead
+        cpu_share = 1 - offload.gpu_layers / offload.total_layers
+        ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
+        bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
+    flops = 2.0 * ws.active_params * w.batch
+    seconds = decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed)
+    if offload is not None:
+        reason = f"system RAM: {offload.total_layers - offload.gpu_layers} of {offload.total_layers} layers offloaded"
+    elif flops / terms.flops_per_s > read / bandwidth:
+        reason = "compute (large batch)"
+    elif fixed > read / bandwidth:
+        reason = "per-token fixed cost (kernel launches; small model on a fast GPU)"
+    else:
+        reason = "memory bandwidth"
+    return float(seconds), reason
+
+
+def prefill_tokens_per_s(
+    m: ModelSpec,
+    ws: WeightSummary,
+    fmt: QuantFormat,
+    w: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    offload: Offload | None,
+) -> float:
+    """Prompt-processing tokens/s for a prompt of `context` tokens."""
+    tokens = w.context
+    flops = prompt_flops(ws.active_params, m.layers, attention_dim(m), tokens)
+    flops_per_s = terms.flops_per_s * (a.quantized_prefill_frac if dequantizes(fmt) else 1.0)
+    ubatches = math.ceil(tokens / a.llama_cpp_ubatch)
+    stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
+    seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a)
+    if offload is not None:
+        # Offloaded layers are computed where they live; llama.cpp streams them over PCIe per batch.
+        cpu_share = 1 - offload.gpu_layers / offload.total_layers
+        seconds += ubatches * ws.read_per_token_bytes * cpu_share / gb_per_s_to_bytes_per_s(a.pcie_gb_per_s)
+    return float(tokens / seconds)
+
+
+def attention_dim(m: ModelSpec) -> int:
+    return m.attention_heads * (m.mla.v_head_dim if m.mla else m.head_dim)
+
+
+def dequantizes(fmt: QuantFormat) -> bool:
+    """Quantized weights are expanded before the matrix units see them (a prompt-speed cost)."""
+    return fmt.base_type not in {"F16", "BF16", "F32"}

@@ -1,0 +1,25 @@
+"""Engines as plugins: one module per engine behind the `Runtime` protocol (base.py), found here by name."""
+
+from __future__ import annotations
+
+import difflib
+
+from sizer.engines import llama_cpp, ollama, sglang, vllm
+from sizer.engines.base import Runtime
+from sizer.errors import InputError
+from sizer.models import Engine
+
+RUNTIMES: dict[Engine, Runtime] = {m.RUNTIME.name: m.RUNTIME for m in (llama_cpp, ollama, vllm, sglang)}
+_ALIASES = {"llamacpp": Engine.LLAMA_CPP, "llama-cpp": Engine.LLAMA_CPP, "llama-server": Engine.LLAMA_CPP}
+
+
+def engine_for(name: str | Engine) -> Runtime:
+    """The engine module for a name as people write it (llama.cpp, ollama, vllm, sglang); InputError else."""
+    key = str(name).strip().lower()
+    engine = _ALIASES.get(key) or next((e for e in RUNTIMES if e.value == key), None)
+    if engine is None:
+        names = [e.value for e in RUNTIMES]
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InputError(f"unknown engine {name!r}; choose {', '.join(names)}{hint}")
+    return RUNTIMES[engine]

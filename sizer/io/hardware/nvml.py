@@ -1,0 +1,156 @@
+"""NVIDIA GPUs through NVML (`pynvml` from nvidia-ml-py, imported when used).
+
+Memory bandwidth from NVML: bytes/s = bus_width_bits / 8 x max_memory_clock_MHz x 10**6 x 2.
+`nvmlDeviceGetMaxClockInfo(NVML_CLOCK_MEM)` reports the clock that GDDR and HBM move data on both
+edges of, so the data rate per pin is twice it, for every memory type checked against datasheets
+(`nvidia-smi -q` "Max Clocks / Memory" with the bus width):
+  RTX 4090, GDDR6X: 384 bit, 10501 MHz -> 1008 GB/s (datasheet 1008)
+  A100 SXM4 80GB, HBM2e: 5120 bit, 1593 MHz -> 2039 GB/s (datasheet 2039)
+  H100 SXM5, HBM3: 5120 bit, 2619 MHz -> 3352 GB/s (datasheet 3350)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sizer.models import GpuDevice, Vendor
+from sizer.units import bits_to_bytes
+
+# Data transfers per NVML memory clock cycle (double data rate relative to the reported clock;
+# see the module docstring for the datasheet check).
+TRANSFERS_PER_MEMORY_CLOCK = 2
+_HZ_PER_MHZ = 10**6
+_MW_PER_W = 1000
+_DEFAULT_NVLINK_LINKS = 18  # NVML_NVLINK_MAX_LINKS in older nvidia-ml-py
+
+
+def memory_bandwidth_bytes_per_s(bus_width_bits: int, max_memory_clock_mhz: int) -> float:
+    """Peak memory bandwidth in bytes/s from NVML's bus width and max memory clock (module docstring)."""
+    return bits_to_bytes(bus_width_bits) * max_memory_clock_mhz * _HZ_PER_MHZ * TRANSFERS_PER_MEMORY_CLOCK
+
+
+# NVIDIA through NVML
+
+
+def _text(value: Any) -> str:
+    """nvidia-ml-py returns str; releases before 11.515 returned bytes."""
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+class _Queries:
+    """Calls into pynvml for one device; each failure becomes a note instead of an exception."""
+
+    def __init__(self, nvml: Any, handle: Any) -> None:
+        self.nvml, self.handle = nvml, handle
+        self.missing: list[str] = []
+
+    def __call__(self, what: str, function: str, *args: Any) -> Any:
+        try:
+            return getattr(self.nvml, function)(self.handle, *args)
+        except Exception as exc:  # NVMLError_NotSupported and friends; AttributeError on old pynvml
+            self.missing.append(f"{what} ({_error_text(exc)})")
+            return None
+
+
+def _cuda_version(nvml: Any) -> str | None:
+    try:
+        version = int(nvml.nvmlSystemGetCudaDriverVersion())  # 12020 -> "12.2"
+    except Exception:
+        return None
+    return f"{version // 1000}.{version % 1000 // 10}"
+
+
+def _driver_version(nvml: Any) -> str | None:
+    try:
+        return _text(nvml.nvmlSystemGetDriverVersion())
+    except Exception:
+        return None
+
+
+def _nvlink_links(nvml: Any, handle: Any) -> int | None:
+    """Active NVLink links; None when NVML reports none (GPUs without NVLink raise NotSupported)."""
+    active = queried = 0
+    enabled = getattr(nvml, "NVML_FEATURE_ENABLED", 1)
+    for link in range(getattr(nvml, "NVML_NVLINK_MAX_LINKS", _DEFAULT_NVLINK_LINKS)):
+        try:
+            state = nvml.nvmlDeviceGetNvLinkState(handle, link)
+        except Exception:  # past the last link (InvalidArgument) or no NVLink at all (NotSupported)
+            break
+        queried += 1
+        active += state == enabled
+    return active if queried else None
+
+
+def _nvml_device(nvml: Any, index: int, driver: str | None, cuda: str | None, warnings: list[str]) -> GpuDevice | None:
+    try:
+        handle = nvml.nvmlDeviceGetHandleByIndex(index)
+        name = _text(nvml.nvmlDeviceGetName(handle))
+        memory = nvml.nvmlDeviceGetMemoryInfo(handle)
+    except Exception as exc:
+        warnings.append(f"GPU {index}: NVML could not read it: {_error_text(exc)}")
+        return None
+    q = _Queries(nvml, handle)
+    uuid = q("UUID", "nvmlDeviceGetUUID")
+    capability = q("compute capability", "nvmlDeviceGetCudaComputeCapability")
+    bus = q("memory bus width", "nvmlDeviceGetMemoryBusWidth")
+    clock = q("max memory clock", "nvmlDeviceGetMaxClockInfo", getattr(nvml, "NVML_CLOCK_MEM", 2))
+    power_mw = q("power limit", "nvmlDeviceGetPowerManagementLimit")
+    pcie_gen = q("PCIe generation", "nvmlDeviceGetMaxPcieLinkGeneration")
+    pcie_width = q("PCIe width", "nvmlDeviceGetMaxPcieLinkWidth")
+    processes = q("processes", "nvmlDeviceGetComputeRunningProcesses")
+    if q.missing:
+        warnings.append(f"GPU {index} ({name}): not reported by NVML: {', '.join(q.missing)}")
+    bandwidth = memory_bandwidth_bytes_per_s(int(bus), int(clock)) if bus and clock else None
+    return GpuDevice(
+        index=index,
+        name=name,
+        vendor=Vendor.NVIDIA,
+        uuid=_text(uuid) if uuid is not None else None,
+        memory_total_bytes=int(memory.total),
+        memory_free_bytes=int(memory.free),
+        memory_used_bytes=int(memory.used),
+        bandwidth_bytes_per_s=bandwidth,
+        driver_version=driver,
+        cuda_version=cuda,
+        compute_capability=f"{capability[0]}.{capability[1]}" if capability else None,
+        memory_bus_width_bits=int(bus) if bus else None,
+        max_memory_clock_mhz=int(clock) if clock else None,
+        power_limit_w=power_mw / _MW_PER_W if power_mw else None,
+        pcie_generation=int(pcie_gen) if pcie_gen else None,
+        pcie_width=int(pcie_width) if pcie_width else None,
+        nvlink_links=_nvlink_links(nvml, handle),
+        processes=len(processes) if processes is not None else None,
+    )
+
+
+def _read_nvml() -> tuple[list[GpuDevice], list[str]]:
+    """NVIDIA GPUs through NVML; every failure becomes a warning."""
+    try:
+        import pynvml
+    except ImportError:
+        return [], ["NVML library not importable (install nvidia-ml-py): NVIDIA GPUs not probed"]
+    try:
+        pynvml.nvmlInit()
+    except Exception as exc:  # NVMLError_LibraryNotFound, _DriverNotLoaded, _LibRmVersionMismatch, …
+        return [], [f"NVML unavailable: {_error_text(exc)} (no NVIDIA driver, or it does not match the library)"]
+    gpus: list[GpuDevice] = []
+    warnings: list[str] = []
+    try:
+        count = int(pynvml.nvmlDeviceGetCount())
+        driver, cuda = _driver_version(pynvml), _cuda_version(pynvml)
+        for index in range(count):
+            device = _nvml_device(pynvml, index, driver, cuda, warnings)
+            if device is not None:
+                gpus.append(device)
+    except Exception as exc:
+        warnings.append(f"NVML: {_error_text(exc)}")
+    finally:
+        try:
+            pynvml.nvmlShutdown()
+        except Exception as exc:
+            warnings.append(f"NVML shutdown: {_error_text(exc)}")
+    return gpus, warnings

@@ -1,0 +1,360 @@
+"""The file reader: the shipped catalogs (package data), the user catalog and user YAML files.
+
+A YAML file is read with a size limit and `yaml.SafeLoader` (or its C twin), so a tag that would
+build a Python object is refused. Validation errors name the file, the entry and the field.
+The user catalog (`sizer catalog add`) lives in the user config directory (platformdirs), or in
+$SIZER_CONFIG_DIR; its entries are merged over the shipped ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sizer.core.catalog import Catalog, normalize
+from sizer.errors import CatalogError, InputError
+from sizer.models import GpuSpec, Host, ModelSpec
+
+_T = TypeVar("_T", bound=BaseModel)
+
+MAX_YAML_BYTES = 8 * 2**20  # no catalog or spec is anywhere near this; refuse larger input unread
+MAX_HOST_BYTES = 2**20  # a probe document is a few KiB
+
+
+def read_yaml(text: str, origin: str) -> Any:
+    """Parse YAML text with the safe loader; errors name `origin` and the line."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{origin}{where}: invalid YAML: {problem}") from None
+
+
+def _read_text(path: Path, limit: int, kind: str) -> str:
+    """A UTF-8 text file of at most `limit` bytes (checked before reading)."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"{path}: file is {size} bytes, more than the {limit} a {kind} file may have")
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def read_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML file of bounded size."""
+    return read_yaml(_read_text(path, MAX_YAML_BYTES, "YAML"), str(path))
+
+
+def describe_validation_error(exc: ValidationError, origin: str, prefix: str = "") -> str:
+    """One line per problem: 'file: entry.field: message'."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        where = f"{prefix}.{loc}" if prefix and loc else prefix or loc
+        lines.append(f"{origin}: {where}: {err['msg']}")
+    return "; ".join(lines)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """pydantic's error location as a path: ('gpus', 0, 'memory_total_bytes') -> 'gpus[0].memory_total_bytes'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _in_catalog(catalog: Catalog, *names: str | None) -> bool:
+    for name in names:
+        if name:
+            try:
+                catalog.gpu(name)
+                return True
+            except InputError:
+                continue
+    return False
+
+
+def load_host(path: Path, catalog: Catalog | None = None) -> Host:
+    """A hardware description (schema sizer.probe/1): `sizer probe --json` output or a hand-written
+    JSON or YAML file. Each GPU needs only name and memory_total_bytes, plus bandwidth_bytes_per_s
+    when `catalog` lacks its name. Errors name the file and the field, on one line."""
+    text = _read_text(path, MAX_HOST_BYTES, "hardware")
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        data = read_yaml(text, str(path))
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object (a sizer.probe/1 document with a 'gpus' list)")
+    try:
+        host = Host.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_location(tuple(e['loc'])) or '(document)'}: {e['msg']}" for e in exc.errors()]
+        raise InputError(f"{path}: {'; '.join(problems)}") from None
+    if catalog is not None:
+        for i, gpu in enumerate(host.gpus):
+            if gpu.bandwidth_bytes_per_s is None and not _in_catalog(catalog, gpu.catalog_id, gpu.name):
+                raise InputError(
+                    f"{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks ({gpu.name!r})"
+                )
+    return host
+
+
+def _entries(data: Any, key: str, cls: type[_T], origin: str) -> list[_T]:
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise CatalogError(f"{origin}: expected a mapping with a '{key}' list")
+    out = []
+    for i, raw in enumerate(data[key]):
+        name = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        try:
+            out.append(cls.model_validate(raw))
+        except ValidationError as exc:
+            raise CatalogError(describe_validation_error(exc, origin, f"{key}[{name}]")) from None
+    return out
+
+
+def data_dir() -> Path:
+    """The shipped catalogs: `sizer/data/` inside an installed wheel (hatch force-include), else the
+    repository's top-level `data/` (a source checkout or an editable install)."""
+    packaged = Path(str(resources.files("sizer"))) / "data"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "data"
+
+
+def _shipped_text(filename: str) -> tuple[str, str]:
+    return (data_dir() / filename).read_text(encoding="utf-8"), f"data/{filename}"
+
+
+def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus_origin: str) -> Catalog:
+    """Validate catalog YAML texts into a Catalog (CatalogError names file, entry and field)."""
+    models = _entries(read_yaml(models_text, models_origin), "models", ModelSpec, models_origin)
+    gpus = _entries(read_yaml(gpus_text, gpus_origin), "gpus", GpuSpec, gpus_origin)
+    for kind, ids, origin in (
+        ("model", [m.id for m in models], models_origin),
+        ("GPU", [g.id for g in gpus], gpus_origin),
+    ):
+        seen: set[str] = set()
+        for entry_id in ids:
+            if entry_id in seen:
+                raise CatalogError(f"{origin}: duplicate {kind} id {entry_id!r}")
+            seen.add(entry_id)
+    try:
+        return Catalog(models=tuple(models), gpus=tuple(gpus))
+    except InputError as exc:
+        raise CatalogError(str(exc)) from None
+
+
+def _line_map(text: str) -> dict[str, int]:
+    """1-based line of every mapping key and list item, by spec path ('workloads[0].context')."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    lines: dict[str, int] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{path}.{key.value}" if path else str(key.value)
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                child = f"{path}[{i}]"
+                lines[child] = item.start_mark.line + 1
+                walk(item, child)
+
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return lines
+    walk(root, "")
+    return lines
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def line_of(lines: dict[str, int], path: str) -> int | None:
+    """The line of `path` or of its nearest parent that the YAML has."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
+def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
+    """A procurement spec file, validated, and the line of each spec path (for annotations)."""
+    from sizer.core.spec import Spec
+
+    data = read_yaml_file(path)
+    text = path.read_text(encoding="utf-8")
+    lines = _line_map(text)
+    if data is None:
+        raise InputError(f"{path}: empty file; a spec needs 'hardware' (or 'offers') and 'workloads'")
+    if not isinstance(data, dict):
+        raise InputError(f"{path}:1: a spec is a mapping with 'hardware' and 'workloads'")
+    try:
+        return Spec.model_validate(data), lines
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _loc_path(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
+        line = line_of(lines, where)
+        extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise InputError(f"{path}{f':{line}' if line else ''}: {where or 'spec'}: {err['msg']}{extra}") from None
+
+
+def _fields(raw: Any, cls: type[BaseModel]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k in cls.model_fields} if isinstance(raw, dict) else {}
+
+
+@functools.cache
+def load_cost_settings(currency: str = "EUR") -> Any:
+    """Electricity, base system, cloud and API prices from data/costs.yaml, in `currency`."""
+    from sizer.models import ApiPrice, CloudGpuPrice, CostSettings, Currency, Money
+
+    text, origin = _shipped_text("costs.yaml")
+    data = read_yaml(text, origin) or {}
+    want = Currency(currency)
+    defaults = data.get("defaults", {})
+    region = defaults.get("region", "DE")
+    power = next(
+        (e for e in data.get("electricity", []) if e.get("region") == region and e.get("kind") == "business"),
+        None,
+    )
+    try:
+        base = defaults.get("base_system_price", {})
+        settings = CostSettings(
+            currency=want,
+            kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want) if power else 0.27,
+            base_system_price=Money(amount=base.get("amount", 1500), currency=base.get("currency", "EUR")).to(want),
+            base_system_power_w=defaults.get("base_system_power_w", 150),
+            utilisation_frac=defaults.get("utilisation_frac", 0.5),
+            amortisation_years=defaults.get("amortisation_years", 3),
+            cloud_gpu_hourly=tuple(
+                CloudGpuPrice.model_validate(_fields(c, CloudGpuPrice)) for c in data.get("cloud_gpu_hourly", [])
+            ),
+            api_prices=tuple(
+                ApiPrice.model_validate(_fields(p, ApiPrice)) for p in data.get("api_price_per_million_tokens", [])
+            ),
+        )
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{origin}: {exc}".splitlines()[0]) from None
+    return settings
+
+
+@functools.cache
+def load_shipped_catalog() -> Catalog:
+    """The catalogs shipped inside the package (data/*.yaml), validated."""
+    models_text, models_origin = _shipped_text("model_catalog.yaml")
+    gpus_text, gpus_origin = _shipped_text("gpu_catalog.yaml")
+    return catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin)
+
+
+def load_catalog() -> Catalog:
+    """The shipped catalogs plus the models the user added (`sizer catalog add`), user entries winning."""
+    shipped = load_shipped_catalog()
+    user = load_user_models()
+    if not user:
+        return shipped
+    try:
+        return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus)
+    except InputError as exc:
+        raise CatalogError(f"{user_models_path()}: {exc}") from None
+
+
+USER_CONFIG_ENV = "SIZER_CONFIG_DIR"
+USER_MODELS_FILE = "models.yaml"
+_USER_HEADER = "# sizer user catalog: models added with `sizer catalog add` (format: docs/catalog-format.md)\n"
+
+
+def user_config_dir() -> Path:
+    """Where sizer keeps user files: $SIZER_CONFIG_DIR, else the platform's config directory."""
+    override = os.environ.get(USER_CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir as platform_dir
+
+    return Path(platform_dir("sizer"))
+
+
+def user_models_path() -> Path:
+    """The user catalog file (it may not exist yet)."""
+    return user_config_dir() / USER_MODELS_FILE
+
+
+def load_user_models() -> list[ModelSpec]:
+    """The models in the user catalog, validated; none when the file does not exist or is empty."""
+    path = user_models_path()
+    if not path.is_file():
+        return []
+    data = read_yaml_file(path)
+    if data is None:
+        return []
+    models = _entries(data, "models", ModelSpec, str(path))
+    seen: set[str] = set()
+    for m in models:
+        if m.id in seen:
+            raise CatalogError(f"{path}: duplicate model id {m.id!r}")
+        seen.add(m.id)
+    return models
+
+
+def _keys(m: ModelSpec) -> set[str]:
+    return {normalize(n) for n in (m.id, m.name, *m.aliases, *([m.hf_repo] if m.hf_repo else []))} - {""}
+
+
+def merge_models(shipped: tuple[ModelSpec, ...], user: list[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """User entries first; a shipped entry sharing a user entry's id or name is replaced, and one
+    sharing only an alias or repo keeps its other names (the user's entry takes that one)."""
+    taken = set().union(*(_keys(m) for m in user))
+    out = list(user)
+    for m in shipped:
+        if normalize(m.id) in taken or normalize(m.name) in taken:
+            continue
+        aliases = tuple(a for a in m.aliases if normalize(a) not in taken)
+        repo = m.hf_repo if m.hf_repo is None or normalize(m.hf_repo) not in taken else None
+        out.append(
+            m
+            if (aliases, repo) == (m.aliases, m.hf_repo)
+            else m.model_copy(update={"aliases": aliases, "hf_repo": repo})
+        )
+    return tuple(out)
+
+
+def save_user_model(spec: ModelSpec) -> Path:
+    """Add `spec` to the user catalog (replacing an entry with the same id); returns the file."""
+    import yaml
+
+    path = user_models_path()
+    models = [m for m in load_user_models() if m.id != spec.id] + [spec]
+    entries = [m.model_dump(mode="json", exclude_defaults=True) for m in models]
+    text = _USER_HEADER + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return path

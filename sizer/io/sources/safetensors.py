@@ -1,0 +1,130 @@
+"""safetensors headers: parameter count per dtype, read from the header alone (never the tensors).
+
+Format (huggingface/safetensors): 8-byte little-endian header length N, then N bytes of JSON
+{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the data.
+Every number is checked against the file size before it is trusted.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import InputError
+from sizer.io.sources._json import parse_json, read_json_file
+from sizer.io.sources.hf_config import DTYPE_BYTES
+from sizer.units import MiB
+
+MAX_HEADER_BYTES = 100 * MiB  # real headers are at most a few MiB; refuse larger ones unread
+
+
+@dataclass(frozen=True)
+class TensorCounts:
+    """Parameters per dtype and tensor names, summed over one or more safetensors files."""
+
+    params_by_dtype: dict[str, int] = field(default_factory=dict)
+    tensor_names: frozenset[str] = frozenset()
+
+    def __add__(self, other: TensorCounts) -> TensorCounts:
+        merged = dict(self.params_by_dtype)
+        for dtype, n in other.params_by_dtype.items():
+            merged[dtype] = merged.get(dtype, 0) + n
+        return TensorCounts(merged, self.tensor_names | other.tensor_names)
+
+
+def read_header(path: Path) -> tuple[dict[str, Any], int]:
+    """The JSON header of a safetensors file and the size of its data section, both checked."""
+    try:
+        size = path.stat().st_size
+        if size < 8:
+            raise InputError(
+                f"{path}: {size} bytes is too short for a safetensors file (needs an 8-byte header length)"
+            )
+        with path.open("rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            if length > size - 8:
+                raise InputError(f"{path}: header length {length} is larger than the file ({size} bytes); truncated?")
+            if length > MAX_HEADER_BYTES:
+                raise InputError(f"{path}: header length {length} exceeds the {MAX_HEADER_BYTES}-byte limit")
+            raw = f.read(length)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    header = parse_json(raw, str(path), "safetensors header")
+    if not isinstance(header, dict):
+        raise InputError(f"{path}: safetensors header is not a JSON object")
+    return header, size - 8 - length
+
+
+def _shape_elements(name: str, info: dict[str, Any], path: Path) -> int:
+    shape = info.get("shape")
+    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        raise InputError(f"{path}: tensor {name!r}: shape must be a list of non-negative integers")
+    return math.prod(shape)
+
+
+def count_tensors(path: Path) -> TensorCounts:
+    """Parameter count per dtype of one safetensors file, from its header."""
+    header, data_bytes = read_header(path)
+    params: dict[str, int] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(info, dict) or not isinstance(info.get("dtype"), str):
+            raise InputError(f"{path}: tensor {name!r}: expected an object with a dtype")
+        dtype = info["dtype"]
+        n = _shape_elements(name, info, path)
+        offsets = info.get("data_offsets")
+        if not (
+            isinstance(offsets, list)
+            and len(offsets) == 2
+            and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+            and 0 <= offsets[0] <= offsets[1]
+        ):
+            raise InputError(f"{path}: tensor {name!r}: data_offsets must be [begin, end] with 0 <= begin <= end")
+        if offsets[1] > data_bytes:
+            raise InputError(
+                f"{path}: tensor {name!r} ends at byte {offsets[1]} of the data, which has {data_bytes}; truncated file"
+            )
+        stored = offsets[1] - offsets[0]
+        width = DTYPE_BYTES.get(dtype)
+        if (width is not None and n * width != stored) or n > 8 * stored:
+            raise InputError(
+                f"{path}: tensor {name!r}: shape {info['shape']} {dtype} does not match its {stored} bytes"
+            )
+        params[dtype] = params.get(dtype, 0) + n
+    return TensorCounts(params, frozenset(k for k in header if k != "__metadata__"))
+
+
+def weight_files(directory: Path) -> list[Path]:
+    """The safetensors files of a model directory: the index's shards, else every *.safetensors.
+
+    Mistral repos ship both consolidated.safetensors and the transformers shards; the shards win.
+    """
+    index = directory / "model.safetensors.index.json"
+    if index.is_file():
+        data = read_json_file(index)
+        weight_map = data.get("weight_map") if isinstance(data, dict) else None
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            raise InputError(f"{index}: expected a weight_map of tensor name -> file name")
+        names = sorted(set(weight_map.values()))
+        if any(Path(n).name != n for n in names):
+            raise InputError(f"{index}: weight_map names files outside the directory")
+        missing = [n for n in names if not (directory / n).is_file()]
+        if missing:
+            raise InputError(f"{index}: lists {missing[0]}, which is not in {directory}")
+        return [directory / n for n in names]
+    files = sorted(p for p in directory.glob("*.safetensors") if p.is_file())
+    shards = [p for p in files if not p.name.startswith("consolidated")]
+    return shards or files
+
+
+def count_files(paths: Iterable[Path]) -> TensorCounts:
+    """Parameters per dtype over several safetensors files."""
+    total = TensorCounts()
+    for p in paths:
+        total = total + count_tensors(p)
+    return total

@@ -1,0 +1,63 @@
+"""Every modelling constant the estimator uses, with its default and where it came from."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sizer.models.base import _Frozen
+
+
+class Assumptions(_Frozen):
+    """Every modelling constant the estimator uses, with its default and where it came from.
+
+    The speed constants are fitted by `sizer.calibrate` (`python benchmarks/calibrate.py`) on
+    benchmarks/data (llama.cpp llama-bench runs); `benchmarks/accuracy.py` reports their error on GPUs
+    left out of the fit.
+    """
+
+    # Fraction of datasheet bandwidth a decode step reaches, per memory family (fit).
+    bandwidth_efficiency_hbm_frac: float = Field(default=0.566, gt=0, le=1)
+    bandwidth_efficiency_gddr_frac: float = Field(default=0.915, gt=0, le=1)
+    bandwidth_efficiency_lpddr_frac: float = Field(default=0.88, gt=0, le=1)
+    bandwidth_efficiency_apple_frac: float = Field(default=0.753, gt=0, le=1)
+    # Fixed time per transformer layer per token (kernel launches, norms, small ops), seconds (fit).
+    layer_overhead_s: float = Field(default=0.000103, ge=0)
+    # Extra time per additional GPU in a llama.cpp layer split, per token, seconds (fit).
+    split_hop_s: float = Field(default=6.15e-05, ge=0)
+    # Fraction of dense FP16 tensor throughput reached in prompt processing (fit), by software stack.
+    compute_efficiency_frac: float = Field(default=0.485, gt=0, le=1)
+    compute_efficiency_apple_frac: float = Field(default=0.759, gt=0, le=1)
+    compute_efficiency_amd_frac: float = Field(default=0.289, gt=0, le=1)
+    compute_efficiency_intel_frac: float = Field(default=0.389, gt=0, le=1)
+    # Sustained tensor throughput per watt of board power, TFLOPS/W: discrete cards whose peak
+    # exceeds what their power limit sustains (RTX 6000 Ada at 300 W) run at this rate (fit).
+    tflops_per_watt: float = Field(default=0.366, gt=0)
+    # Prompt processing on quantized weights relative to F16 (dequantisation cost; fit).
+    quantized_prefill_frac: float = Field(default=0.8, gt=0, le=1)
+    # Fixed prompt-processing time per layer per micro-batch, seconds (fit).
+    prefill_layer_overhead_s: float = Field(default=0.000193, ge=0)
+    # vLLM: tensor-parallel decode efficiency per extra GPU and all-reduce time per layer (NVIDIA
+    # NCCL latency order, ~10 µs per all-reduce, two per layer).
+    tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
+    vllm_bandwidth_efficiency_frac: float = Field(default=0.8, gt=0, le=1)
+    # Runtime memory: CUDA/ROCm context per GPU (nvidia-smi shows ~300-500 MiB before any tensor).
+    gpu_context_gib: float = Field(default=0.4, ge=0)
+    # vLLM non-torch memory (CUDA graphs, NCCL), GiB per GPU: reference memory.csv, Llama-3-8B TP=1.
+    vllm_non_torch_gib: float = Field(default=1.8, ge=0)
+    vllm_gpu_memory_utilization_frac: float = Field(default=0.9, gt=0, le=1)
+    vllm_max_batched_tokens: int = Field(default=2048, gt=0)
+    # llama.cpp micro-batch (n_ubatch default 512) used for compute-buffer size and prefill.
+    llama_cpp_ubatch: int = Field(default=512, gt=0)
+    # Apple/unified memory: share the GPU may wire (macOS recommendedMaxWorkingSetSize ~ 75 %).
+    unified_memory_gpu_frac: float = Field(default=0.75, gt=0, le=1)
+    # System RAM bandwidth for offloaded layers, GB/s (dual-channel DDR5-5600 ~ 90 GB/s peak, ~60 reached).
+    system_ram_gb_per_s: float = Field(default=60.0, gt=0)
+    # Host-to-GPU link for offloaded layers in prompt processing, GB/s (PCIe 4.0 x16: 32 peak, ~25 reached).
+    pcie_gb_per_s: float = Field(default=25.0, gt=0)
+    # A GPU the catalog lacks: NVML reports no FP16 rate, so assume this many dense FP16 TFLOPS per
+    # GB/s of memory bandwidth (median over the catalog's discrete GPUs, 0.15; range 0.02-0.5).
+    # It sets prompt-processing speed only; decode is bandwidth-bound.
+    fallback_fp16_tflops_per_gb_per_s: float = Field(default=0.15, gt=0)
+
+
+DEFAULT_ASSUMPTIONS = Assumptions()

@@ -1,0 +1,78 @@
+"""Shared pieces of the vocabulary: frozen base, enums, dates, money, slugs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Engine(StrEnum):
+    """Inference engines sizer models; each has its module under sizer/engines/."""
+
+    LLAMA_CPP = "llama.cpp"
+    OLLAMA = "ollama"  # llama.cpp underneath, with its own knobs, names and memory rules
+    VLLM = "vllm"
+    SGLANG = "sglang"
+
+
+class Vendor(StrEnum):
+    NVIDIA = "nvidia"
+    AMD = "amd"
+    INTEL = "intel"
+    APPLE = "apple"
+
+
+class Currency(StrEnum):
+    EUR = "EUR"
+    USD = "USD"
+
+
+def _parse_date(value: object) -> object:
+    """Accept YYYY, YYYY-MM and YYYY-MM-DD as written in the catalogs; keep them as text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+DateText = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+
+
+# Dated EUR/USD rate used wherever the two currencies meet (ECB reference rate, 2025:
+# 1 EUR = 1.1665 USD, as reported at https://utroruse.com/amp/?id=1134215).
+USD_PER_EUR = 1.1665
+
+
+class Money(_Frozen):
+    """An amount of money in EUR or USD."""
+
+    amount: float = Field(ge=0)
+    currency: Currency = Currency.EUR
+
+    def to(self, currency: Currency) -> float:
+        """The amount in `currency` at the dated EUR/USD rate."""
+        if currency is self.currency:
+            return self.amount
+        return self.amount * USD_PER_EUR if self.currency is Currency.EUR else self.amount / USD_PER_EUR
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lowercase text with every run of other characters turned into one '-'."""
+    return _SLUG.sub("-", text.lower()).strip("-")

@@ -1,0 +1,169 @@
+"""Catalog entries: GPUs and models, with prices, quality scores and file weights."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sizer.constants import UseCase
+from sizer.models.base import _ID_PATTERN, Currency, DateText, PositiveFloat, PositiveInt, Vendor, _Frozen, _parse_date
+
+
+class Price(_Frozen):
+    """A price with its currency, the date it held and where it came from."""
+
+    amount: PositiveFloat
+    currency: Currency
+    date: DateText
+    kind: Literal["msrp", "street", "list"] = "msrp"
+    source: str = Field(min_length=1)
+
+    _date = field_validator("date", mode="before")(_parse_date)
+
+
+class GpuSpec(_Frozen):
+    """One accelerator as the catalog describes it (datasheet units in the field names)."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    vendor: Vendor
+    category: Literal["consumer", "workstation", "datacenter", "soc"]
+    aliases: tuple[str, ...] = ()
+    vram_gib: PositiveFloat
+    memory_options_gib: tuple[PositiveFloat, ...] = ()
+    gpu_cores: PositiveInt | None = None
+    unified_memory: bool = False
+    memory_type: str = Field(min_length=2)
+    mem_bandwidth_gb_per_s: PositiveFloat
+    fp16_tflops: PositiveFloat
+    tdp_w: PositiveFloat
+    launch: DateText | None = None
+    price: Price | None = None
+    source: str = Field(min_length=1)
+    notes: str | None = None
+
+    _launch = field_validator("launch", mode="before")(_parse_date)
+
+    @property
+    def memory_class(self) -> str:
+        """hbm, gddr, lpddr or apple: the memory system family that sets achievable bandwidth.
+
+        Apple's unified memory is its own class: its GPUs reach a smaller share of the marketing
+        bandwidth than other LPDDR systems (M1 Max ~240 of 400 GB/s in published measurements).
+        """
+        kind = self.memory_type.lower()
+        if self.vendor is Vendor.APPLE:
+            return "apple"
+        if "hbm" in kind:
+            return "hbm"
+        if "gddr" in kind:
+            return "gddr"
+        return "lpddr"
+
+    @property
+    def half_rate_fp32_accumulate(self) -> bool:
+        """GeForce tensor cores run FP16 with FP32 accumulate at half the FP16-accumulate rate.
+
+        `fp16_tflops` holds the FP32-accumulate rate frameworks such as PyTorch use; llama.cpp's
+        CUDA matrix multiplications accumulate in FP16 and so get twice that on these cards.
+        """
+        # GeForce RTX cards have tensor cores; GeForce GTX cards have none, so no such rate.
+        return self.vendor is Vendor.NVIDIA and self.category == "consumer" and "RTX" in self.name.upper()
+
+
+class Experts(_Frozen):
+    """Mixture-of-experts layout."""
+
+    count: PositiveInt
+    active: PositiveInt
+    intermediate_size: PositiveInt
+    shared_count: int = Field(default=0, ge=0)
+    shared_intermediate_size: int = Field(default=0, ge=0)
+    dense_layers: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _active_le_count(self) -> Experts:
+        if self.active > self.count:
+            raise ValueError(f"active experts ({self.active}) exceed expert count ({self.count})")
+        return self
+
+
+class SlidingWindow(_Frozen):
+    """Local attention: `size` tokens; one full-attention layer in every `global_every` (None: all local)."""
+
+    size: PositiveInt
+    global_every: PositiveInt | None = None
+
+
+class Mla(_Frozen):
+    """DeepSeek multi-head latent attention: the KV cache holds the compressed latent plus RoPE key."""
+
+    kv_lora_rank: PositiveInt
+    qk_rope_head_dim: PositiveInt
+    qk_nope_head_dim: PositiveInt
+    v_head_dim: PositiveInt
+    q_lora_rank: PositiveInt | None = None
+
+
+class Quality(_Frozen):
+    score: float
+    benchmark: str
+    source: str
+
+
+class FileWeights(_Frozen):
+    """Exact weight bytes read from a model file (GGUF tensor types, safetensors dtypes)."""
+
+    quant: str = Field(min_length=1)  # the file's type as sizer names it (Q4_K_M, BF16, …)
+    total_bytes: PositiveInt
+    source: str = Field(min_length=1)  # the file or repo it was read from
+
+
+class ModelSpec(_Frozen):
+    """One open model: identity, architecture (what memory and speed follow from), licence and use."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str = Field(min_length=1)
+    family: str = ""
+    arch: str = "llama"
+    hf_repo: str | None = None
+    aliases: tuple[str, ...] = ()
+    params_total: PositiveInt
+    params_active: PositiveInt | None = None
+    layers: PositiveInt
+    hidden_size: PositiveInt
+    intermediate_size: PositiveInt
+    attention_heads: PositiveInt
+    kv_heads: PositiveInt
+    head_dim: PositiveInt
+    vocab_size: PositiveInt
+    max_context: PositiveInt
+    tie_embeddings: bool = False
+    ffn_gated: bool = True
+    experts: Experts | None = None
+    sliding_window: SlidingWindow | None = None
+    mla: Mla | None = None
+    license: str = "unknown"
+    commercial_use: bool | None = None
+    release_date: DateText | None = None
+    use_cases: tuple[UseCase, ...] = ()
+    german: bool = False
+    quality: Quality | None = None
+    source: str = "unknown"
+    notes: str | None = None
+    file_weights: FileWeights | None = None  # set when the model came from a file, not the catalog
+
+    _release = field_validator("release_date", mode="before")(_parse_date)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if self.kv_heads > self.attention_heads:
+            raise ValueError(f"kv_heads ({self.kv_heads}) exceed attention_heads ({self.attention_heads})")
+        if self.params_active is not None and self.params_active > self.params_total:
+            raise ValueError("params_active exceeds params_total")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts is not None

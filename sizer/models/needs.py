@@ -1,0 +1,24 @@
+"""What a person asks `recommend` for: use case, load, speed, budget, engine, licence."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sizer.constants import UseCase
+from sizer.models.base import Engine, Money, _Frozen
+
+
+class Needs(_Frozen):
+    """What the person asked for."""
+
+    use_case: UseCase = "chat"
+    context: int = Field(default=8192, ge=1)
+    users: int = Field(default=1, ge=1)
+    min_tokens_per_s: float = Field(default=10, ge=0)
+    budget: Money | None = None
+    engine: Engine = Engine.LLAMA_CPP
+    quant: str = "Q4_K_M"
+    commercial_only: bool = False
+    max_power_w: float | None = Field(default=None, gt=0)
+    min_quality: float | None = None
+    top: int = Field(default=5, ge=1)

@@ -1,0 +1,17 @@
+"""What the user wants to run."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sizer.models.base import Engine, PositiveInt, _Frozen
+
+
+class Workload(_Frozen):
+    """What the user wants to run: quantization, context, concurrent sequences, engine, KV cache type."""
+
+    quant: str = "Q4_K_M"
+    context: PositiveInt = 4096
+    batch: PositiveInt = 1
+    engine: Engine = Engine.LLAMA_CPP
+    kv_cache_type: Literal["f16", "q8_0", "q4_0", "fp8"] = "f16"

@@ -1,0 +1,61 @@
+"""Number and label formatting shared by the formats: GiB, GB/s, tokens/s, money, rigs."""
+
+from __future__ import annotations
+
+from sizer.core.recommend import Recommendation
+from sizer.units import GB, bytes_to_gib
+
+
+def gib(n_bytes: float) -> str:
+    """'12.34 GiB' from bytes."""
+    return f"{bytes_to_gib(n_bytes):.2f} GiB"
+
+
+def tokens(rate: float) -> str:
+    return f"{rate:,.1f} tok/s" if rate < 1000 else f"{rate:,.0f} tok/s"
+
+
+def gb_per_s(bytes_per_s: float) -> str:
+    return f"{bytes_per_s / GB:,.0f} GB/s"
+
+
+def money(amount: float | None, currency: str, digits: int = 0) -> str:
+    return "" if amount is None else f"{amount:,.{digits}f} {currency}"
+
+
+def rig_label(rec: Recommendation) -> str:
+    return f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
+
+
+REC_COLUMNS = (
+    "#",
+    "kind",
+    "model",
+    "quant",
+    "hardware",
+    "VRAM used / available",
+    "decode",
+    "users served",
+    "price",
+    "per month",
+    "per 1M tokens",
+    "license",
+)
+
+
+def rec_cells(i: int, r: Recommendation) -> list[str]:
+    c = r.cost.currency.value
+    return [
+        str(i),
+        r.kind,
+        r.model,
+        r.quant,
+        rig_label(r),
+        f"{bytes_to_gib(r.memory_bytes.total):.1f} / {bytes_to_gib(r.available_bytes):.1f} GiB",
+        f"{r.decode_tokens_per_s:,.0f} tok/s",
+        str(r.users_served),
+        "owned" if r.kind == "runs here" else money(r.cost.hardware, c),
+        money(r.cost.per_month, c),
+        money(r.cost.per_million_tokens, c, 2),
+        r.license,
+    ]

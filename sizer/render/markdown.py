@@ -1,0 +1,30 @@
+"""Markdown: the picks as a table with reasons and commands, for issues, wikis and CI summaries."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from sizer.core.recommend import Ranking
+from sizer.render.formatting import REC_COLUMNS, rec_cells
+
+
+def recommend_markdown(ranking: Ranking) -> str:
+    """The picks as a Markdown table with reasons and commands."""
+    lines = ["| " + " | ".join(REC_COLUMNS) + " |", "|" + "---|" * len(REC_COLUMNS)]
+    lines += ["| " + " | ".join(rec_cells(i, r)) + " |" for i, r in enumerate(ranking.recommendations, 1)]
+    lines.append("")
+    for i, r in enumerate(ranking.recommendations, 1):
+        lines += [f"{i}. {r.reason}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
+    return "\n".join(lines)
+
+
+def from_table(table: Table) -> str:
+    """Any rich table as a Markdown table: the same headers and cells, one row per line."""
+    columns = table.columns
+    header = [str(c.header) for c in columns]
+    cells = [[str(cell) for cell in c.cells] for c in columns]
+    rows = [[col[i] if i < len(col) else "" for col in cells] for i in range(table.row_count)]
+    title = [f"**{table.title}**", ""] if table.title else []
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |" for row in rows]
+    return "\n".join(title + lines)

@@ -1,0 +1,356 @@
+"""Text: rich tables and lines for the terminal. Builds renderables, never prints.
+
+Capacities show in GiB (labelled GiB), bandwidth in GB/s, compute in TFLOPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from sizer.core.recommend import Ranking
+from sizer.core.rigs import Rig, Runnable
+from sizer.core.spec import CheckReport
+from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
+from sizer.render.formatting import gb_per_s, gib, rig_label, tokens
+from sizer.units import bytes_to_gib
+
+
+def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
+    """One estimate, fully broken down."""
+    mem = est.memory_bytes
+    hardware = f"{est.gpu_count} x {gpu.name}" if est.gpu_count > 1 else gpu.name
+    table = Table(title=f"{model.name} on {hardware}", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("Model", f"{model.name} ({model.id}), {model.params_total / 1e9:.1f} B parameters")
+    table.add_row("Hardware", f"{hardware}, {gpu.vram_gib:g} GiB, {gpu.mem_bandwidth_gb_per_s:g} GB/s each")
+    table.add_row("Workload", f"{est.quant}, {est.context:,} tokens x {est.batch} sequence(s), {est.engine.value}")
+    table.add_row("Weights", gib(mem.weights))
+    table.add_row("KV cache", f"{gib(mem.kv_cache)} ({est.kv_cache_type})")
+    table.add_row("Overhead", gib(mem.overhead))
+    table.add_row("Total", gib(mem.total))
+    table.add_row("Available", gib(est.available_bytes))
+    if est.gpu_count > 1:
+        table.add_row("Per GPU", ", ".join(gib(b) for b in est.per_gpu_bytes))
+    table.add_row("Fits", _fit_text(est))
+    if est.offload is not None:
+        o = est.offload
+        table.add_row("Offload", f"{o.gpu_layers} of {o.total_layers} layers on GPU, {gib(o.cpu_bytes)} in system RAM")
+    table.add_row("Decode", tokens(est.decode_tokens_per_s) + " per sequence")
+    if est.batch > 1:
+        table.add_row("Aggregate", tokens(est.aggregate_tokens_per_s))
+    table.add_row("Prompt", tokens(est.prefill_tokens_per_s))
+    table.add_row("Limited by", est.limited_by)
+    return table
+
+
+def model_added(model: ModelSpec, path: object) -> str:
+    """One line saying what `catalog add` stored and where."""
+    weights = ""
+    if model.file_weights is not None:
+        weights = f", file weights {model.file_weights.quant} {gib(model.file_weights.total_bytes)}"
+    return (
+        f"added {model.id!r} ({model.name}, {model.arch}, {model.params_total / 1e9:.2f} B parameters{weights}) "
+        f"to {path}; use: sizer estimate {model.id} --gpu NAME"
+    )
+
+
+def _fit_text(est: Estimate) -> Text:
+    headroom = 1 - max(est.per_gpu_bytes) / (est.available_bytes / est.gpu_count)
+    if est.fits:
+        return Text(f"yes, {100 * headroom:.0f} % headroom", style="green")
+    return Text(f"no, short by {gib(max(est.per_gpu_bytes) - est.available_bytes / est.gpu_count)} per GPU", "red")
+
+
+def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context: int) -> Table:
+    """The model catalog: parameters, memory needed at `quant`/`context`, smallest VRAM class."""
+    table = Table(title=f"Models (memory at {quant}, {context:,} tokens, llama.cpp)", title_justify="left")
+    for col in (
+        "id",
+        "model",
+        "params",
+        "active",
+        "VRAM needed",
+        "smallest GPU class",
+        "license",
+        "use cases",
+    ):
+        table.add_column(col, justify="right" if col in {"params", "active", "VRAM needed"} else "left")
+    for m, need, vram_class in rows:
+        active = f"{m.params_active / 1e9:.1f} B" if m.params_active else ""
+        table.add_row(
+            m.id,
+            m.name,
+            f"{m.params_total / 1e9:.1f} B",
+            active,
+            gib(need),
+            vram_class,
+            ("" if m.commercial_use else "non-commercial: ") + m.license if m.commercial_use is False else m.license,
+            ", ".join(m.use_cases),
+        )
+    return table
+
+
+def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
+    """The GPU catalog: VRAM, bandwidth, compute, what it suits, price."""
+    table = Table(title="GPUs", title_justify="left")
+    for col in ("id", "GPU", "VRAM", "bandwidth", "FP16", "TDP", "suited for (Q4_K_M, 4K context)", "price"):
+        table.add_column(col, justify="right" if col in {"VRAM", "bandwidth", "FP16", "TDP"} else "left")
+    for g, suited in rows:
+        price = f"{g.price.amount:,.0f} {g.price.currency.value} ({g.price.kind}, {g.price.date})" if g.price else ""
+        vram = "/".join(f"{v:g}" for v in g.memory_options_gib) if g.memory_options_gib else f"{g.vram_gib:g}"
+        table.add_row(
+            g.id,
+            g.name,
+            f"{vram} GiB",
+            f"{g.mem_bandwidth_gb_per_s:,.0f} GB/s",
+            f"{g.fp16_tflops:,.1f} TFLOPS",
+            f"{g.tdp_w:,.0f} W",
+            suited,
+            price,
+        )
+    return table
+
+
+def check_text(report: CheckReport, origin: str) -> Table:
+    """A check report as a table: one row per offer x workload, pass or fail with the figures."""
+    verdict = "all requirements met" if report.passed else "requirements not met"
+    table = Table(title=f"{origin}: {report.name} — {verdict}", title_justify="left", show_lines=True)
+    for col in ("offer", "workload", "result", "figures"):
+        table.add_column(col)
+    for o in report.outcomes:
+        lines = [o.summary] + [f"{v.code}: {v.message}" for v in o.violations]
+        if o.would_pass:
+            lines.append("would pass: " + "; ".join(o.would_pass))
+        result = Text("pass", style="green") if o.passed else Text("FAIL", style="bold red")
+        table.add_row(o.offer, o.workload, result, "\n".join(lines))
+    return table
+
+
+def recommend_table(ranking: Ranking) -> Group:
+    """The picks as tables (runs here, to buy), each pick's reason and command below."""
+    n = ranking.needs
+    header = Text(
+        f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {n.quant}, "
+        f"{n.engine.value}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
+        style="bold",
+    )
+    parts: list[RenderableType] = [header]
+    for kind in ("runs here", "to buy"):
+        recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
+        if not recs:
+            continue
+        title = f"Runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "To buy"
+        c = recs[0][1].cost.currency.value
+        table = Table(title=title, title_justify="left")
+        columns = (
+            "#",
+            "model",
+            "hardware",
+            "GiB used/has",
+            "tok/s",
+            "users",
+            f"price {c}",
+            f"{c}/month",
+            f"{c}/1M tok",
+        )
+        for col in columns:
+            table.add_column(col, justify="left" if col in {"model", "hardware"} else "right", overflow="fold")
+        for i, r in recs:
+            table.add_row(
+                str(i),
+                f"{r.model} {r.quant}",
+                rig_label(r),
+                f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
+                f"{r.decode_tokens_per_s:,.0f}",
+                str(r.users_served),
+                "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
+                f"{r.cost.per_month:,.0f}",
+                "" if r.cost.per_million_tokens is None else f"{r.cost.per_million_tokens:,.2f}",
+            )
+        parts.append(table)
+        for i, r in recs:
+            parts.append(Text(f"{i}. {r.reason}; licence: {r.license}\n   $ {r.command}"))
+    if not ranking.recommendations:
+        parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
+    return Group(*parts)
+
+
+def excluded_table(ranking: Ranking) -> Table:
+    table = Table(title="Excluded", title_justify="left")
+    table.add_column("model")
+    table.add_column("why")
+    for e in ranking.excluded:
+        table.add_row(e.model, e.reason)
+    return table
+
+
+def bench_progress(console: Console) -> Progress:
+    """The progress bar `sizer probe --bench` shows on stderr while it measures."""
+    return Progress(
+        TextColumn("measuring {task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _machine_table(host: Host) -> Table:
+    table = Table(title="This machine", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    cpu = host.cpu
+    cores = f"{cpu.physical_cores or '?'} physical / {cpu.logical_cores or '?'} logical cores"
+    table.add_row("OS", host.os)
+    table.add_row("CPU", f"{cpu.model}, {cores}, {cpu.arch}")
+    if host.memory is not None:
+        ram = f"{gib(host.memory.total_bytes)} total"
+        if host.memory.available_bytes is not None:
+            ram += f", {gib(host.memory.available_bytes)} available"
+        if host.measured_ram_bandwidth_bytes_per_s:
+            ram += f"; {gb_per_s(host.measured_ram_bandwidth_bytes_per_s)} measured (copy)"
+        table.add_row("RAM", ram)
+    for disk in host.disks:
+        where = f" ({disk.label})" if disk.label else ""
+        line = f"{disk.path}{where}: {gib(disk.free_bytes)} free of {gib(disk.total_bytes)}"
+        if disk.requested_path:
+            line += f" ({disk.requested_path} does not exist yet)"
+        table.add_row("Disk", line)
+    return table
+
+
+def _held(gpu: GpuDevice) -> str:
+    used = gpu.memory_used_bytes
+    if used is None and gpu.memory_free_bytes is not None:
+        used = gpu.memory_total_bytes - gpu.memory_free_bytes
+    if used is None:
+        return ""
+    text = gib(used)
+    if gpu.processes is not None:
+        text += f" by {gpu.processes} process{'es' if gpu.processes != 1 else ''}"
+    return text
+
+
+def _catalog_text(entry: GpuSpec | None) -> str:
+    if entry is None:
+        return "not in catalog"
+    return f"{entry.id}: {entry.vram_gib:g} GiB, {entry.mem_bandwidth_gb_per_s:,.0f} GB/s, {entry.fp16_tflops:g} TFLOPS"
+
+
+def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
+    first = host.gpus[0]
+    versions = ", ".join(
+        f"{label} {value}" for label, value in (("driver", first.driver_version), ("CUDA", first.cuda_version)) if value
+    )
+    table = Table(title="GPUs" + (f" ({versions})" if versions else ""), title_justify="left")
+    for col in ("#", "GPU", "free / total", "in use", "bandwidth", "catalog", "CC", "power", "PCIe", "NVLink"):
+        table.add_column(col, justify="right" if col in {"#", "free / total", "bandwidth", "power"} else "left")
+    for g in host.gpus:
+        free = f"{gib(g.memory_free_bytes)} / " if g.memory_free_bytes is not None else ""
+        bandwidth = ""
+        if g.bandwidth_bytes_per_s:
+            bandwidth = gb_per_s(g.bandwidth_bytes_per_s) + (" measured" if g.bandwidth_measured else "")
+        table.add_row(
+            str(g.index),
+            g.name,
+            free + gib(g.memory_total_bytes),
+            _held(g),
+            bandwidth,
+            _catalog_text(entries.get(g.index)),
+            g.compute_capability or "",
+            f"{g.power_limit_w:,.0f} W" if g.power_limit_w else "",
+            f"gen {g.pcie_generation} x{g.pcie_width}" if g.pcie_generation and g.pcie_width else "",
+            "" if g.nvlink_links is None else f"{g.nvlink_links} links",
+        )
+    return table
+
+
+def _rig_name(rig: Rig | None) -> str:
+    if rig is None:
+        return "the CPU"
+    return f"{rig.count} x {rig.gpu.name}" if rig.count > 1 else rig.gpu.name
+
+
+def _runnable_table(
+    host: Host, rig: Rig | None, rows: Sequence[Runnable], workload: Workload, min_tokens_per_s: float
+) -> Group:
+    judged = ""
+    if rig is not None and rig.free_bytes_per_gpu:
+        judged = f"; fit judged against free VRAM: {', '.join(gib(b) for b in rig.free_bytes_per_gpu)}"
+    if rig is None:
+        measured = host.measured_ram_bandwidth_bytes_per_s
+        ram = f"{gb_per_s(measured)} measured" if measured else f"{Assumptions().system_ram_gb_per_s:g} GB/s assumed"
+        judged = f"; system RAM at {ram}, fit judged against available RAM"
+    heading = (
+        f"Largest models at >= {min_tokens_per_s:g} tok/s on {_rig_name(rig)} "
+        f"({workload.quant}, {workload.context:,} tokens, {workload.engine.value}{judged})"
+    )
+    table = Table()
+    for col in ("model", "params", "memory", "where", "decode"):
+        table.add_column(col, justify="right" if col in {"params", "memory", "decode"} else "left")
+    for r in rows:
+        table.add_row(
+            r.model.id,
+            f"{r.model.params_total / 1e9:.1f} B",
+            gib(r.memory_bytes),
+            _where_text(r),
+            tokens(r.decode_tokens_per_s),
+        )
+    if not rows:
+        return Group(Text(heading, style="italic"), Text("none"))
+    return Group(Text(heading, style="italic"), table)
+
+
+def _where_text(r: Runnable) -> Text:
+    if r.gpu_count == 0:
+        return Text("CPU, system RAM")
+    gpus = f"{r.gpu_count} GPU{'s' if r.gpu_count > 1 else ''}"
+    if r.fits:
+        return Text(f"{gpus}, fits fully", style="green")
+    return Text(f"{gpus}, {r.gpu_layers} of {r.total_layers} layers on GPU, rest in RAM", style="yellow")
+
+
+def _answer(answers: Sequence[tuple[Rig | None, Sequence[Runnable]]], min_tokens_per_s: float) -> Text:
+    best = [(rig, rows[0]) for rig, rows in answers if rows]
+    if not best:
+        return Text(f"Answer: no catalog model reaches {min_tokens_per_s:g} tok/s on this machine.", style="bold")
+    parts = []
+    for rig, r in best:
+        if r.gpu_count == 0:
+            where = "from system RAM"
+        else:
+            where = "fits fully in GPU memory" if r.fits else "offloads layers to system RAM"
+        parts.append(f"{r.model.name} ({r.model.id}) on {_rig_name(rig)}, {tokens(r.decode_tokens_per_s)}, {where}")
+    return Text(f"Answer: the largest model at >= {min_tokens_per_s:g} tok/s is " + "; ".join(parts) + ".", "bold")
+
+
+def probe_report(
+    host: Host,
+    entries: dict[int, GpuSpec | None],
+    answers: Sequence[tuple[Rig | None, Sequence[Runnable]]],
+    workload: Workload,
+    min_tokens_per_s: float,
+) -> RenderableType:
+    """The `sizer probe` report: machine, GPUs beside the catalog's figures, warnings, what it runs.
+
+    `entries` maps GPU index to its catalog entry (None: not in the catalog); `answers` holds the
+    runnable models per group of identical GPUs, or one (None, rows) for a CPU-only machine.
+    """
+    parts: list[RenderableType] = [_machine_table(host)]
+    if host.gpus:
+        parts.append(_gpu_table(host, entries))
+    else:
+        parts.append(Text("CPU-only: no GPU found; models run from system RAM.", style="bold"))
+    for warning in host.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    for rig, rows in answers:
+        parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s))
+    parts.append(_answer(answers, min_tokens_per_s))
+    return Group(*parts)
