@@ -17,6 +17,7 @@ LAYERS = {
     "sizer.units": 0,
     "sizer.errors": 0,
     "sizer.constants": 0,
+    "sizer.bounds": 0,
     "sizer.models": 0,
     # The physics: formats, memory and speed formulas, catalog lookups.
     "sizer.core.quant": 1,

@@ -1,0 +1,61 @@
+"""Bounds on every number sizer reads from a file or a flag, in one place, each with its reason.
+
+Layer 0 (stdlib only). A value outside its bound is bad input (InputError, exit 2), checked before
+any loop or allocation that depends on it. NaN and infinities are never accepted.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from sizer.errors import InputError
+from sizer.units import GiB, MiB
+
+# Architecture. The largest published models have ~128 layers (Llama 3.1 405B: 126) and 384
+# routed experts (Kimi K2); 4x headroom keeps research configs valid.
+MAX_LAYERS: Final = 1024
+MAX_EXPERTS: Final = 4096
+MAX_HEADS: Final = 4096
+MAX_HIDDEN: Final = 2**20
+MAX_VOCAB: Final = 2**24
+# Longest context any open model claims today is 10 M tokens (Llama 4 Scout); 2^27 leaves room.
+MAX_CONTEXT: Final = 2**27
+# Concurrent sequences and users: no single server batches more than a few thousand.
+MAX_BATCH: Final = 2**16
+# GPUs: NVL72 racks are the largest single systems sold; 4096 covers multi-node layouts.
+MAX_GPUS: Final = 4096
+# Memory and bandwidth of one device: 10 TiB and 100 TB/s are ~35x today's largest (B300: 288 GB, 8 TB/s).
+MAX_DEVICE_BYTES: Final = 10 * 1024 * GiB
+MAX_BANDWIDTH_BYTES_PER_S: Final = 1e14
+MIN_BANDWIDTH_BYTES_PER_S: Final = 1e6  # 1 MB/s: anything slower is a typo, not a memory system
+# Money: a budget or price above 10^9 is not a purchase order for a team.
+MAX_MONEY: Final = 1e9
+# Files: a catalog, spec or probe document is kilobytes; a config.json under 1 MiB.
+MAX_YAML_BYTES: Final = 8 * MiB
+MAX_HOST_BYTES: Final = 1 * MiB
+MAX_JSON_BYTES: Final = 4 * MiB
+# What an error message echoes of untrusted text.
+MAX_ECHO_CHARS: Final = 200
+
+
+def finite(name: str, value: float) -> float:
+    """`value` if it is a finite number; InputError naming `name` otherwise."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise InputError(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def within(name: str, value: float, low: float, high: float) -> float:
+    """`value` if finite and low <= value <= high; InputError naming the bound otherwise."""
+    finite(name, value)
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def echo(text: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """Untrusted text for a message: control characters escaped, cut to `limit` characters."""
+    raw = str(text)
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in raw[: limit + 1])
+    return out[:limit] + "…" if len(out) > limit or len(raw) > limit else out
