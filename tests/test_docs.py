@@ -53,9 +53,7 @@ def test_every_command_has_its_own_module():
     for _, name, function in WIRED:
         module = function.__module__.rsplit(".", 1)[-1]
         assert module in modules, f"{name} lives in {function.__module__}, not sizer/cli/commands/"
-    assert {n for n, _ in COMMANDS} == {
-        (f"catalog {name}" if parent is not app else name) for parent, name, _ in WIRED
-    }
+    assert {n for n, _ in COMMANDS} == {(f"catalog {name}" if parent is not app else name) for parent, name, _ in WIRED}
 
 
 def test_architecture_map_names_every_room():

@@ -39,7 +39,9 @@ CATALOG = Catalog(
     ),
     gpus=(_priced(RTX_4090, 1900), _priced(A100_SXM, 15000, "USD"), _priced(M1_MAX_32, 3000)),
 )
-SETTINGS = CostSettings(kwh_price=0.30, base_system_price=1500, base_system_power_w=150, utilisation_frac=0.5)
+SETTINGS = CostSettings(
+    kwh_price=0.30, base_system_price=1500, base_system_power_w=150, utilisation_frac=0.5, amortisation_years=3
+)
 
 
 def test_cost_arithmetic_by_hand():

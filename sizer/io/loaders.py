@@ -243,14 +243,16 @@ def load_cost_settings(currency: str = "EUR") -> Any:
         None,
     )
     try:
-        base = defaults.get("base_system_price", {})
+        if power is None:
+            raise KeyError(f"no business electricity price for region {region}")
+        base = defaults["base_system_price"]
         settings = CostSettings(
             currency=want,
-            kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want) if power else 0.27,
-            base_system_price=Money(amount=base.get("amount", 1500), currency=base.get("currency", "EUR")).to(want),
-            base_system_power_w=defaults.get("base_system_power_w", 150),
-            utilisation_frac=defaults.get("utilisation_frac", 0.5),
-            amortisation_years=defaults.get("amortisation_years", 3),
+            kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want),
+            base_system_price=Money(amount=base["amount"], currency=base["currency"]).to(want),
+            base_system_power_w=defaults["base_system_power_w"],
+            utilisation_frac=defaults["utilisation_frac"],
+            amortisation_years=defaults["amortisation_years"],
             cloud_gpu_hourly=tuple(
                 CloudGpuPrice.model_validate(_fields(c, CloudGpuPrice)) for c in data.get("cloud_gpu_hourly", [])
             ),

@@ -31,14 +31,17 @@ class ApiPrice(_Frozen):
 
 
 class CostSettings(_Frozen):
-    """What running hardware costs: electricity, the box around the GPUs, use, write-off period."""
+    """What running hardware costs: electricity, the box around the GPUs, use, write-off period.
+
+    No defaults here: the values and their sources live in data/costs.yaml (`defaults`), once.
+    """
 
     currency: Currency = Currency.EUR
-    kwh_price: float = Field(default=0.27, ge=0)  # in `currency`
-    base_system_price: float = Field(default=1500, ge=0)  # in `currency`; CPU, board, RAM, PSU, case
-    base_system_power_w: float = Field(default=150, ge=0)
-    utilisation_frac: float = Field(default=0.5, gt=0, le=1)
-    amortisation_years: float = Field(default=3, gt=0)
+    kwh_price: float = Field(ge=0)  # in `currency`
+    base_system_price: float = Field(ge=0)  # in `currency`; CPU, board, RAM, PSU, case
+    base_system_power_w: float = Field(ge=0)
+    utilisation_frac: float = Field(gt=0, le=1)
+    amortisation_years: float = Field(gt=0)
     hours_per_month: float = Field(default=730, gt=0)  # 8760 h / 12
     cloud_gpu_hourly: tuple[CloudGpuPrice, ...] = ()
     api_prices: tuple[ApiPrice, ...] = ()
