@@ -7,7 +7,8 @@ import pytest
 from sizer.core.estimate import estimate
 from sizer.core.memory import kv_cache_bytes, memory_needed, weight_tensors, weights
 from sizer.core.quant import resolve_quant
-from sizer.models import Engine, Workload
+from sizer.models import Engine, Reason, Workload
+from sizer.render.messages import message
 from sizer.units import GiB, MiB
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
@@ -93,7 +94,10 @@ def test_offload_slows_decode_by_the_share_read_from_system_ram():
     offloaded = estimate(LLAMA_3_70B, RTX_4090, Workload())
     on_gpu = estimate(LLAMA_3_70B, RTX_4090, Workload(), gpu_count=2)
     assert offloaded.decode_tokens_per_s < on_gpu.decode_tokens_per_s / 3
-    assert "system RAM" in offloaded.limited_by
+    assert offloaded.offload is not None
+    gpu_layers = offloaded.offload.gpu_layers
+    assert offloaded.limited_by_code == Reason(code="offload", offloaded_layers=80 - gpu_layers, total_layers=80)
+    assert message(offloaded.limited_by_code) == f"system RAM: {80 - gpu_layers} of 80 layers offloaded"
 
 
 def test_layer_split_puts_whole_layers_and_the_head_on_the_gpus():

@@ -95,7 +95,7 @@ def test_picks_carry_reason_command_and_fit():
     assert ranking.recommendations
     for r in ranking.recommendations:
         assert r.memory_bytes.total <= r.available_bytes
-        assert r.reason and r.command
+        assert r.reason_code.code in {"smallest-fit", "best-below-quality"} and r.command
         assert r.users_served >= 2
     assert {e.model for e in ranking.excluded} >= set()
 

@@ -7,6 +7,7 @@ import pytest
 from sizer.core.spec import Spec, check
 from sizer.errors import UnknownNameError
 from sizer.models import Currency, Money
+from sizer.render.messages import message, messages
 
 
 def spec(**overrides):
@@ -24,7 +25,8 @@ def test_a_met_spec_passes_with_its_margin(mini_catalog):
     assert report.passed
     (outcome,) = report.outcomes
     assert outcome.violations == ()
-    assert "headroom" in outcome.summary and "GiB" in outcome.summary
+    summary = message(outcome.summary_code)
+    assert "headroom" in summary and "GiB" in summary
 
 
 def test_too_little_vram_is_a_violation_with_suggestions(mini_catalog):
@@ -33,7 +35,7 @@ def test_too_little_vram_is_a_violation_with_suggestions(mini_catalog):
     assert not report.passed
     assert [v.code for v in outcome.violations] == ["insufficient-vram"]
     assert outcome.violations[0].path == "workloads[0]"
-    assert any("x GeForce RTX 4090" in idea for idea in outcome.would_pass)
+    assert any("x GeForce RTX 4090" in idea for idea in messages(outcome.would_pass_code))
 
 
 def test_headroom_is_enforced(mini_catalog):

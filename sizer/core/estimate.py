@@ -75,6 +75,6 @@ def estimate(
         decode_tokens_per_s=1.0 / decode_s,
         prefill_tokens_per_s=prefill,
         aggregate_tokens_per_s=w.batch / decode_s,
-        limited_by=limited_by,
+        limited_by_code=limited_by,
         assumptions=a,
     )

@@ -22,6 +22,7 @@ from sizer.core.sweep import sweep
 from sizer.models import Assumptions, CostSettings, Engine, Estimate, GpuSpec, MemoryBytes, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
+from sizer.models.reasons import Reason
 
 
 class _Frozen(BaseModel):
@@ -61,13 +62,13 @@ class Recommendation(_Frozen):
     quality: float | None
     cost: Cost
     license: str
-    reason: str
+    reason_code: Reason  # smallest-fit or best-below-quality, with the figures behind the pick
     command: str
 
 
 class Exclusion(_Frozen):
     model: str
-    reason: str
+    reason_code: Reason  # not-for-use-case, below-quality, does-not-fit, too-slow-on-largest, ...
 
 
 class Alternative(_Frozen):
@@ -119,9 +120,14 @@ def largest_fitting_model(
     return max(fitting, key=lambda m: (m.params_total, m.id), default=None)
 
 
+def quality_needed(needs: Needs) -> float:
+    """The MMLU a model must reach: --min-quality, else the use case's default."""
+    return needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case]
+
+
 def quality_ok(model: ModelSpec, needs: Needs) -> bool:
     """Does the model reach the quality the use case needs (MMLU; size where no score is published)?"""
-    needed = needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case]
+    needed = quality_needed(needs)
     if model.quality is not None:
         return model.quality.score >= needed
     return model.params_total >= UNSCORED_MIN_PARAMS
@@ -131,13 +137,15 @@ def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec],
     kept, excluded = [], []
     for m in models:
         if needs.use_case not in m.use_cases:
-            excluded.append(Exclusion(model=m.id, reason=f"not made for {needs.use_case}"))
+            why = Reason(code="not-for-use-case", use_case=needs.use_case)
         elif needs.commercial_only and m.commercial_use is not True:
-            excluded.append(Exclusion(model=m.id, reason=f"licence ({m.license}) does not allow commercial use"))
+            why = Reason(code="licence-not-commercial", license=m.license)
         elif needs.context > m.max_context:
-            excluded.append(Exclusion(model=m.id, reason=f"supports {m.max_context:,} tokens, not {needs.context:,}"))
+            why = Reason(code="exceeds-max-context", max_context=m.max_context, context=needs.context)
         else:
             kept.append(m)
+            continue
+        excluded.append(Exclusion(model=m.id, reason_code=why))
     return kept, excluded
 
 
@@ -194,8 +202,10 @@ def recommend(
     adequate = [m for m in models if quality_ok(m, needs)]
     for m in models:
         if m not in adequate:
-            score = f"MMLU {m.quality.score:g}" if m.quality else "no published score"
-            excluded.append(Exclusion(model=m.id, reason=f"below the quality {needs.use_case} needs ({score})"))
+            score = m.quality.score if m.quality else None
+            needed = quality_needed(needs)
+            why = Reason(code="below-quality", use_case=needs.use_case, min_quality=needed, quality=score)
+            excluded.append(Exclusion(model=m.id, reason_code=why))
     feasible = _feasible(models, options, needs, assumptions, progress)
     recommendations: list[Recommendation] = []
     charted: list[Alternative] = []
@@ -213,7 +223,7 @@ def recommend(
         charted += [alt for r in picks[: needs.top] for alt in alternatives.get(r.model, [])]
     for m in adequate:
         if not feasible.get(m.id):
-            excluded.append(Exclusion(model=m.id, reason=_why_not(m, options, needs, assumptions)))
+            excluded.append(Exclusion(model=m.id, reason_code=_why_not(m, options, needs, assumptions)))
     return Ranking(
         hardware=tuple(f"{o.count} x {o.gpu.name}" for o in options if o.owned),
         needs=needs,
@@ -296,15 +306,21 @@ def _feasible(
     return out
 
 
-def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, a: Assumptions) -> str:
+def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, a: Assumptions) -> Reason:
     if not options:
-        return "no hardware to consider (none here, none within budget)"
+        return Reason(code="no-hardware")
     biggest = max(options, key=lambda o: (o.gpu.vram_gib * o.count, o.gpu.mem_bandwidth_gb_per_s))
     est = estimate_option(model, biggest, needs, needs.users, a)
-    where = f"{biggest.count} x {biggest.gpu.name}"
+    count, name = biggest.count, biggest.gpu.name
     if not est.fits:
-        return f"does not fit even {where} for {needs.users} user(s) at {needs.context:,} tokens"
-    return f"{est.decode_tokens_per_s:.1f} tokens/s per user on {where}, needs {needs.min_tokens_per_s:g}"
+        return Reason(code="does-not-fit", gpu_count=count, gpu_name=name, users=needs.users, context=needs.context)
+    return Reason(
+        code="too-slow-on-largest",
+        decode_tokens_per_s=est.decode_tokens_per_s,
+        gpu_count=count,
+        gpu_name=name,
+        min_tokens_per_s=needs.min_tokens_per_s,
+    )
 
 
 def _recommendation(
@@ -331,25 +347,25 @@ def _recommendation(
         quality=model.quality.score if model.quality else None,
         cost=money,
         license=model.license,
-        reason=_reason(model, option, est, served, money, needs),
+        reason_code=_reason(model, option, est, served, money, needs),
         command=run_command(model, option, est, needs),
     )
 
 
-def _reason(model: ModelSpec, option: HardwareOption, est: Estimate, served: int, money: Cost, needs: Needs) -> str:
-    quality = (
-        f"MMLU {model.quality.score:g}" if model.quality else f"{model.params_total / 1e9:.0f} B, no published score"
-    )
-    needed = needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case]
-    rig = f"{option.count} x {option.gpu.name}"
-    price = "already here" if option.owned else f"{money.hardware:,.0f} {money.currency.value}"
-    verdict = (
-        f"smallest fit for {needs.use_case} at MMLU >= {needed:g}"
-        if quality_ok(model, needs)
-        else f"best that fits, below the MMLU {needed:g} {needs.use_case} asks for"
-    )
-    return (
-        f"{verdict} ({quality}); "
-        f"{est.decode_tokens_per_s:.0f} tok/s per user on {rig}, serves {served} user(s) at "
-        f"{needs.min_tokens_per_s:g} tok/s; {price}, {money.per_month:,.0f} {money.currency.value}/month"
+def _reason(model: ModelSpec, option: HardwareOption, est: Estimate, served: int, money: Cost, needs: Needs) -> Reason:
+    return Reason(
+        code="smallest-fit" if quality_ok(model, needs) else "best-below-quality",
+        use_case=needs.use_case,
+        min_quality=quality_needed(needs),
+        quality=model.quality.score if model.quality else None,
+        params_total=model.params_total,
+        decode_tokens_per_s=est.decode_tokens_per_s,
+        gpu_count=option.count,
+        gpu_name=option.gpu.name,
+        users_served=served,
+        min_tokens_per_s=needs.min_tokens_per_s,
+        owned=option.owned,
+        hardware_price=money.hardware,
+        currency=money.currency.value,
+        per_month=money.per_month,
     )

@@ -16,7 +16,7 @@ from sizer.core.quant import resolve_quant
 from sizer.errors import InputError
 from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, ModelSpec, Money, UseCase, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
-from sizer.units import GiB
+from sizer.models.reasons import Reason
 
 
 class _Strict(BaseModel):
@@ -92,11 +92,22 @@ class Spec(_Strict):
 
 
 class Violation(_Strict):
-    """One unmet requirement, with a stable code and the spec path it concerns."""
+    """One unmet requirement: a stable code, the spec path it concerns, and the figures behind it
+    (`message_code`, whose code is `code`)."""
 
     code: str
     path: str
-    message: str
+    message_code: Reason
+
+    @model_validator(mode="after")
+    def _one_code(self) -> Violation:
+        if self.message_code.code != self.code:
+            raise ValueError(f"violation {self.code!r} carries the figures of {self.message_code.code!r}")
+        return self
+
+
+def _violation(path: str, reason: Reason) -> Violation:
+    return Violation(code=reason.code, path=path, message_code=reason)
 
 
 class Outcome(_Strict):
@@ -111,27 +122,27 @@ class Outcome(_Strict):
     has_bytes_per_gpu: int | None = None
     decode_tokens_per_s: float | None = None
     model: str | None = None
-    summary: str
+    summary_code: Reason  # check-summary: the figures that decided it
     violations: tuple[Violation, ...] = ()
-    would_pass: tuple[str, ...] = ()
+    would_pass_code: tuple[Reason, ...] = ()  # smaller-quant, more-gpus, other-gpu
 
 
 class CheckReport(_Strict):
     name: str
     passed: bool
     outcomes: tuple[Outcome, ...]
-    warnings: tuple[str, ...] = ()
+    warnings_code: tuple[Reason, ...] = ()
 
 
 _QUANT_LADDER = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K")
 
 
-def _offer_gpu(offer: Offer, catalog: Catalog) -> tuple[GpuSpec, int, list[str]]:
+def _offer_gpu(offer: Offer, path: str, catalog: Catalog) -> tuple[GpuSpec, int, list[Reason]]:
     """The rig an offer describes: its GPU (the weakest if mixed) and the total count."""
     gpus = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
     warnings = []
     if len({g.id for g, _ in gpus}) > 1:
-        warnings.append("mixed GPUs are sized as that many of the smallest, slowest one")
+        warnings.append(Reason(code="mixed-gpus", path=path))
     weakest = min((g for g, _ in gpus), key=lambda g: (g.vram_gib, g.mem_bandwidth_gb_per_s))
     return weakest, sum(n for _, n in gpus), warnings
 
@@ -145,8 +156,8 @@ def _fails(
     constraints: Constraints,
     a: Assumptions,
     available: int | None = None,
-) -> tuple[Estimate, list[tuple[str, str]]]:
-    """The estimate for a rig and the (code, message) of every rule it breaks."""
+) -> tuple[Estimate, list[Reason]]:
+    """The estimate for a rig and every rule it breaks, with its figures."""
     load = Workload(
         quant=quant,
         context=work.context,
@@ -161,32 +172,36 @@ def _fails(
     allowed = capacity * (1 - constraints.vram_headroom)
     if need > allowed:
         broken.append(
-            (
-                "insufficient-vram",
-                f"needs {need / GiB:.1f} GiB per GPU, the offer has {capacity / GiB:.1f} GiB"
-                + (f" less {constraints.vram_headroom:.0%} headroom" if constraints.vram_headroom else ""),
+            Reason(
+                code="insufficient-vram",
+                needs_bytes_per_gpu=need,
+                has_bytes_per_gpu=round(capacity),
+                headroom_frac=constraints.vram_headroom,
             )
         )
     elif est.decode_tokens_per_s < work.min_tokens_per_s:
         broken.append(
-            (
-                "too-slow",
-                f"{est.decode_tokens_per_s:.1f} tokens/s per user for {work.concurrent_users} user(s), "
-                f"needs {work.min_tokens_per_s:g}",
+            Reason(
+                code="too-slow",
+                decode_tokens_per_s=est.decode_tokens_per_s,
+                users=work.concurrent_users,
+                min_tokens_per_s=work.min_tokens_per_s,
             )
         )
     if work.context > model.max_context:
-        broken.append(("context-too-long", f"{model.id} supports {model.max_context:,} tokens, not {work.context:,}"))
+        broken.append(
+            Reason(code="context-too-long", model=model.id, max_context=model.max_context, context=work.context)
+        )
     if constraints.license == "commercial" and model.commercial_use is False:
-        broken.append(("license", f"{model.id}: {model.license} does not allow commercial use"))
+        broken.append(Reason(code="license", model=model.id, license=model.license))
     return est, broken
 
 
 def _would_pass(
     model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, spec: Spec, catalog: Catalog, a: Assumptions
-) -> list[str]:
+) -> list[Reason]:
     """What would pass instead: a smaller quant, more GPUs of the same kind, another GPU."""
-    ideas: list[str] = []
+    ideas: list[Reason] = []
 
     def ok(m: ModelSpec, g: GpuSpec, n: int, q: str) -> bool:
         return not _fails(m, g, n, work, q, spec.constraints, a)[1]
@@ -194,11 +209,11 @@ def _would_pass(
     current_bits = resolve_quant(work.quant).bits_per_weight
     for q in _QUANT_LADDER:
         if resolve_quant(q).bits_per_weight < current_bits and ok(model, gpu, count, q):
-            ideas.append(f"quant {q}")
+            ideas.append(Reason(code="smaller-quant", quant=q))
             break
     for n in range(count + 1, 9):
         if ok(model, gpu, n, work.quant):
-            ideas.append(f"{n} x {gpu.name}")
+            ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
     budget = spec.constraints.budget
     priced = sorted(
@@ -210,7 +225,8 @@ def _would_pass(
         if budget and cost.to(budget.currency) > budget.amount:
             continue
         if ok(model, g, count, work.quant):
-            ideas.append(f"{count} x {g.name} (about {cost.amount:,.0f} {cost.currency.value} for the GPUs)")
+            price, currency = cost.amount, cost.currency.value
+            ideas.append(Reason(code="other-gpu", gpu_count=count, gpu_name=g.name, price=price, currency=currency))
             break
     return ideas
 
@@ -220,27 +236,21 @@ def _offer_rules(offer: Offer, path: str, gpu_sets: list[tuple[GpuSpec, int]], s
     out = []
     budget = spec.constraints.budget
     if budget and offer.price and offer.price.to(budget.currency) > budget.amount:
-        out.append(
-            Violation(
-                code="over-budget",
-                path=f"{path}.price",
-                message=f"costs {offer.price.to(budget.currency):,.0f} {budget.currency.value}, "
-                f"the budget is {budget.amount:,.0f}",
-            )
-        )
+        price = offer.price.to(budget.currency)
+        over = Reason(code="over-budget", price=price, budget=budget.amount, currency=budget.currency.value)
+        out.append(_violation(f"{path}.price", over))
     limits = (offer.max_power_w, spec.constraints.max_power_w)
-    for where, message in zip((f"{path}.max_power_w", "constraints"), _power_messages(gpu_sets, limits), strict=True):
-        if message:
-            out.append(Violation(code="over-power", path=where, message=message))
+    for where, reason in zip((f"{path}.max_power_w", "constraints"), _power_reasons(gpu_sets, limits), strict=True):
+        if reason:
+            out.append(_violation(where, reason))
     return out
 
 
-def _power_messages(gpu_sets: Sequence[tuple[GpuSpec, int]], limits: Sequence[float | None]) -> list[str]:
-    """For each power limit, a message when the GPUs' board power exceeds it ('' when it does not)."""
+def _power_reasons(gpu_sets: Sequence[tuple[GpuSpec, int]], limits: Sequence[float | None]) -> list[Reason | None]:
+    """For each power limit, over-power when the GPUs' board power exceeds it (None when it does not)."""
     watts = sum(g.tdp_w * n for g, n in gpu_sets)
     return [
-        f"the GPUs alone draw {watts:,.0f} W, the limit is {limit:,.0f} W" if limit and watts > limit else ""
-        for limit in limits
+        Reason(code="over-power", power_w=watts, limit_w=limit) if limit and watts > limit else None for limit in limits
     ]
 
 
@@ -266,17 +276,17 @@ def check(
     `resolve_model` replaces catalog look-up (Hub repos, files).
     """
     rigs: list[tuple[str, str, GpuSpec, int, list[Violation]]] = []
-    warnings: list[str] = []
+    warnings: list[Reason] = []
     if delivered is not None:
         power = [
-            Violation(code="over-power", path="constraints", message=m)
-            for m in _power_messages([(g, n) for _, g, n in delivered], [spec.constraints.max_power_w])
-            if m
+            _violation("constraints", r)
+            for r in _power_reasons([(g, n) for _, g, n in delivered], [spec.constraints.max_power_w])
+            if r
         ]
         rigs = [("hardware", label, gpu, count, power) for label, gpu, count in delivered]
     for offer_path, offer in spec.all_offers if delivered is None else ():
-        gpu, count, notes = _offer_gpu(offer, catalog)
-        warnings += [f"{offer_path}: {n}" for n in notes]
+        gpu, count, notes = _offer_gpu(offer, offer_path, catalog)
+        warnings += notes
         gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
         rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec)))
@@ -286,7 +296,7 @@ def check(
         for i, work in enumerate(spec.workloads)
     ]
     return CheckReport(
-        name=spec.name, passed=all(o.passed for o in outcomes), outcomes=tuple(outcomes), warnings=tuple(warnings)
+        name=spec.name, passed=all(o.passed for o in outcomes), outcomes=tuple(outcomes), warnings_code=tuple(warnings)
     )
 
 
@@ -307,7 +317,7 @@ def _check_one(
         candidates = _candidates(work, catalog)
     if not candidates:
         raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
-    best: tuple[ModelSpec, Estimate, list[tuple[str, str]]] | None = None
+    best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
         est, broken = _fails(model, gpu, count, work, work.quant, spec.constraints, a)
         if best is None or (broken == [] and best[2] != []):
@@ -315,17 +325,19 @@ def _check_one(
         if not broken:
             break
     model, est, broken = best  # type: ignore[misc]
-    violations = [Violation(code=c, path=w_path, message=m) for c, m in broken] + offer_violations
+    violations = [_violation(w_path, r) for r in broken] + offer_violations
     need, has = max(est.per_gpu_bytes), est.available_bytes // count
-    margin = f"{1 - need / has:.0%} headroom" if need <= has else f"{(need - has) / GiB:.1f} GiB short"
-    speed = (
-        f"{est.decode_tokens_per_s:.1f} tokens/s per user (needs {work.min_tokens_per_s:g})"
-        if est.fits
-        else "does not fit"
-    )
-    summary = (
-        f"{model.id} {work.quant}, {work.context:,} tokens x {work.concurrent_users} user(s): "
-        f"needs {need / GiB:.1f} GiB, the offer has {has / GiB:.1f} GiB per GPU: {margin}; {speed}"
+    summary = Reason(
+        code="check-summary",
+        model=model.id,
+        quant=work.quant,
+        context=work.context,
+        users=work.concurrent_users,
+        needs_bytes_per_gpu=need,
+        has_bytes_per_gpu=has,
+        fits=est.fits,
+        decode_tokens_per_s=est.decode_tokens_per_s,
+        min_tokens_per_s=work.min_tokens_per_s,
     )
     ideas = _would_pass(model, gpu, count, work, spec, catalog, a) if broken else []
     return Outcome(
@@ -338,9 +350,9 @@ def _check_one(
         has_bytes_per_gpu=has,
         decode_tokens_per_s=est.decode_tokens_per_s,
         model=model.id,
-        summary=summary,
+        summary_code=summary,
         violations=tuple(violations),
-        would_pass=tuple(ideas),
+        would_pass_code=tuple(ideas),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sizer.core.memory import WeightSummary
 from sizer.core.quant import QuantFormat
 from sizer.models import Assumptions, Engine, GpuSpec, ModelSpec, Offload, Vendor, Workload
+from sizer.models.reasons import Reason
 from sizer.units import gb_per_s_to_bytes_per_s, tflops_to_flops
 
 
@@ -105,7 +106,7 @@ def decode_step_s(
     terms: SpeedTerms,
     a: Assumptions,
     offload: Offload | None,
-) -> tuple[float, str]:
+) -> tuple[float, Reason]:
     """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
     read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
     fixed = m.layers * a.layer_overhead_s + terms.fixed_s
@@ -117,13 +118,14 @@ def decode_step_s(
     flops = 2.0 * ws.active_params * w.batch
     seconds = decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed)
     if offload is not None:
-        reason = f"system RAM: {offload.total_layers - offload.gpu_layers} of {offload.total_layers} layers offloaded"
+        offloaded = offload.total_layers - offload.gpu_layers
+        reason = Reason(code="offload", offloaded_layers=offloaded, total_layers=offload.total_layers)
     elif flops / terms.flops_per_s > read / bandwidth:
-        reason = "compute (large batch)"
+        reason = Reason(code="compute")
     elif fixed > read / bandwidth:
-        reason = "per-token fixed cost (kernel launches; small model on a fast GPU)"
+        reason = Reason(code="per-token-fixed-cost")
     else:
-        reason = "memory bandwidth"
+        reason = Reason(code="memory-bandwidth")
     return float(seconds), reason
 
 

@@ -1,8 +1,9 @@
-"""The vocabulary: pydantic models for catalog entries, workloads, assumptions, hosts and results.
+"""The vocabulary: pydantic models for catalog entries, workloads, assumptions, hosts, results and
+the reasons results carry (codes and numbers; render/messages.py words them).
 
 Layer 0: imports only the standard library and pydantic. Result models are the JSON that
-`--json` prints (`model_dump(mode="json")`); memory is in bytes (int) everywhere. One module per
-subject; everything is re-exported here.
+`--json` prints (`model_dump(mode="json")`, with render/json.py adding the sentence of each code);
+memory is in bytes (int) everywhere. One module per subject; everything is re-exported here.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from sizer.models.catalog import Experts, FileWeights, GpuSpec, Mla, ModelSpec, 
 from sizer.models.costs import ApiPrice, CloudGpuPrice, CostSettings
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
 from sizer.models.needs import Needs
+from sizer.models.reasons import REASON_CODES, Reason
 from sizer.models.results import Estimate, MemoryBytes, Offload
 from sizer.models.workload import Workload
 
 __all__ = [
     "PROBE_SCHEMA",
+    "REASON_CODES",
     "USD_PER_EUR",
     "ApiPrice",
     "Assumptions",
@@ -46,6 +49,7 @@ __all__ = [
     "PositiveInt",
     "Price",
     "Quality",
+    "Reason",
     "SlidingWindow",
     "UseCase",
     "Vendor",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sizer.models.assumptions import Assumptions
 from sizer.models.base import Engine, _Frozen
+from sizer.models.reasons import Reason
 
 
 class MemoryBytes(_Frozen):
@@ -42,5 +43,5 @@ class Estimate(_Frozen):
     decode_tokens_per_s: float
     prefill_tokens_per_s: float
     aggregate_tokens_per_s: float
-    limited_by: str
+    limited_by_code: Reason  # what bounds a decode step: memory-bandwidth, compute, per-token-fixed-cost, offload
     assumptions: Assumptions

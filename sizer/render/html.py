@@ -7,6 +7,7 @@ from html import escape
 
 from sizer.core.recommend import Ranking
 from sizer.render.formatting import REC_COLUMNS, rec_cells
+from sizer.render.messages import message
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
@@ -92,9 +93,12 @@ def recommend_html(ranking: Ranking) -> str:
         for i, r in enumerate(ranking.recommendations, 1)
     )
     reasons = "".join(
-        f"<li>{escape(r.reason)}<br><code>{escape(r.command)}</code></li>" for r in ranking.recommendations
+        f"<li>{escape(message(r.reason_code))}<br><code>{escape(r.command)}</code></li>"
+        for r in ranking.recommendations
     )
-    excluded = "".join(f"<tr><td>{escape(e.model)}</td><td>{escape(e.reason)}</td></tr>" for e in ranking.excluded)
+    excluded = "".join(
+        f"<tr><td>{escape(e.model)}</td><td>{escape(message(e.reason_code))}</td></tr>" for e in ranking.excluded
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>sizer: {escape(n.use_case)} recommendations</title>
 <style>

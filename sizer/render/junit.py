@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sizer.core.spec import CheckReport
+from sizer.render.messages import message, messages
 
 
 def check_junit(reports: Sequence[tuple[str, CheckReport]]) -> str:
@@ -25,11 +26,12 @@ def check_junit(reports: Sequence[tuple[str, CheckReport]]) -> str:
             case = ET.SubElement(
                 suite, "testcase", classname=f"{origin}.{o.offer_path}", name=f"{o.offer} | {o.workload}"
             )
-            ET.SubElement(case, "system-out").text = o.summary
+            ET.SubElement(case, "system-out").text = message(o.summary_code)
+            ideas = messages(o.would_pass_code)
             for v in o.violations:
-                failure = ET.SubElement(case, "failure", type=v.code, message=v.message)
-                failure.text = f"{v.path}: {v.message}" + (
-                    f"\nwould pass: {'; '.join(o.would_pass)}" if o.would_pass else ""
+                failure = ET.SubElement(case, "failure", type=v.code, message=message(v.message_code))
+                failure.text = f"{v.path}: {message(v.message_code)}" + (
+                    f"\nwould pass: {'; '.join(ideas)}" if ideas else ""
                 )
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)

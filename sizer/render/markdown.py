@@ -6,6 +6,7 @@ from rich.table import Table
 
 from sizer.core.recommend import Ranking
 from sizer.render.formatting import REC_COLUMNS, rec_cells
+from sizer.render.messages import message
 
 
 def recommend_markdown(ranking: Ranking) -> str:
@@ -14,7 +15,7 @@ def recommend_markdown(ranking: Ranking) -> str:
     lines += ["| " + " | ".join(rec_cells(i, r)) + " |" for i, r in enumerate(ranking.recommendations, 1)]
     lines.append("")
     for i, r in enumerate(ranking.recommendations, 1):
-        lines += [f"{i}. {r.reason}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
+        lines += [f"{i}. {message(r.reason_code)}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
     return "\n".join(lines)
 
 

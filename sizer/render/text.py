@@ -17,6 +17,7 @@ from sizer.core.rigs import Rig, Runnable
 from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
 from sizer.render.formatting import gb_per_s, gib, rig_label, tokens
+from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
 
 
@@ -45,7 +46,7 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
     if est.batch > 1:
         table.add_row("Aggregate", tokens(est.aggregate_tokens_per_s))
     table.add_row("Prompt", tokens(est.prefill_tokens_per_s))
-    table.add_row("Limited by", est.limited_by)
+    table.add_row("Limited by", message(est.limited_by_code))
     return table
 
 
@@ -124,9 +125,9 @@ def check_text(report: CheckReport, origin: str) -> Table:
     for col in ("offer", "workload", "result", "figures"):
         table.add_column(col)
     for o in report.outcomes:
-        lines = [o.summary] + [f"{v.code}: {v.message}" for v in o.violations]
-        if o.would_pass:
-            lines.append("would pass: " + "; ".join(o.would_pass))
+        lines = [message(o.summary_code)] + [f"{v.code}: {message(v.message_code)}" for v in o.violations]
+        if o.would_pass_code:
+            lines.append("would pass: " + "; ".join(messages(o.would_pass_code)))
         result = Text("pass", style="green") if o.passed else Text("FAIL", style="bold red")
         table.add_row(o.offer, o.workload, result, "\n".join(lines))
     return table
@@ -175,7 +176,7 @@ def recommend_table(ranking: Ranking) -> Group:
             )
         parts.append(table)
         for i, r in recs:
-            parts.append(Text(f"{i}. {r.reason}; licence: {r.license}\n   $ {r.command}"))
+            parts.append(Text(f"{i}. {message(r.reason_code)}; licence: {r.license}\n   $ {r.command}"))
     if not ranking.recommendations:
         parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
     return Group(*parts)
@@ -186,7 +187,7 @@ def excluded_table(ranking: Ranking) -> Table:
     table.add_column("model")
     table.add_column("why")
     for e in ranking.excluded:
-        table.add_row(e.model, e.reason)
+        table.add_row(e.model, message(e.reason_code))
     return table
 
 

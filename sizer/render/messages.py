@@ -1,0 +1,152 @@
+"""Messages: the English sentence for each reason code the core emits (sizer.models.reasons).
+
+`TEMPLATES` maps every code to one sentence. Its `{placeholders}` are the code's values, with
+their format specs (`{context:,}`, `{decode_tokens_per_s:.1f}`), plus, for a few codes, pieces
+worked out from the values by `_pieces`: GiB from bytes, and a phrase chosen by a value (a
+published score or the size; a price or "already here"), itself a template in `PIECES`.
+
+Translation: every template is marked with `N_` where it is written, so that `pybabel extract
+-k N_ -k _` finds it, and goes through `_` when it is filled in. Both are identity today, so the
+English output is exactly what the table says. German (a later issue) makes `_` the `gettext` of
+a catalog (`gettext.translation("sizer", localedir, languages=["de"]).gettext`), chosen once
+per run; the codes, their values and the JSON do not change, and a translated template may
+reorder the placeholders freely. Number formats (`{:,}` writes 8,192) would then come from the
+locale as well.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sizer.models.reasons import Reason, ReasonValue
+from sizer.units import bytes_to_gib
+
+
+def N_(text: str) -> str:  # the name gettext tools look for
+    """Mark a template for extraction; returns it unchanged (translation happens in `_`)."""
+    return text
+
+
+def _(text: str) -> str:
+    """The template in the output language: identity (English) until gettext catalogs arrive."""
+    return text
+
+
+TEMPLATES: Final[dict[str, str]] = {
+    # What bounds a decode step.
+    "memory-bandwidth": N_("memory bandwidth"),
+    "compute": N_("compute (large batch)"),
+    "per-token-fixed-cost": N_("per-token fixed cost (kernel launches; small model on a fast GPU)"),
+    "offload": N_("system RAM: {offloaded_layers} of {total_layers} layers offloaded"),
+    # Why a pick.
+    "smallest-fit": N_(
+        "smallest fit for {use_case} at MMLU >= {min_quality:g} ({quality_text}); "
+        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
+    ),
+    "best-below-quality": N_(
+        "best that fits, below the MMLU {min_quality:g} {use_case} asks for ({quality_text}); "
+        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
+    ),
+    # Why a model was left out.
+    "not-for-use-case": N_("not made for {use_case}"),
+    "licence-not-commercial": N_("licence ({license}) does not allow commercial use"),
+    "exceeds-max-context": N_("supports {max_context:,} tokens, not {context:,}"),
+    "below-quality": N_("below the quality {use_case} needs ({score_text})"),
+    "no-hardware": N_("no hardware to consider (none here, none within budget)"),
+    "does-not-fit": N_("does not fit even {gpu_count} x {gpu_name} for {users} user(s) at {context:,} tokens"),
+    "too-slow-on-largest": N_(
+        "{decode_tokens_per_s:.1f} tokens/s per user on {gpu_count} x {gpu_name}, needs {min_tokens_per_s:g}"
+    ),
+    # Check violations.
+    "insufficient-vram": N_("needs {needs_gib:.1f} GiB per GPU, the offer has {has_gib:.1f} GiB{headroom_text}"),
+    "too-slow": N_("{decode_tokens_per_s:.1f} tokens/s per user for {users} user(s), needs {min_tokens_per_s:g}"),
+    "context-too-long": N_("{model} supports {max_context:,} tokens, not {context:,}"),
+    "license": N_("{model}: {license} does not allow commercial use"),
+    "over-budget": N_("costs {price:,.0f} {currency}, the budget is {budget:,.0f}"),
+    "over-power": N_("the GPUs alone draw {power_w:,.0f} W, the limit is {limit_w:,.0f} W"),
+    # What would pass instead.
+    "smaller-quant": N_("quant {quant}"),
+    "more-gpus": N_("{gpu_count} x {gpu_name}"),
+    "other-gpu": N_("{gpu_count} x {gpu_name} (about {price:,.0f} {currency} for the GPUs)"),
+    # One offer against one workload.
+    "check-summary": N_(
+        "{model} {quant}, {context:,} tokens x {users} user(s): needs {needs_gib:.1f} GiB, "
+        "the offer has {has_gib:.1f} GiB per GPU: {margin_text}; {speed_text}"
+    ),
+    # Warnings about a spec.
+    "mixed-gpus": N_("{path}: mixed GPUs are sized as that many of the smallest, slowest one"),
+}
+
+# Phrases some sentences choose between, by a value.
+PIECES: Final[dict[str, str]] = {
+    "quality-score": N_("MMLU {quality:g}"),
+    "quality-unscored": N_("{params_billions:.0f} B, no published score"),
+    "score-unpublished": N_("no published score"),
+    "price": N_("{hardware_price:,.0f} {currency}"),
+    "price-owned": N_("already here"),
+    "headroom-kept": N_(" less {headroom_frac:.0%} headroom"),
+    "margin-headroom": N_("{headroom_frac:.0%} headroom"),
+    "margin-short": N_("{short_gib:.1f} GiB short"),
+    "speed": N_("{decode_tokens_per_s:.1f} tokens/s per user (needs {min_tokens_per_s:g})"),
+    "speed-no-fit": N_("does not fit"),
+}
+
+
+def message(reason: Reason) -> str:
+    """The sentence for a reason: its code's template filled with its values."""
+    values = reason.values
+    return _(TEMPLATES[reason.code]).format(**values, **_pieces(reason.code, values))
+
+
+def messages(reasons: tuple[Reason, ...] | list[Reason]) -> list[str]:
+    """The sentence of each reason, in order."""
+    return [message(r) for r in reasons]
+
+
+def _piece(name: str, **values: object) -> str:
+    return _(PIECES[name]).format(**values)
+
+
+def _number(values: dict[str, ReasonValue], name: str) -> float:
+    value = values[name]
+    if not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    return value
+
+
+def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
+    """The placeholders a template needs beyond the code's own values."""
+    if code in ("smallest-fit", "best-below-quality"):
+        quality = (
+            _piece("quality-score", quality=v["quality"])
+            if v["quality"] is not None
+            else _piece("quality-unscored", params_billions=_number(v, "params_total") / 1e9)
+        )
+        price = _piece("price-owned") if v["owned"] else _piece("price", **v)
+        return {"quality_text": quality, "price_text": price}
+    if code == "below-quality":
+        score = _piece("quality-score", **v) if v["quality"] is not None else _piece("score-unpublished")
+        return {"score_text": score}
+    if code == "insufficient-vram":
+        headroom = _piece("headroom-kept", **v) if v["headroom_frac"] else ""
+        return {**_gib(v), "headroom_text": headroom}
+    if code == "check-summary":
+        need, has = _number(v, "needs_bytes_per_gpu"), _number(v, "has_bytes_per_gpu")
+        margin = (
+            _piece("margin-headroom", headroom_frac=1 - need / has)
+            if need <= has
+            else _piece("margin-short", short_gib=bytes_to_gib(need - has))
+        )
+        speed = _piece("speed", **v) if v["fits"] else _piece("speed-no-fit")
+        return {**_gib(v), "margin_text": margin, "speed_text": speed}
+    return {}
+
+
+def _gib(v: dict[str, ReasonValue]) -> dict[str, float]:
+    """Memory per GPU in GiB, as the sentences show it."""
+    return {
+        "needs_gib": bytes_to_gib(_number(v, "needs_bytes_per_gpu")),
+        "has_gib": bytes_to_gib(_number(v, "has_bytes_per_gpu")),
+    }
