@@ -122,7 +122,7 @@ def largest_fitting_model(
 
 def quality_needed(needs: Needs) -> float:
     """The MMLU a model must reach: --min-quality, else the use case's default."""
-    return needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case]
+    return float(needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case])
 
 
 def quality_ok(model: ModelSpec, needs: Needs) -> bool:
