@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.core.estimate import estimate
-from sizer.core.memory import kv_cache_bytes, memory_needed, weight_tensors, weights
+from sizer.core.estimate import estimate, memory_needed
+from sizer.core.memory import kv_cache_bytes, weight_tensors, weights
 from sizer.core.quant import resolve_quant
 from sizer.models import Engine, Reason, Workload
 from sizer.render.messages import message

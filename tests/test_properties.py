@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sizer.core.estimate import estimate
-from sizer.core.memory import kv_cache_bytes, memory_needed, weights
+from sizer.core.estimate import estimate, memory_needed
+from sizer.core.memory import kv_cache_bytes, weights
 from sizer.core.quant import all_formats, resolve_quant
 from sizer.models import Engine, Workload
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090

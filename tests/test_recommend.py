@@ -111,10 +111,15 @@ def test_the_command_carries_the_estimate():
     needs = Needs(use_case="chat", users=4, context=4096)
     r = _rank(needs).recommendations[0]
     assert "-c 16384" in r.command and "-np 4" in r.command
+    assert r.command.startswith("llama-server -m ") and r.command.endswith(" --flash-attn on")
     vllm = _rank(Needs.model_validate({**needs.model_dump(), "engine": "vllm", "quant": "AWQ"})).recommendations[0]
     assert CATALOG.gpu(vllm.gpu).vendor != "apple"  # vLLM has no Metal back end
     assert vllm.command.startswith("vllm serve") and "--quantization awq" in vllm.command
     assert f"--tensor-parallel-size {vllm.gpu_count}" in vllm.command
+    assert vllm.launch.argv[:2] == ("vllm", "serve") and vllm.launch.env == {}
+    ollama = _rank(Needs.model_validate({**needs.model_dump(), "engine": "ollama"})).recommendations[0]
+    assert ollama.launch.env["OLLAMA_NUM_PARALLEL"] == "4" and ollama.launch.env["OLLAMA_CONTEXT_LENGTH"] == "4096"
+    assert ollama.command.startswith("OLLAMA_CONTEXT_LENGTH=4096 OLLAMA_NUM_PARALLEL=4 ")
 
 
 def test_owned_hardware_costs_nothing_to_buy():

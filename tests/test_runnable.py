@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from sizer.core.memory import usable_bytes_per_gpu
 from sizer.core.rigs import gpu_spec_for_device, host_assumptions, rigs_for_host, runnable_models
 from sizer.errors import InputError
 from sizer.models import Engine, GpuDevice, Host, MemoryInfo, Workload
@@ -60,7 +59,7 @@ def test_rigs_group_identical_gpus_and_judge_fit_on_the_busiest_free_memory(mini
 def test_vllm_rig_is_capped_by_its_memory_utilization(mini_catalog):
     host = Host(gpus=(_device("NVIDIA GeForce RTX 4090", free=24 * GiB),))
     (rig,) = rigs_for_host(host, mini_catalog, Engine.VLLM)
-    assert rig.available_bytes_per_gpu() == usable_bytes_per_gpu(rig.gpu, DEFAULT_ASSUMPTIONS, Engine.VLLM)
+    assert rig.available_bytes_per_gpu() == int(24 * GiB * 0.9)  # --gpu-memory-utilization 0.9
 
 
 def test_measured_bandwidth_replaces_the_datasheet(mini_catalog):

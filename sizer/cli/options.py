@@ -16,7 +16,10 @@ QuantOpt = Annotated[str, typer.Option("--quant", "-q", help="Quantization: Q4_K
 FileQuantOpt = Annotated[
     str | None,
     typer.Option(
-        "--quant", "-q", help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …; default: the file's, else Q4_K_M."
+        "--quant",
+        "-q",
+        help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …; default: the file's, else the engine's "
+        "(Q4_K_M llama.cpp and ollama, BF16 vLLM and SGLang).",
     ),
 ]
 ModelArg = Annotated[
@@ -33,7 +36,7 @@ GpuOpt = Annotated[
     typer.Option("--gpu", "-g", help="GPU name as NVML, llama.cpp or a shop writes it; default: this machine."),
 ]
 GpusOpt = Annotated[int | None, typer.Option("--gpus", "-n", help="Number of GPUs (default 1, or 'Nx' in --gpu).")]
-EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="llama.cpp, ollama, vllm or sglang.")]
+EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="Inference engine: llama.cpp, ollama, vllm or sglang.")]
 KvOpt = Annotated[
     str | None,
     typer.Option("--kv-cache", help="KV cache type: f16, q8_0, q4_0 (llama.cpp, ollama) or fp8 (vLLM, SGLang)."),

@@ -1,20 +1,22 @@
 """The estimator: one model on one piece of hardware -> memory, fit and speed. Pure; no I/O.
 
 Memory (core/memory.py): weights from a per-tensor layout of the architecture at each tensor's
-storage type (quant.tensor_type), KV cache from the attention layout, runtime overhead per engine.
-Speed (core/speed.py): decode is memory-bound, prompt processing compute-bound.
+storage type (quant.tensor_type), KV cache from the attention layout; the engine (sizer.engines)
+adds its overheads and says what each GPU offers it. Speed (core/speed.py): decode is
+memory-bound, prompt processing compute-bound; the engine says how a rig's GPUs combine.
 """
 
 from __future__ import annotations
 
-from sizer.core.memory import memory_needed, offload_layers, per_gpu_bytes, usable_bytes_per_gpu
+from sizer.core.memory import MemoryNeed, offload_layers, per_gpu_bytes
 from sizer.core.quant import resolve_quant
-from sizer.core.speed import decode_step_s, prefill_tokens_per_s, speed_terms
+from sizer.core.speed import decode_step_s, prefill_tokens_per_s
+from sizer.engines import engine_for
 from sizer.errors import InputError
-from sizer.models import Assumptions, Engine, Estimate, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
-__all__ = ["DEFAULT_ASSUMPTIONS", "estimate"]
+__all__ = ["DEFAULT_ASSUMPTIONS", "estimate", "memory_needed"]
 
 
 def _validate(workload: Workload, gpu_count: int) -> None:
@@ -22,6 +24,20 @@ def _validate(workload: Workload, gpu_count: int) -> None:
         raise InputError(f"gpu count must be >= 1, got {gpu_count}")
     if workload.context < 1 or workload.batch < 1:
         raise InputError("context and batch must be >= 1")
+
+
+def memory_needed(
+    model: ModelSpec,
+    workload: Workload,
+    gpu_count: int = 1,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    gpu_runtime: bool = True,
+) -> MemoryNeed:
+    """Weights, KV cache and overhead of `workload` on `gpu_count` GPUs under its engine, in bytes.
+
+    `gpu_runtime` counts the GPU runtime's own context per GPU (Metal on Apple has none worth counting).
+    """
+    return engine_for(workload.engine).memory(model, workload, gpu_count, assumptions, gpu_runtime)
 
 
 def estimate(
@@ -35,27 +51,27 @@ def estimate(
 ) -> Estimate:
     """Memory (bytes), fit and speed (tokens/s) of `model` on `gpu_count` x `gpu` for `workload`.
 
-    `available_bytes_per_gpu` replaces the catalog capacity (free memory a probe saw);
+    `available_bytes_per_gpu` replaces the engine's usable capacity (free memory a probe saw);
     `bandwidth_gb_per_s` replaces the datasheet bandwidth (a measured figure).
     """
     w = workload or Workload()
     _validate(w, gpu_count)
     a = assumptions
+    runtime = engine_for(w.engine)
     fmt = resolve_quant(w.quant)
-    need = memory_needed(model, w, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    need = runtime.memory(model, w, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
     ws, kv, per_gpu_overhead = need.weights, need.kv_cache_bytes, need.per_gpu_overhead_bytes
-    vllm = w.engine in (Engine.VLLM, Engine.SGLANG)
 
-    per_gpu_capacity = available_bytes_per_gpu or usable_bytes_per_gpu(gpu, a, w.engine)
+    per_gpu_capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
     available = per_gpu_capacity * gpu_count
-    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, vllm)
+    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, runtime.splits_tensors)
     fits = max(per_gpu) <= per_gpu_capacity
 
     offload = None
-    if not fits and not vllm:
+    if not fits and runtime.offloads:
         offload = offload_layers(ws, kv, model.layers, per_gpu_overhead, per_gpu_capacity, gpu_count)
 
-    terms = speed_terms(gpu, w.engine, gpu_count, model.layers, a, bandwidth_gb_per_s)
+    terms = runtime.speed_terms(gpu, gpu_count, a, bandwidth_gb_per_s)
     decode_s, limited_by = decode_step_s(model, ws, kv, w, terms, a, offload)
     prefill = prefill_tokens_per_s(model, ws, fmt, w, terms, a, offload)
     return Estimate(

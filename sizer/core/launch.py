@@ -1,35 +1,30 @@
-"""The command that starts what was sized, per engine. Pure; returns text."""
+"""The command that starts what was sized: the engine's launch spec, and its shell line. Pure."""
 
 from __future__ import annotations
 
+import shlex
+
 from sizer.core.rigs import HardwareOption
-from sizer.models import Engine, Estimate, ModelSpec
+from sizer.engines import engine_for
+from sizer.models import Assumptions, Estimate, LaunchSpec, ModelSpec, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 
 
-def ollama_tag(model: ModelSpec) -> str | None:
-    return next((a for a in model.aliases if ":" in a and "/" not in a), None)
-
-
-def run_command(model: ModelSpec, option: HardwareOption, est: Estimate, needs: Needs) -> str:
-    """The command that serves the pick, with knob values taken from the estimate."""
-    context_total = needs.context * needs.users
-    if needs.engine in (Engine.VLLM, Engine.SGLANG):
-        quantization = {"AWQ": " --quantization awq", "GPTQ": " --quantization gptq", "FP8": " --quantization fp8"}
-        return (
-            f"vllm serve {model.hf_repo or model.id} --tensor-parallel-size {option.count} "
-            f"--max-model-len {needs.context} --max-num-seqs {needs.users} "
-            f"--gpu-memory-utilization {DEFAULT_ASSUMPTIONS.vllm_gpu_memory_utilization_frac:g}"
-            + quantization.get(est.quant, "")
-        )
-    tag = ollama_tag(model)
-    if tag and needs.users == 1 and est.quant == "Q4_K_M":
-        return f"ollama run {tag}"
-    layers = est.offload.gpu_layers if est.offload else 99
-    repo = (model.hf_repo or model.id).rsplit("/", 1)[-1]
-    split = f" --split-mode layer --tensor-split {','.join(['1'] * option.count)}" if option.count > 1 else ""
-    return (
-        f"llama-server -m {repo}-{est.quant}.gguf -ngl {layers} -c {context_total} -np {needs.users}"
-        f" --flash-attn on{split}"
+def launch_spec(
+    model: ModelSpec, option: HardwareOption, est: Estimate, needs: Needs, a: Assumptions = DEFAULT_ASSUMPTIONS
+) -> LaunchSpec:
+    """The engine's argv and environment that serve the pick, with knob values from the estimate."""
+    workload = Workload(
+        quant=est.quant,
+        context=needs.context,
+        batch=needs.users,
+        engine=needs.engine,
+        kv_cache_type=needs.kv_cache_type,
     )
+    return engine_for(needs.engine).launch(model, workload, option.count, a, est.offload)
+
+
+def run_command(spec: LaunchSpec) -> str:
+    """The spec as one POSIX shell line: `NAME=value ...` assignments, then the quoted argv."""
+    return " ".join([*(f"{name}={shlex.quote(value)}" for name, value in spec.env.items()), shlex.join(spec.argv)])

@@ -1,5 +1,6 @@
-"""Memory: weight bytes per tensor at each tensor's storage type, the KV cache, engine overheads,
-and how a model splits over GPUs or offloads to system RAM. Pure; bytes everywhere."""
+"""Memory: weight bytes per tensor at each tensor's storage type, the KV cache, and how a model
+splits over GPUs or offloads to system RAM. Pure; bytes everywhere. Each engine's own overheads
+and usable capacity are in sizer.engines."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from sizer.core.quant import (
     QuantFormat,
     TensorTraits,
     kv_cache_bytes_per_element,
-    resolve_quant,
     tensor_type,
 )
-from sizer.models import Assumptions, Engine, GpuSpec, MemoryBytes, ModelSpec, Offload, Workload
-from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+from sizer.models import Assumptions, GpuSpec, MemoryBytes, ModelSpec, Offload
 from sizer.units import GiB, bits_to_bytes
 
 
@@ -209,22 +208,6 @@ def kv_cache_bytes(m: ModelSpec, context: int, batch: int = 1, cache_type: str =
     return round(total * batch)
 
 
-def _compute_buffer_bytes(m: ModelSpec, workload: Workload, a: Assumptions) -> float:
-    """llama.cpp scratch per GPU: F32 logits plus one hidden state per token of a micro-batch.
-
-    With flash attention the logits dominate: Llama-3-8B at n_ubatch 512 logs 258.5 MiB
-    (reference memory.csv, llama.cpp b2797 Metal) = 4 bytes x 512 x (128256 + 4096).
-    """
-    ubatch = min(a.llama_cpp_ubatch, workload.context * workload.batch)
-    return 4.0 * ubatch * (m.vocab_size + m.hidden_size)
-
-
-def _vllm_activation_bytes(m: ModelSpec, a: Assumptions, gpus: int) -> float:
-    """vLLM profile-run peak: F32 logits and FFN activations of one scheduler batch, split by TP."""
-    width = m.experts.intermediate_size * m.experts.active if m.experts else m.intermediate_size
-    return 4.0 * a.vllm_max_batched_tokens * (m.vocab_size + 2 * width / gpus)
-
-
 @dataclass(frozen=True)
 class MemoryNeed:
     """What a workload needs: weights, KV cache and per-GPU runtime overhead (bytes)."""
@@ -243,41 +226,13 @@ class MemoryNeed:
         )
 
 
-def memory_needed(
-    model: ModelSpec,
-    workload: Workload,
-    gpu_count: int = 1,
-    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
-    gpu_runtime: bool = True,
-) -> MemoryNeed:
-    """Weights, KV cache and overhead of `workload` on `gpu_count` GPUs, in bytes.
-
-    `gpu_runtime` counts a CUDA/ROCm context per GPU (Metal on Apple has none worth counting).
-    """
-    a = assumptions
-    ws = weights(model, resolve_quant(workload.quant))
-    kv = kv_cache_bytes(model, workload.context, workload.batch, workload.kv_cache_type)
-    if workload.engine in (Engine.VLLM, Engine.SGLANG):
-        per_gpu = a.vllm_non_torch_gib * GiB + _vllm_activation_bytes(model, a, gpu_count)
-    else:
-        per_gpu = _compute_buffer_bytes(model, workload, a)
-    per_gpu += runtime_context_bytes(workload.engine, gpu_runtime, a)
-    return MemoryNeed(weights=ws, kv_cache_bytes=kv, per_gpu_overhead_bytes=per_gpu, gpu_count=gpu_count)
-
-
-def runtime_context_bytes(engine: Engine, gpu_runtime: bool, a: Assumptions) -> float:
-    """CUDA/ROCm context per GPU under llama.cpp (vLLM's non-torch figure already holds it)."""
-    return a.gpu_context_gib * GiB if gpu_runtime and engine in (Engine.LLAMA_CPP, Engine.OLLAMA) else 0.0
-
-
-def usable_bytes_per_gpu(gpu: GpuSpec, a: Assumptions, engine: Engine) -> int:
-    """Device memory one GPU offers the engine, in bytes."""
+def device_bytes(gpu: GpuSpec, a: Assumptions) -> float:
+    """Device memory one GPU offers any engine, in bytes: all of a card; on unified memory the
+    share macOS lets the GPU wire. Engines take their own share of it (vLLM's utilisation)."""
     capacity = gpu.vram_gib * GiB
     if gpu.unified_memory:
         capacity *= a.unified_memory_gpu_frac
-    if engine in (Engine.VLLM, Engine.SGLANG):
-        capacity *= a.vllm_gpu_memory_utilization_frac
-    return int(capacity)
+    return capacity
 
 
 def per_gpu_bytes(

@@ -14,12 +14,24 @@ from pydantic import BaseModel, ConfigDict
 
 from sizer.core.catalog import Catalog
 from sizer.core.cost import Cost, cost, hardware_price
-from sizer.core.launch import run_command
-from sizer.core.memory import memory_needed, usable_bytes_per_gpu
+from sizer.core.estimate import memory_needed
+from sizer.core.launch import launch_spec, run_command
 from sizer.core.rigs import HardwareOption
-from sizer.core.serving import estimate_option, users_served
+from sizer.core.serving import estimate_option, needs_workload, users_served
 from sizer.core.sweep import sweep
-from sizer.models import Assumptions, CostSettings, Engine, Estimate, GpuSpec, MemoryBytes, ModelSpec, Vendor, Workload
+from sizer.engines import engine_for
+from sizer.engines.base import Runtime, check_workload, rig_refusal
+from sizer.models import (
+    Assumptions,
+    CostSettings,
+    Engine,
+    Estimate,
+    GpuSpec,
+    LaunchSpec,
+    MemoryBytes,
+    ModelSpec,
+    Workload,
+)
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 from sizer.models.reasons import Reason
@@ -64,6 +76,7 @@ class Recommendation(_Frozen):
     license: str
     reason_code: Reason  # smallest-fit or best-below-quality, with the figures behind the pick
     command: str
+    launch: LaunchSpec
 
 
 class Exclusion(_Frozen):
@@ -94,13 +107,16 @@ class Ranking(_Frozen):
     alternatives: tuple[Alternative, ...] = ()
 
 
-def smallest_gpu_class(catalog: Catalog, need_bytes: int, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> str:
+def smallest_gpu_class(
+    catalog: Catalog, need_bytes: int, assumptions: Assumptions = DEFAULT_ASSUMPTIONS, engine: Engine = Engine.LLAMA_CPP
+) -> str:
     """The smallest discrete-GPU memory size in the catalog that holds `need_bytes` ('16 GiB' or 'multi-GPU')."""
+    runtime = engine_for(engine)
     sizes = sorted(
         {
             g.vram_gib
             for g in catalog.gpus
-            if not g.unified_memory and usable_bytes_per_gpu(g, assumptions, Engine.LLAMA_CPP) >= need_bytes
+            if not g.unified_memory and runtime.usable_bytes_per_gpu(g, assumptions) >= need_bytes
         }
     )
     return f"{sizes[0]:g} GiB" if sizes else "multi-GPU"
@@ -115,7 +131,7 @@ def largest_fitting_model(
     catalog: Catalog, gpu: GpuSpec, workload: Workload, assumptions: Assumptions = DEFAULT_ASSUMPTIONS
 ) -> ModelSpec | None:
     """The catalog model with the most parameters that fits entirely on one `gpu` (ties: by id)."""
-    capacity = usable_bytes_per_gpu(gpu, assumptions, workload.engine)
+    capacity = engine_for(workload.engine).usable_bytes_per_gpu(gpu, assumptions)
     fitting = [m for m in catalog.models if model_memory(m, workload, assumptions) <= capacity]
     return max(fitting, key=lambda m: (m.params_total, m.id), default=None)
 
@@ -150,11 +166,13 @@ def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec],
 
 
 def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> list[HardwareOption]:
-    """Priced catalog GPUs in counts of 1, 2, 4 and 8, within budget and power limit."""
+    """Priced catalog GPUs in counts of 1, 2, 4 and 8, within budget and power limit, of the
+    vendors the engine runs on."""
+    runtime = engine_for(needs.engine)
     options = []
     for g in catalog.gpus:
-        if needs.engine in (Engine.VLLM, Engine.SGLANG) and g.vendor is Vendor.APPLE:
-            continue  # vLLM has no Metal back end
+        if g.vendor not in runtime.vendors:
+            continue
         for n in GPU_COUNTS if not g.unified_memory else (1,):
             option = HardwareOption(gpu=g, count=n)
             price = hardware_price(option, settings)
@@ -197,7 +215,11 @@ def recommend(
     Per qualifying model, the cheapest rig that serves `users` at `min_tokens_per_s` each is kept;
     picks are ranked smallest adequate model first, then cost, then speed. When no model of the
     needed quality is feasible on some kind of rig, the best of the rest are offered, marked so.
+    A model–rig pairing the engine cannot run (a GPU count that does not divide the heads under
+    tensor parallel, a vendor it has no back end for) is left out; a format or KV-cache type the
+    engine does not offer raises InputError.
     """
+    check_workload(engine_for(needs.engine), needs_workload(needs, needs.users))
     models, excluded = _screen(catalog.models, needs)
     adequate = [m for m in models if quality_ok(m, needs)]
     for m in models:
@@ -279,6 +301,7 @@ def _feasible(
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, list[HardwareOption]]:
     """Per model, the rigs that hold it for `users` users at `min_tokens_per_s` (vectorised sweep)."""
+    runtime = engine_for(needs.engine)
     out: dict[str, list[HardwareOption]] = {}
     groups: dict[tuple[int, bool], list[HardwareOption]] = {}
     for o in options:
@@ -289,27 +312,46 @@ def _feasible(
         if owned:  # a probed or described machine: its free memory and measured bandwidth, one by one
             for o in group:
                 for m in models:
+                    if not _runs(runtime, m, o):
+                        continue
                     est = estimate_option(m, o, needs, needs.users, a)
                     if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
                         out.setdefault(m.id, []).append(o)
             continue
         result = sweep(
-            models, [o.gpu for o in group], [needs.quant], [needs.context], needs.users, needs.engine, count, a
+            models,
+            [o.gpu for o in group],
+            [needs.quant],
+            [needs.context],
+            needs.users,
+            needs.engine,
+            count,
+            a,
+            needs.kv_cache_type,
         )
         ok = result.fits[:, 0, :, 0] & (result.decode_tokens_per_s[:, 0, :, 0] >= needs.min_tokens_per_s)
         for i, m in enumerate(models):
             for j, o in enumerate(group):
-                if ok[i, j]:
+                if ok[i, j] and _runs(runtime, m, o):
                     out.setdefault(m.id, []).append(o)
     if progress:
         progress(len(groups), len(groups))
     return out
 
 
+def _runs(runtime: Runtime, model: ModelSpec, option: HardwareOption) -> bool:
+    """Can the engine run the model on the rig at all (vendor, tensor-parallel size)?"""
+    return rig_refusal(runtime, model, option.gpu, option.count) is None
+
+
 def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, a: Assumptions) -> Reason:
     if not options:
         return Reason(code="no-hardware")
-    biggest = max(options, key=lambda o: (o.gpu.vram_gib * o.count, o.gpu.mem_bandwidth_gb_per_s))
+    runtime = engine_for(needs.engine)
+    runnable = [o for o in options if _runs(runtime, model, o)]
+    if not runnable:  # why for the first rig; the others are refused for the same kind of reason
+        return rig_refusal(runtime, model, options[0].gpu, options[0].count) or Reason(code="no-hardware")
+    biggest = max(runnable, key=lambda o: (o.gpu.vram_gib * o.count, o.gpu.mem_bandwidth_gb_per_s))
     est = estimate_option(model, biggest, needs, needs.users, a)
     count, name = biggest.count, biggest.gpu.name
     if not est.fits:
@@ -331,6 +373,7 @@ def _recommendation(
     hardware = hardware_price(option, settings) or 0.0
     money = cost(hardware, option, est.aggregate_tokens_per_s, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
+    launch = launch_spec(model, option, est, needs, a)
     return Recommendation(
         kind=kind,
         model=model.id,
@@ -348,7 +391,8 @@ def _recommendation(
         cost=money,
         license=model.license,
         reason_code=_reason(model, option, est, served, money, needs),
-        command=run_command(model, option, est, needs),
+        command=run_command(launch),
+        launch=launch,
     )
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from sizer.core.catalog import Catalog
-from sizer.core.estimate import estimate
-from sizer.core.memory import memory_needed, usable_bytes_per_gpu
+from sizer.core.estimate import estimate, memory_needed
 from sizer.core.speed import decode_seconds
+from sizer.engines import engine_for
 from sizer.errors import InputError, UnknownNameError
 from sizer.models import Assumptions, Engine, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Vendor, Workload, slug
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
@@ -170,7 +170,7 @@ def rigs_for_host(
         entry = _catalog_entry(catalog, first)
         free: tuple[int, ...] = ()
         if use_free_memory and all(d.memory_free_bytes is not None for d in devices):
-            usable = usable_bytes_per_gpu(spec, assumptions, engine)
+            usable = engine_for(engine).usable_bytes_per_gpu(spec, assumptions)
             free = tuple(sorted((max(1, min(usable, d.memory_free_bytes or 0)) for d in devices), reverse=True))
         measured = [d.bandwidth_bytes_per_s for d in devices if d.bandwidth_measured and d.bandwidth_bytes_per_s]
         bandwidth = min(measured) / GB if measured else None

@@ -13,7 +13,9 @@ MAX_USERS = 1024
 
 
 def needs_workload(needs: Needs, users: int) -> Workload:
-    return Workload(quant=needs.quant, context=needs.context, batch=users, engine=needs.engine)
+    return Workload(
+        quant=needs.quant, context=needs.context, batch=users, engine=needs.engine, kv_cache_type=needs.kv_cache_type
+    )
 
 
 def estimate_option(model: ModelSpec, option: HardwareOption, needs: Needs, users: int, a: Assumptions) -> Estimate:

@@ -13,8 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
 from sizer.core.quant import resolve_quant
+from sizer.engines import engine_for
+from sizer.engines.base import check_workload, rig_refusal
 from sizer.errors import InputError
-from sizer.models import Assumptions, Currency, Engine, Estimate, GpuSpec, ModelSpec, Money, UseCase, Workload
+from sizer.models import (
+    Assumptions,
+    Currency,
+    Engine,
+    Estimate,
+    GpuSpec,
+    KvCacheType,
+    ModelSpec,
+    Money,
+    UseCase,
+    Workload,
+)
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.reasons import Reason
 
@@ -43,18 +56,43 @@ class SpecWorkload(_Strict):
 
     model: str | None = None
     use_case: UseCase | None = None
-    quant: str = "Q4_K_M"
+    quant: str | None = Field(
+        default=None, description="weight format; default the engine's (Q4_K_M llama.cpp and ollama, BF16 vLLM, SGLang)"
+    )
     context: int = Field(default=4096, ge=1)
     concurrent_users: int = Field(default=1, ge=1)
     min_tokens_per_s: float = Field(default=10.0, ge=0, description="decode tokens/s each user needs")
     engine: Engine = Engine.LLAMA_CPP
-    kv_cache_type: Literal["f16", "q8_0", "q4_0", "fp8"] = "f16"
+    kv_cache_type: KvCacheType = "f16"
 
     @model_validator(mode="after")
     def _model_or_use_case(self) -> SpecWorkload:
         if (self.model is None) == (self.use_case is None):
             raise ValueError("give exactly one of 'model' or 'use_case'")
         return self
+
+    @model_validator(mode="after")
+    def _engine_runs_it(self) -> SpecWorkload:
+        """A format or KV-cache type the engine does not offer makes the spec invalid (not a violation)."""
+        try:
+            check_workload(engine_for(self.engine), self.workload(self.weight_format))
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    @property
+    def weight_format(self) -> str:
+        """The quant as written, else the engine's default."""
+        return self.quant or engine_for(self.engine).default_format
+
+    def workload(self, quant: str) -> Workload:
+        return Workload(
+            quant=quant,
+            context=self.context,
+            batch=self.concurrent_users,
+            engine=self.engine,
+            kv_cache_type=self.kv_cache_type,
+        )
 
     @property
     def label(self) -> str:
@@ -134,7 +172,9 @@ class CheckReport(_Strict):
     warnings_code: tuple[Reason, ...] = ()
 
 
-_QUANT_LADDER = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K")
+# Smaller formats to suggest, largest first: llama.cpp's GGUF types, then vLLM/SGLang formats
+# (each engine is offered only those it serves).
+_QUANT_LADDER = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "IQ3_M", "Q2_K", "FP8", "INT8", "AWQ", "GPTQ")
 
 
 def _offer_gpu(offer: Offer, path: str, catalog: Catalog) -> tuple[GpuSpec, int, list[Reason]]:
@@ -158,15 +198,12 @@ def _fails(
     available: int | None = None,
 ) -> tuple[Estimate, list[Reason]]:
     """The estimate for a rig and every rule it breaks, with its figures."""
-    load = Workload(
-        quant=quant,
-        context=work.context,
-        batch=work.concurrent_users,
-        engine=work.engine,
-        kv_cache_type=work.kv_cache_type,
-    )
+    load = work.workload(quant)
     est = estimate(model, gpu, load, count, a, available_bytes_per_gpu=available)
     broken = []
+    refused = rig_refusal(engine_for(work.engine), model, gpu, count)  # a vendor, a tensor-parallel size
+    if refused is not None:
+        broken.append(refused)
     capacity = est.available_bytes / count
     need = max(est.per_gpu_bytes)
     allowed = capacity * (1 - constraints.vram_headroom)
@@ -206,13 +243,14 @@ def _would_pass(
     def ok(m: ModelSpec, g: GpuSpec, n: int, q: str) -> bool:
         return not _fails(m, g, n, work, q, spec.constraints, a)[1]
 
-    current_bits = resolve_quant(work.quant).bits_per_weight
+    current_bits = resolve_quant(work.weight_format).bits_per_weight
+    formats = engine_for(work.engine).formats
     for q in _QUANT_LADDER:
-        if resolve_quant(q).bits_per_weight < current_bits and ok(model, gpu, count, q):
+        if q in formats and resolve_quant(q).bits_per_weight < current_bits and ok(model, gpu, count, q):
             ideas.append(Reason(code="smaller-quant", quant=q))
             break
     for n in range(count + 1, 9):
-        if ok(model, gpu, n, work.quant):
+        if ok(model, gpu, n, work.weight_format):
             ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
     budget = spec.constraints.budget
@@ -224,7 +262,7 @@ def _would_pass(
         cost = Money(amount=g.price.amount * count, currency=g.price.currency)  # type: ignore[union-attr]
         if budget and cost.to(budget.currency) > budget.amount:
             continue
-        if ok(model, g, count, work.quant):
+        if ok(model, g, count, work.weight_format):
             price, currency = cost.amount, cost.currency.value
             ideas.append(Reason(code="other-gpu", gpu_count=count, gpu_name=g.name, price=price, currency=currency))
             break
@@ -310,7 +348,7 @@ def _check_one(
 ) -> Outcome:
     offer_path, label, gpu, count, offer_violations = offer_part
     w_path, work = work_part
-    resolve_quant(work.quant)  # an unknown quant is an invalid spec, not an unmet rule
+    quant = work.weight_format  # known and served by the engine: SpecWorkload checked both
     if work.model is not None and resolve_model is not None:
         candidates = [resolve_model(work.model)]
     else:
@@ -319,7 +357,7 @@ def _check_one(
         raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
     best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
-        est, broken = _fails(model, gpu, count, work, work.quant, spec.constraints, a)
+        est, broken = _fails(model, gpu, count, work, quant, spec.constraints, a)
         if best is None or (broken == [] and best[2] != []):
             best = (model, est, broken)
         if not broken:
@@ -330,7 +368,7 @@ def _check_one(
     summary = Reason(
         code="check-summary",
         model=model.id,
-        quant=work.quant,
+        quant=quant,
         context=work.context,
         users=work.concurrent_users,
         needs_bytes_per_gpu=need,

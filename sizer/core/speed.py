@@ -1,6 +1,7 @@
 """Speed: decode is memory-bound (bytes read per token over achievable bandwidth, plus a fixed time
 per layer); prompt processing is compute-bound (2 FLOP per active weight per token over achievable
-tensor throughput). Constants live in `Assumptions`, fitted by `sizer.calibrate`. Pure."""
+tensor throughput). Constants live in `Assumptions`, fitted by `sizer.calibrate`. How the terms
+of a multi-GPU rig combine is each engine's (sizer.engines: `speed_terms`). Pure."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from sizer.core.memory import WeightSummary
 from sizer.core.quant import QuantFormat
-from sizer.models import Assumptions, Engine, GpuSpec, ModelSpec, Offload, Vendor, Workload
+from sizer.models import Assumptions, GpuSpec, ModelSpec, Offload, Vendor, Workload
 from sizer.models.reasons import Reason
 from sizer.units import gb_per_s_to_bytes_per_s, tflops_to_flops
 
@@ -25,13 +26,14 @@ def bandwidth_efficiency(gpu: GpuSpec, a: Assumptions) -> float:
     }[gpu.memory_class]
 
 
-def sustained_flops(gpu: GpuSpec, engine: Engine, a: Assumptions) -> float:
+def sustained_flops(gpu: GpuSpec, a: Assumptions, fp16_accumulate: bool = False) -> float:
     """Matrix FLOP/s a prompt-processing pass sustains on one GPU.
 
-    The datasheet's dense FP16 rate (doubled on GeForce for llama.cpp, which accumulates in FP16)
-    times the software stack's efficiency, capped for discrete cards by board power x TFLOPS/W.
+    The datasheet's dense FP16 rate (doubled on GeForce where the engine accumulates in FP16, as
+    llama.cpp does: the catalog carries the half-rate FP32-accumulate figure) times the software
+    stack's efficiency, capped for discrete cards by board power x TFLOPS/W.
     """
-    peak = gpu.fp16_tflops * (2 if engine in (Engine.LLAMA_CPP, Engine.OLLAMA) and gpu.half_rate_fp32_accumulate else 1)
+    peak = gpu.fp16_tflops * (2 if fp16_accumulate and gpu.half_rate_fp32_accumulate else 1)
     eff = {
         Vendor.APPLE: a.compute_efficiency_apple_frac,
         Vendor.AMD: a.compute_efficiency_amd_frac,
@@ -74,28 +76,18 @@ def prefill_seconds(
 
 @dataclass(frozen=True)
 class SpeedTerms:
-    """What one rig of `gpu_count` GPUs offers a decode or prompt step."""
+    """What one rig of GPUs offers a decode or prompt step under an engine (sizer.engines builds it)."""
 
     bandwidth_bytes_per_s: float  # achievable, summed where the engine reads all GPUs at once
     flops_per_s: float  # sustained matrix throughput, likewise
-    fixed_s: float  # per-token cost of the rig beyond the per-layer cost (hops, all-reduces)
+    fixed_s: float  # per-token cost of the rig beyond the per-layer cost (layer-split hops)
+    fixed_per_layer_s: float  # per-token cost per layer beyond layer_overhead_s (all-reduces)
+    ubatch_tokens: int  # prompt tokens per forward pass: weights stream once per micro-batch
 
 
-def speed_terms(
-    gpu: GpuSpec, engine: Engine, gpu_count: int, layers: int, a: Assumptions, bandwidth_gb_per_s: float | None = None
-) -> SpeedTerms:
-    """Bandwidth, compute and fixed costs of `gpu_count` x `gpu` under an engine.
-
-    llama.cpp splits by layer: GPUs take turns, so one GPU's bandwidth and compute serve each
-    token, plus a hop per extra GPU. vLLM splits every tensor: all GPUs stream at once, with two
-    all-reduces per layer.
-    """
-    bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
-    flops = sustained_flops(gpu, engine, a)
-    if engine in (Engine.VLLM, Engine.SGLANG):
-        allreduce = 2 * layers * a.tensor_parallel_allreduce_s if gpu_count > 1 else 0.0
-        return SpeedTerms(gpu_count * bandwidth * a.vllm_bandwidth_efficiency_frac, gpu_count * flops, allreduce)
-    return SpeedTerms(bandwidth * bandwidth_efficiency(gpu, a), flops, (gpu_count - 1) * a.split_hop_s)
+def fixed_step_s(layers: Any, fixed_s: Any, fixed_per_layer_s: Any, a: Assumptions) -> Any:
+    """Fixed seconds per decode step: kernel launches per layer, plus the rig's hops or all-reduces."""
+    return layers * a.layer_overhead_s + fixed_s + layers * fixed_per_layer_s
 
 
 def decode_step_s(
@@ -109,7 +101,7 @@ def decode_step_s(
 ) -> tuple[float, Reason]:
     """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
     read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
-    fixed = m.layers * a.layer_overhead_s + terms.fixed_s
+    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a)
     bandwidth = terms.bandwidth_bytes_per_s
     if offload is not None:  # offloaded layers are read from system RAM instead
         cpu_share = 1 - offload.gpu_layers / offload.total_layers
@@ -142,7 +134,7 @@ def prefill_tokens_per_s(
     tokens = w.context
     flops = prompt_flops(ws.active_params, m.layers, attention_dim(m), tokens)
     flops_per_s = terms.flops_per_s * (a.quantized_prefill_frac if dequantizes(fmt) else 1.0)
-    ubatches = math.ceil(tokens / a.llama_cpp_ubatch)
+    ubatches = math.ceil(tokens / terms.ubatch_tokens)
     stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a)
     if offload is not None:

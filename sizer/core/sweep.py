@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sizer.core.memory import kv_cache_bytes, memory_needed, runtime_context_bytes, usable_bytes_per_gpu, weights
+from sizer.core.memory import weights
 from sizer.core.quant import resolve_quant
-from sizer.core.speed import attention_dim, decode_seconds, dequantizes, prefill_seconds, prompt_flops, speed_terms
-from sizer.models import Assumptions, Engine, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.core.speed import attention_dim, decode_seconds, dequantizes, fixed_step_s, prefill_seconds, prompt_flops
+from sizer.engines import engine_for
+from sizer.engines.base import kv_need
+from sizer.models import Assumptions, Engine, GpuSpec, KvCacheType, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
 
@@ -40,6 +42,7 @@ def sweep(
     engine: Engine = Engine.LLAMA_CPP,
     gpu_count: int = 1,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    kv_cache_type: KvCacheType = "f16",
 ) -> Sweep:
     """Memory, fit and speed of every combination, vectorised with numpy; same formulas as `estimate`."""
     import numpy as np
@@ -54,33 +57,32 @@ def sweep(
         for j, fmt in enumerate(fmts):
             ws = weights(m, fmt)
             weight_bytes[i, j], read[i, j], active[i, j] = ws.total_bytes, ws.read_per_token_bytes, ws.active_params
-    kv = np.array([[kv_cache_bytes(m, c, batch) for c in contexts] for m in models], dtype=float)
-    overhead = np.array(
-        [
-            [
-                memory_needed(
-                    m, Workload(context=c, batch=batch, engine=engine), gpu_count, a, False
-                ).per_gpu_overhead_bytes
-                for c in contexts
-            ]
-            for m in models
-        ]
-    )  # [model, context], without the GPU runtime context (added per GPU vendor below)
-    runtime = np.array([runtime_context_bytes(engine, g.vendor is not Vendor.APPLE, a) for g in gpus])
-    capacity = np.array([usable_bytes_per_gpu(g, a, engine) for g in gpus], dtype=float)
+    runtime = engine_for(engine)
+    # KV cache and the engine's scratch per GPU, [model, context]; the GPU runtime's own context
+    # is added per GPU vendor below.
+    loads = [Workload(context=c, batch=batch, engine=engine, kv_cache_type=kv_cache_type) for c in contexts]
+    kv = np.array([[kv_need(runtime, m, w, a) for w in loads] for m in models], dtype=float)
+    overhead = np.array([[runtime.overhead_bytes_per_gpu(m, w, gpu_count, a) for w in loads] for m in models])
+    runtime_bytes = np.array([runtime.context_bytes_per_gpu(g.vendor is not Vendor.APPLE, a) for g in gpus])
+    capacity = np.array([runtime.usable_bytes_per_gpu(g, a) for g in gpus], dtype=float)
     layers = np.array([m.layers for m in models], dtype=float)[:, None, None, None]
     attention = np.array([attention_dim(m) for m in models], dtype=float)[:, None, None, None]
-    terms = [speed_terms(g, engine, gpu_count, 1, a) for g in gpus]
-    bandwidth = np.array([t.bandwidth_bytes_per_s for t in terms])[None, None, :, None]
-    flops_per_s = np.array([t.flops_per_s for t in terms])[None, None, :, None]
-    # speed_terms counts all-reduces for one layer above; scale to each model's layer count.
-    fixed = np.array([t.fixed_s for t in terms])[None, None, :, None]
-    fixed = fixed * (layers if engine in (Engine.VLLM, Engine.SGLANG) else 1.0) + layers * a.layer_overhead_s
+    terms = [runtime.speed_terms(g, gpu_count, a) for g in gpus]
+
+    def per_gpu_axis(values: list[float]) -> Any:
+        return np.array(values)[None, None, :, None]
+
+    bandwidth = per_gpu_axis([t.bandwidth_bytes_per_s for t in terms])
+    flops_per_s = per_gpu_axis([t.flops_per_s for t in terms])
+    fixed = fixed_step_s(
+        layers, per_gpu_axis([t.fixed_s for t in terms]), per_gpu_axis([t.fixed_per_layer_s for t in terms]), a
+    )
+    ubatch_tokens = per_gpu_axis([t.ubatch_tokens for t in terms])
 
     stored = weight_bytes[:, :, None] + kv[:, None, :]  # [m, q, c]
-    per_gpu = stored[:, :, None, :] / gpu_count + overhead[:, None, None, :] + runtime[None, None, :, None]
+    per_gpu = stored[:, :, None, :] / gpu_count + overhead[:, None, None, :] + runtime_bytes[None, None, :, None]
     fits = per_gpu <= capacity[None, None, :, None]
-    total = stored[:, :, None, :] + gpu_count * (overhead[:, None, None, :] + runtime[None, None, :, None])
+    total = stored[:, :, None, :] + gpu_count * (overhead[:, None, None, :] + runtime_bytes[None, None, :, None])
 
     step = decode_seconds(
         read[:, :, None, None] + kv[:, None, None, :],
@@ -92,7 +94,7 @@ def sweep(
     tokens = np.array(contexts, dtype=float)[None, None, None, :]
     quantized = np.array([dequantizes(f) for f in fmts])[None, :, None, None]
     prompt_rate = flops_per_s * np.where(quantized, a.quantized_prefill_frac, 1.0)
-    ubatches = np.ceil(tokens / a.llama_cpp_ubatch)
+    ubatches = np.ceil(tokens / ubatch_tokens)
     prompt_s = prefill_seconds(
         prompt_flops(active[:, :, None, None], layers, attention, tokens),
         prompt_rate,

@@ -1,4 +1,8 @@
-"""Engines as plugins: one module per engine behind the `Runtime` protocol (base.py), found here by name."""
+"""Engines as plugins: one module per engine behind the `Runtime` protocol (base.py), found here by name.
+
+`RUNTIMES` is the one list of engines: the core, render and CLI ask it and never name an engine
+(tests/engines/test_contract.py holds them to that and runs its contract over every entry).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from sizer.errors import InputError
 from sizer.models import Engine
 
 RUNTIMES: dict[Engine, Runtime] = {m.RUNTIME.name: m.RUNTIME for m in (llama_cpp, ollama, vllm, sglang)}
-_ALIASES = {"llamacpp": Engine.LLAMA_CPP, "llama-cpp": Engine.LLAMA_CPP, "llama-server": Engine.LLAMA_CPP}
+# Other spellings people use: the label ("vLLM", "SGLang") and llama.cpp's usual variants.
+_ALIASES = {
+    **{r.label.lower(): e for e, r in RUNTIMES.items()},
+    "llamacpp": Engine.LLAMA_CPP,
+    "llama-cpp": Engine.LLAMA_CPP,
+    "llama-server": Engine.LLAMA_CPP,
+}
 
 
 def engine_for(name: str | Engine) -> Runtime:

@@ -1,19 +1,50 @@
-"""What every engine module provides (the `Runtime` protocol), and the checks they share.
+"""What every engine module provides (the `Runtime` protocol), and the pieces they share.
 
 An engine module owns what is specific to one inference engine: the weight formats it serves, the
-KV-cache types it offers, the vendors it runs on, how it splits a model over GPUs, and its
-default format. Layer 2: imports the vocabulary and the physics (core.quant, core.memory,
-core.speed); the decisions in core/ call engines, never the reverse.
+KV-cache types it offers, the vendors it runs on, how it splits a model over GPUs, its memory
+overheads and usable capacity, how its speed terms combine, its scheduler settings, its
+assumptions block, its default format and its launch spec. Layer 2: imports the vocabulary and
+the physics (core.quant, core.memory, core.speed); the decisions in core/ call engines, never
+the reverse. Adding an engine: one module here, its entry in `sizer.engines.RUNTIMES`, an
+`Engine` member, and its tests (tests/engines/ runs the contract over every registered engine).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, get_args
 
+from sizer.core.memory import MemoryNeed, kv_cache_bytes, weights
 from sizer.core.quant import resolve_quant
+from sizer.core.speed import SpeedTerms
 from sizer.errors import InputError
-from sizer.models import Engine, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.models import (
+    Assumptions,
+    Engine,
+    GpuSpec,
+    KvCacheType,
+    LaunchSpec,
+    ModelSpec,
+    Offload,
+    Vendor,
+    Workload,
+)
+from sizer.models.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """How an engine schedules a workload, in its own terms mapped onto three numbers."""
+
+    slots: int  # sequences served at once: llama.cpp -np, OLLAMA_NUM_PARALLEL, vLLM --max-num-seqs
+    context_per_slot: int  # tokens each sequence holds: vLLM --max-model-len, ollama num_ctx
+    batch_tokens: int  # prompt tokens per forward pass: llama.cpp n_ubatch, vLLM --max-num-batched-tokens
+
+    @property
+    def context_total(self) -> int:
+        """Tokens of KV cache across all slots (llama.cpp's -c, which it divides among -np slots)."""
+        return self.slots * self.context_per_slot
 
 
 class Runtime(Protocol):
@@ -42,33 +73,141 @@ class Runtime(Protocol):
         """Tensor parallel across GPUs (vLLM, SGLang) rather than whole layers per GPU (llama.cpp)."""
         ...
 
+    @property
+    def offloads(self) -> bool:
+        """Keeps the layers that do not fit in system RAM (llama.cpp -ngl) rather than refusing to start."""
+        ...
+
     def validate(self, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
         """Raise InputError (one line naming what the engine supports) for a combination it cannot run."""
         ...
 
+    def scheduler(self, workload: Workload, a: Assumptions) -> Scheduler:
+        """The engine's scheduler settings for a workload (slots, context per slot, batch tokens)."""
+        ...
 
-def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
-    """The checks every engine makes: format, KV-cache type, vendor, and (tensor parallel) head divisibility."""
-    fmt = resolve_quant(workload.quant)
+    def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
+        """Device memory one GPU offers the engine, in bytes."""
+        ...
+
+    def overhead_bytes_per_gpu(self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions) -> float:
+        """The engine's scratch memory per GPU beyond weights and KV cache, in bytes."""
+        ...
+
+    def context_bytes_per_gpu(self, gpu_runtime: bool, a: Assumptions) -> float:
+        """The GPU runtime's own memory per GPU (CUDA/ROCm context), in bytes; `gpu_runtime` False: none."""
+        ...
+
+    def memory(
+        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, gpu_runtime: bool = True
+    ) -> MemoryNeed:
+        """Weights, KV cache and per-GPU overhead of `workload` on `gpu_count` GPUs, in bytes."""
+        ...
+
+    def speed_terms(
+        self, gpu: GpuSpec, gpu_count: int, a: Assumptions, bandwidth_gb_per_s: float | None = None
+    ) -> SpeedTerms:
+        """Bandwidth, compute and fixed costs `gpu_count` x `gpu` offer a step under this engine."""
+        ...
+
+    def launch(
+        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+    ) -> LaunchSpec:
+        """The command (argv and environment) that serves `workload` of `model` on `gpu_count` GPUs."""
+        ...
+
+
+def memory_need(
+    runtime: Runtime, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, gpu_runtime: bool
+) -> MemoryNeed:
+    """Weights at the workload's format, the KV cache of every scheduler slot, and the engine's
+    overheads per GPU: what every engine's `memory` computes."""
+    ws = weights(model, resolve_quant(workload.quant))
+    kv = kv_need(runtime, model, workload, a)
+    per_gpu = runtime.overhead_bytes_per_gpu(model, workload, gpu_count, a)
+    per_gpu += runtime.context_bytes_per_gpu(gpu_runtime, a)
+    return MemoryNeed(weights=ws, kv_cache_bytes=kv, per_gpu_overhead_bytes=per_gpu, gpu_count=gpu_count)
+
+
+def kv_need(runtime: Runtime, model: ModelSpec, workload: Workload, a: Assumptions) -> int:
+    """Bytes of KV cache the engine allocates: every scheduler slot holds its full context."""
+    slots = runtime.scheduler(workload, a)
+    return kv_cache_bytes(model, slots.context_per_slot, slots.slots, workload.kv_cache_type)
+
+
+def check_format(runtime: Runtime, quant: str) -> None:
+    """The engine serves this weight format (InputError, naming the ones it does, else)."""
+    fmt = resolve_quant(quant)
     if fmt.name not in runtime.formats:
         raise InputError(f"{runtime.label} does not serve {fmt.name} weights; it serves {_list(runtime.formats)}")
-    if workload.kv_cache_type not in runtime.kv_cache_types:
+
+
+def check_kv_cache(runtime: Runtime, kv_cache_type: str) -> None:
+    """The engine offers this KV-cache type (InputError, naming the ones it does, else)."""
+    if kv_cache_type not in get_args(KvCacheType):
         raise InputError(
-            f"{runtime.label} has no {workload.kv_cache_type} KV cache; choose {_list(runtime.kv_cache_types)}"
+            f"unknown KV cache type {kv_cache_type!r}; {runtime.label} offers {_list(runtime.kv_cache_types)}"
         )
+    if kv_cache_type not in runtime.kv_cache_types:
+        raise InputError(f"{runtime.label} has no {kv_cache_type} KV cache; choose {_list(runtime.kv_cache_types)}")
+
+
+def check_workload(runtime: Runtime, workload: Workload) -> None:
+    """The engine serves the workload's weight format and offers its KV-cache type (InputError else)."""
+    check_format(runtime, workload.quant)
+    check_kv_cache(runtime, workload.kv_cache_type)
+
+
+def check_gpu(runtime: Runtime, gpu: GpuSpec) -> None:
+    """The engine has a back end for the GPU's vendor (InputError else)."""
     if gpu.vendor not in runtime.vendors:
         names = sorted(v.value for v in runtime.vendors)
         raise InputError(
             f"{runtime.label} does not run on {gpu.vendor.value} GPUs ({gpu.name}); it runs on {_list(names)}"
         )
-    if runtime.splits_tensors and gpu_count > 1:
-        heads = math.gcd(model.attention_heads, model.kv_heads)
-        if heads % gpu_count:
-            sizes = [n for n in range(1, heads + 1) if heads % n == 0 and n <= 64]
-            raise InputError(
-                f"tensor-parallel size {gpu_count} does not divide {model.id}'s {model.attention_heads} attention "
-                f"and {model.kv_heads} KV heads; use {_list([str(n) for n in sizes])} GPUs"
-            )
+
+
+def tensor_parallel_sizes(model: ModelSpec, most: int = 64) -> list[int]:
+    """GPU counts that divide both the attention heads and the KV heads (up to `most`)."""
+    heads = math.gcd(model.attention_heads, model.kv_heads)
+    return [n for n in range(1, min(heads, most) + 1) if heads % n == 0]
+
+
+def check_split(runtime: Runtime, model: ModelSpec, gpu_count: int) -> None:
+    """Tensor parallel needs a GPU count that divides the attention and KV heads (InputError else)."""
+    if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
+        sizes = [str(n) for n in tensor_parallel_sizes(model)]
+        raise InputError(
+            f"tensor-parallel size {gpu_count} does not divide {model.id}'s {model.attention_heads} attention "
+            f"and {model.kv_heads} KV heads; use {_list(sizes)} GPUs"
+        )
+
+
+def rig_refusal(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, gpu_count: int) -> Reason | None:
+    """Why the engine cannot run the model on `gpu_count` x `gpu` at all, as a reason (None: it can):
+    what check_gpu and check_split refuse, for results that list it (recommend, check)."""
+    if gpu.vendor not in runtime.vendors:
+        vendors = ", ".join(sorted(v.value for v in runtime.vendors))
+        return Reason(
+            code="engine-no-backend", engine=runtime.label, vendor=gpu.vendor.value, gpu_name=gpu.name, vendors=vendors
+        )
+    if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
+        return Reason(
+            code="tensor-parallel-split",
+            model=model.id,
+            gpu_count=gpu_count,
+            attention_heads=model.attention_heads,
+            kv_heads=model.kv_heads,
+            gpu_counts=", ".join(str(n) for n in tensor_parallel_sizes(model)),
+        )
+    return None
+
+
+def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
+    """The checks every engine makes: format, KV-cache type, vendor, and (tensor parallel) head divisibility."""
+    check_workload(runtime, workload)
+    check_gpu(runtime, gpu)
+    check_split(runtime, model, gpu_count)
 
 
 def _list(items: tuple[str, ...] | list[str]) -> str:

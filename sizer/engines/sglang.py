@@ -1,26 +1,34 @@
-"""SGLang: the formats and tensor-parallel layout of vLLM-class servers; NVIDIA and AMD GPUs."""
+"""SGLang: the formats, memory layout and tensor parallel of vLLM-class servers (its own assumptions
+block, at vLLM's values until measured); NVIDIA and AMD GPUs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sizer.engines._formats import GPU_SERVER
-from sizer.engines.base import check_common
-from sizer.models import Engine, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.engines.vllm import Vllm, format_flags
+from sizer.models import Assumptions, Engine, LaunchSpec, ModelSpec, Offload, Vendor, VllmAssumptions, Workload
 
 
 @dataclass(frozen=True)
-class SgLang:
+class SgLang(Vllm):
     name: Engine = Engine.SGLANG
     label: str = "SGLang"
-    formats: tuple[str, ...] = GPU_SERVER
-    default_format: str = "BF16"
-    kv_cache_types: tuple[str, ...] = ("f16", "fp8")
     vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA, Vendor.AMD})
-    splits_tensors: bool = True
 
-    def validate(self, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
-        check_common(self, model, gpu, workload, gpu_count)
+    def settings(self, a: Assumptions) -> VllmAssumptions:
+        return a.sglang
+
+    def launch(
+        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+    ) -> LaunchSpec:
+        """sglang.launch_server with --tp, context, running requests and static memory share as sized."""
+        slots = self.scheduler(workload, a)
+        argv = ["python", "-m", "sglang.launch_server", "--model-path", model.hf_repo or model.id]
+        argv += ["--tp", str(gpu_count), "--context-length", str(slots.context_per_slot)]
+        argv += ["--max-running-requests", str(slots.slots)]
+        argv += ["--mem-fraction-static", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
+        # SGLang names its FP8 cache by the element type; e5m2 needs no scaling factors.
+        return LaunchSpec(argv=(*argv, *format_flags(workload, "fp8_e5m2")))
 
 
 RUNTIME = SgLang()

@@ -9,15 +9,16 @@ memory is in bytes (int) everywhere. One module per subject; everything is re-ex
 from __future__ import annotations
 
 from sizer.constants import UseCase
-from sizer.models.assumptions import Assumptions
+from sizer.models.assumptions import Assumptions, LlamaCppAssumptions, VllmAssumptions
 from sizer.models.base import USD_PER_EUR, Currency, DateText, Engine, Money, PositiveFloat, PositiveInt, Vendor, slug
 from sizer.models.catalog import Experts, FileWeights, GpuSpec, Mla, ModelSpec, Price, Quality, SlidingWindow
 from sizer.models.costs import ApiPrice, CloudGpuPrice, CostSettings
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
+from sizer.models.launch import LaunchSpec
 from sizer.models.needs import Needs
 from sizer.models.reasons import REASON_CODES, Reason
 from sizer.models.results import Estimate, MemoryBytes, Offload
-from sizer.models.workload import Workload
+from sizer.models.workload import KvCacheType, Workload
 
 __all__ = [
     "PROBE_SCHEMA",
@@ -38,6 +39,9 @@ __all__ = [
     "GpuDevice",
     "GpuSpec",
     "Host",
+    "KvCacheType",
+    "LaunchSpec",
+    "LlamaCppAssumptions",
     "MemoryBytes",
     "MemoryInfo",
     "Mla",
@@ -53,6 +57,7 @@ __all__ = [
     "SlidingWindow",
     "UseCase",
     "Vendor",
+    "VllmAssumptions",
     "Workload",
     "slug",
 ]

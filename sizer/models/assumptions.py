@@ -7,12 +7,37 @@ from pydantic import Field
 from sizer.models.base import _Frozen
 
 
+class LlamaCppAssumptions(_Frozen):
+    """llama.cpp's own constants (ollama runs llama.cpp underneath and reads these too)."""
+
+    # Micro-batch (n_ubatch, llama.cpp's default 512): compute-buffer size and prompt chunks.
+    ubatch: int = Field(default=512, gt=0)
+    # CUDA/ROCm context per GPU (nvidia-smi shows ~300-500 MiB before any tensor); none on Metal.
+    gpu_context_gib: float = Field(default=0.4, ge=0)
+
+
+class VllmAssumptions(_Frozen):
+    """vLLM's own constants. Checked against one measurement (A100 80GB, Llama-2-7B FP16,
+    benchmarks/data/serving.csv), not fitted."""
+
+    # Fraction of the summed datasheet bandwidth a tensor-parallel decode step reaches.
+    bandwidth_efficiency_frac: float = Field(default=0.8, gt=0, le=1)
+    # Time of one all-reduce, two per layer per token on more than one GPU (NCCL latency order).
+    tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
+    # Non-torch memory (CUDA graphs, NCCL, CUDA context), GiB per GPU: reference memory.csv, Llama-3-8B TP=1.
+    non_torch_gib: float = Field(default=1.8, ge=0)
+    # --gpu-memory-utilization: the share of each GPU vLLM takes (its default 0.9).
+    gpu_memory_utilization_frac: float = Field(default=0.9, gt=0, le=1)
+    # --max-num-batched-tokens: tokens of one scheduler step, which sets the profile run's activation peak.
+    max_batched_tokens: int = Field(default=2048, gt=0)
+
+
 class Assumptions(_Frozen):
     """Every modelling constant the estimator uses, with its default and where it came from.
 
-    The speed constants are fitted by `sizer.calibrate` (`python benchmarks/calibrate.py`) on
+    The flat speed constants are fitted by `sizer.calibrate` (`python benchmarks/calibrate.py`) on
     benchmarks/data (llama.cpp llama-bench runs); `benchmarks/accuracy.py` reports their error on GPUs
-    left out of the fit.
+    left out of the fit. Each engine's own constants sit in its block (`llama_cpp`, `vllm`, `sglang`).
     """
 
     # Fraction of datasheet bandwidth a decode step reaches, per memory family (fit).
@@ -36,18 +61,6 @@ class Assumptions(_Frozen):
     quantized_prefill_frac: float = Field(default=0.8, gt=0, le=1)
     # Fixed prompt-processing time per layer per micro-batch, seconds (fit).
     prefill_layer_overhead_s: float = Field(default=0.000193, ge=0)
-    # vLLM: tensor-parallel decode efficiency per extra GPU and all-reduce time per layer (NVIDIA
-    # NCCL latency order, ~10 µs per all-reduce, two per layer).
-    tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
-    vllm_bandwidth_efficiency_frac: float = Field(default=0.8, gt=0, le=1)
-    # Runtime memory: CUDA/ROCm context per GPU (nvidia-smi shows ~300-500 MiB before any tensor).
-    gpu_context_gib: float = Field(default=0.4, ge=0)
-    # vLLM non-torch memory (CUDA graphs, NCCL), GiB per GPU: reference memory.csv, Llama-3-8B TP=1.
-    vllm_non_torch_gib: float = Field(default=1.8, ge=0)
-    vllm_gpu_memory_utilization_frac: float = Field(default=0.9, gt=0, le=1)
-    vllm_max_batched_tokens: int = Field(default=2048, gt=0)
-    # llama.cpp micro-batch (n_ubatch default 512) used for compute-buffer size and prefill.
-    llama_cpp_ubatch: int = Field(default=512, gt=0)
     # Apple/unified memory: share the GPU may wire (macOS recommendedMaxWorkingSetSize ~ 75 %).
     unified_memory_gpu_frac: float = Field(default=0.75, gt=0, le=1)
     # System RAM bandwidth for offloaded layers, GB/s (dual-channel DDR5-5600 ~ 90 GB/s peak, ~60 reached).
@@ -58,6 +71,12 @@ class Assumptions(_Frozen):
     # GB/s of memory bandwidth (median over the catalog's discrete GPUs, 0.15; range 0.02-0.5).
     # It sets prompt-processing speed only; decode is bandwidth-bound.
     fallback_fp16_tflops_per_gb_per_s: float = Field(default=0.15, gt=0)
+    # Per-engine blocks. ollama reads `llama_cpp` (it runs llama.cpp underneath).
+    llama_cpp: LlamaCppAssumptions = LlamaCppAssumptions()
+    vllm: VllmAssumptions = VllmAssumptions()
+    # SGLang: vLLM's values (the same design: CUDA graphs, NCCL all-reduce, a static memory
+    # fraction, --mem-fraction-static) until SGLang runs are measured.
+    sglang: VllmAssumptions = VllmAssumptions()
 
 
 DEFAULT_ASSUMPTIONS = Assumptions()

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from sizer.constants import UseCase
 from sizer.models.base import Engine, Money, _Frozen
+from sizer.models.workload import KvCacheType
 
 
 class Needs(_Frozen):
@@ -18,6 +19,7 @@ class Needs(_Frozen):
     budget: Money | None = None
     engine: Engine = Engine.LLAMA_CPP
     quant: str = "Q4_K_M"
+    kv_cache_type: KvCacheType = "f16"
     commercial_only: bool = False
     max_power_w: float | None = Field(default=None, gt=0)
     min_quality: float | None = None

@@ -7,8 +7,8 @@ messages` words it. A `Reason` dumps flat, `{"code": "offload", "offloaded_layer
 code cannot reach the output without its values and (tests/test_messages.py) its sentence.
 
 Codes are unique across all kinds of reason: one code, one sentence. The check violation codes
-(`insufficient-vram`, `too-slow`, `context-too-long`, `license`, `over-budget`, `over-power`)
-are a stable contract: CI jobs match them.
+(`insufficient-vram`, `too-slow`, `context-too-long`, `license`, `over-budget`, `over-power`,
+`engine-no-backend`, `tensor-parallel-split`) are a stable contract: CI jobs match them.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "no-hardware": frozenset(),
         "does-not-fit": frozenset({*_RIG, "users", "context"}),  # not even on the largest rig
         "too-slow-on-largest": frozenset({"decode_tokens_per_s", *_RIG, "min_tokens_per_s"}),
+        # The engine cannot run the model on the rig at all: an exclusion in recommend, a
+        # violation in check. `vendors` and `gpu_counts` list what it does run on, comma-separated.
+        "engine-no-backend": frozenset({"engine", "vendor", "gpu_name", "vendors"}),
+        "tensor-parallel-split": frozenset({"model", "gpu_count", "attention_heads", "kv_heads", "gpu_counts"}),
         # Check violations (Violation.message_code; its code is Violation.code).
         "insufficient-vram": frozenset({"needs_bytes_per_gpu", "has_bytes_per_gpu", "headroom_frac"}),
         "too-slow": frozenset({"decode_tokens_per_s", "users", "min_tokens_per_s"}),

@@ -6,6 +6,9 @@ from typing import Literal
 
 from sizer.models.base import Engine, PositiveInt, _Frozen
 
+# KV-cache element types across engines (each engine offers a subset: sizer.engines).
+KvCacheType = Literal["f16", "q8_0", "q4_0", "fp8"]
+
 
 class Workload(_Frozen):
     """What the user wants to run: quantization, context, concurrent sequences, engine, KV cache type."""
@@ -14,4 +17,4 @@ class Workload(_Frozen):
     context: PositiveInt = 4096
     batch: PositiveInt = 1
     engine: Engine = Engine.LLAMA_CPP
-    kv_cache_type: Literal["f16", "q8_0", "q4_0", "fp8"] = "f16"
+    kv_cache_type: KvCacheType = "f16"

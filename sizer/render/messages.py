@@ -59,6 +59,12 @@ TEMPLATES: Final[dict[str, str]] = {
     "too-slow-on-largest": N_(
         "{decode_tokens_per_s:.1f} tokens/s per user on {gpu_count} x {gpu_name}, needs {min_tokens_per_s:g}"
     ),
+    # The engine cannot run it on the rig (exclusions and check violations).
+    "engine-no-backend": N_("{engine} does not run on {vendor} GPUs ({gpu_name}); it runs on {vendors_text}"),
+    "tensor-parallel-split": N_(
+        "tensor-parallel size {gpu_count} does not divide {model}'s {attention_heads} attention and "
+        "{kv_heads} KV heads; use {gpu_counts_text} GPUs"
+    ),
     # Check violations.
     "insufficient-vram": N_("needs {needs_gib:.1f} GiB per GPU, the offer has {has_gib:.1f} GiB{headroom_text}"),
     "too-slow": N_("{decode_tokens_per_s:.1f} tokens/s per user for {users} user(s), needs {min_tokens_per_s:g}"),
@@ -91,6 +97,7 @@ PIECES: Final[dict[str, str]] = {
     "margin-short": N_("{short_gib:.1f} GiB short"),
     "speed": N_("{decode_tokens_per_s:.1f} tokens/s per user (needs {min_tokens_per_s:g})"),
     "speed-no-fit": N_("does not fit"),
+    "or-list": N_("{items} or {last}"),
 }
 
 
@@ -132,6 +139,10 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
     if code == "insufficient-vram":
         headroom = _piece("headroom-kept", **v) if v["headroom_frac"] else ""
         return {**_gib(v), "headroom_text": headroom}
+    if code == "engine-no-backend":
+        return {"vendors_text": _or_list(v["vendors"])}
+    if code == "tensor-parallel-split":
+        return {"gpu_counts_text": _or_list(v["gpu_counts"])}
     if code == "check-summary":
         need, has = _number(v, "needs_bytes_per_gpu"), _number(v, "has_bytes_per_gpu")
         margin = (
@@ -142,6 +153,12 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
         speed = _piece("speed", **v) if v["fits"] else _piece("speed-no-fit")
         return {**_gib(v), "margin_text": margin, "speed_text": speed}
     return {}
+
+
+def _or_list(value: ReasonValue) -> str:
+    """'1, 2, 4, 8' as a sentence lists it: '1, 2, 4 or 8'."""
+    *items, last = str(value).split(", ")
+    return _piece("or-list", items=", ".join(items), last=last) if items else last
 
 
 def _gib(v: dict[str, ReasonValue]) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -29,6 +30,7 @@ PICK_KEYS = {
     "license",
     "reason",
     "command",
+    "launch",
 }
 
 
@@ -55,6 +57,8 @@ def test_json_contract_and_budget():
         assert pick["cost"]["hardware"] <= 6000
         assert pick["memory_bytes"]["total"] <= pick["available_bytes"]
         assert pick["users_served"] >= 3
+        assert set(pick["launch"]) == {"argv", "env"}
+        assert pick["launch"]["env"] == {} and shlex.join(pick["launch"]["argv"]) == pick["command"]
     assert all({"model", "reason"} <= set(e) for e in data["excluded"])
 
 

@@ -9,7 +9,6 @@ from sizer.cli.output import choose_format, emit, handle_errors, positive, show,
 from sizer.errors import InputError
 
 FORMATS = ("text", "json", "markdown")
-KV_CACHE_TYPES = ("f16", "q8_0", "q4_0", "fp8")
 
 
 @handle_errors
@@ -44,6 +43,7 @@ def estimate(
     from sizer.cli.hardware import resolve_hardware, where
     from sizer.core.rigs import estimate_on_rig
     from sizer.engines import engine_for
+    from sizer.engines.base import check_kv_cache
     from sizer.io.loaders import load_catalog
     from sizer.io.sources import resolve_model
     from sizer.models import Workload
@@ -52,8 +52,7 @@ def estimate(
     for name, value in (("--context", context), ("--batch", batch), ("--gpus", gpus)):
         positive(name, value)
     runtime = engine_for(engine)
-    if kv_cache is not None and kv_cache not in KV_CACHE_TYPES:
-        raise InputError(f"unknown KV cache type {kv_cache!r}; choose {', '.join(KV_CACHE_TYPES)}")
+    check_kv_cache(runtime, kv_cache or "f16")
     catalog = load_catalog()
     spec = resolve_model(model, catalog, warn=warn)
     quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)

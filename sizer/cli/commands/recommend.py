@@ -30,6 +30,7 @@ def recommend(
     hardware: o.HardwareOpt = None,
     engine: o.EngineOpt = "llama.cpp",
     quant: Annotated[str | None, typer.Option("--quant", "-q", help="Quantization (default: the engine's).")] = None,
+    kv_cache: o.KvOpt = None,
     license_: Annotated[
         str, typer.Option("--license", help="commercial: drop models whose licence forbids commercial use.")
     ] = "any",
@@ -74,8 +75,8 @@ def recommend(
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
     needs = _needs(
-        use_case, context, users, min_tokens_per_s, budget, currency, engine, quant, license_, max_power,
-        min_quality, top,
+        use_case, context, users, min_tokens_per_s, budget, currency, engine, quant, kv_cache, license_,
+        max_power, min_quality, top,
     )  # fmt: skip
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
     catalog = load_catalog()
@@ -95,6 +96,7 @@ def _needs(
     currency: str,
     engine: str,
     quant: str | None,
+    kv_cache: str | None,
     license_: str,
     max_power: float | None,
     min_quality: float | None,
@@ -103,6 +105,7 @@ def _needs(
     """The recommend flags as validated Needs (InputError, one line, for anything off)."""
     from sizer.core.quant import resolve_quant
     from sizer.engines import engine_for
+    from sizer.engines.base import check_format, check_kv_cache
     from sizer.models import Currency, Money, Needs
 
     for name, value in (("--users", users), ("--context", context), ("--top", top)):
@@ -118,6 +121,9 @@ def _needs(
     if min_tokens_per_s < 0:
         raise InputError(f"--min-tokens-per-s must be >= 0, got {min_tokens_per_s}")
     runtime = engine_for(engine)
+    fmt = resolve_quant(quant or runtime.default_format).name
+    check_format(runtime, fmt)  # the user's own choice: an error, not a silent empty ranking
+    check_kv_cache(runtime, kv_cache or "f16")
     return Needs(
         use_case=use_case,
         context=context,
@@ -125,7 +131,8 @@ def _needs(
         min_tokens_per_s=min_tokens_per_s,
         budget=Money(amount=budget, currency=Currency(currency.upper())) if budget is not None else None,
         engine=runtime.name,
-        quant=resolve_quant(quant or runtime.default_format).name,
+        quant=fmt,
+        kv_cache_type=kv_cache or "f16",
         commercial_only=license_ == "commercial",
         max_power_w=max_power,
         min_quality=min_quality,
@@ -157,13 +164,29 @@ def _settings(
 def _options(
     catalog: Any, needs: Any, settings: Any, gpu: str | None, gpus: int | None, hardware: Path | None
 ) -> list[Any]:
-    """Owned rigs (--gpu, --hardware or this machine) and, without --gpu/--hardware, rigs to buy."""
+    """Owned rigs (--gpu, --hardware or this machine) and, without --gpu/--hardware, rigs to buy.
+
+    A GPU named with --gpu that the engine cannot run on is an error; one found here or in a
+    hardware file is left out with a note.
+    """
     from sizer.cli.hardware import resolve_hardware
     from sizer.core.recommend import buyable_options
     from sizer.core.rigs import HardwareOption
+    from sizer.engines import engine_for
+    from sizer.engines.base import check_gpu
 
     positive("--gpus", gpus)
     target = resolve_hardware(catalog, gpu, gpus, hardware, needs.engine, skip_unknown=True)
+    runtime, rigs = engine_for(needs.engine), []
+    for r in target.rigs:
+        try:
+            check_gpu(runtime, r.gpu)
+        except InputError as exc:
+            if target.named:
+                raise
+            target.notes.append(f"{exc}; left out")
+            continue
+        rigs.append(r)
     if not target.rigs and not target.named:
         target.notes.append(f"no GPU in {hardware}" if hardware else "no GPU in this machine: showing what to buy")
     for line in target.notes:
@@ -176,7 +199,7 @@ def _options(
             available_bytes_per_gpu=r.available_bytes_per_gpu(),
             bandwidth_gb_per_s=r.bandwidth_gb_per_s,
         )
-        for r in target.rigs
+        for r in rigs
     ]
     if gpu is None and hardware is None:
         options += buyable_options(catalog, needs, settings)
