@@ -1,0 +1,165 @@
+"""Combinations an engine cannot run, through the CLI: exit 2 and one line naming what it supports."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from sizer.cli.app import app
+from sizer.io import hardware
+from sizer.io.loaders import load_catalog
+
+runner = CliRunner()
+SERVER_FORMATS = "F16, BF16, FP8, INT8, AWQ, GPTQ or NF4"
+
+
+@pytest.fixture(autouse=True)
+def no_gpu_here(monkeypatch):
+    monkeypatch.setattr(hardware.nvml, "_read_nvml", lambda *a, **k: ([], ["NVML unavailable (test)"]), raising=False)
+
+
+def _one_line_exit_2(args: list[str], *needles: str) -> str:
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+EIGHT_B = ["estimate", "llama-3.1-8b"]
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--gpu", "H100 SXM", "--quant", "Q4_K_M"], ["does not serve Q4_K_M weights", SERVER_FORMATS]),
+        (["--gpu", "Apple M2 Max"], ["does not run on apple GPUs", "nvidia"]),
+        (["--gpu", "H100 SXM", "--kv-cache", "q4_0"], ["has no q4_0 KV cache", "choose f16 or fp8"]),
+    ],
+    ids=["gguf-type", "apple-gpu", "q4_0-kv-cache"],
+)
+def test_gpu_servers_refuse_what_they_cannot_run(engine, args, needles):
+    _one_line_exit_2([*EIGHT_B, "--engine", engine, *args], *needles)
+
+
+@pytest.mark.parametrize("quant", ["AWQ", "GPTQ", "FP8"])
+def test_llama_cpp_refuses_gpu_server_weights(quant):
+    _one_line_exit_2([*EIGHT_B, "--gpu", "RTX 4090", "--quant", quant], f"llama.cpp does not serve {quant}", "Q4_K_M")
+
+
+def test_llama_cpp_has_no_fp8_kv_cache():
+    _one_line_exit_2([*EIGHT_B, "--gpu", "RTX 4090", "--kv-cache", "fp8"], "choose f16, q8_0 or q4_0")
+
+
+def test_tensor_parallel_size_must_divide_the_heads():
+    # Llama 3.1 8B: 32 attention heads, 8 KV heads -> 1, 2, 4 or 8 GPUs
+    _one_line_exit_2(
+        [*EIGHT_B, "--engine", "vllm", "--gpu", "H100 SXM", "--gpus", "3"],
+        "tensor-parallel size 3",
+        "32 attention and 8 KV heads",
+        "use 1, 2, 4 or 8 GPUs",
+    )
+
+
+def test_a_layer_split_takes_any_gpu_count():
+    result = runner.invoke(app, [*EIGHT_B, "--gpu", "RTX 4090", "--gpus", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["gpu_count"] == 3
+
+
+def test_the_default_format_follows_the_engine():
+    for engine, quant in (("vllm", "BF16"), ("sglang", "BF16"), ("ollama", "Q4_K_M"), ("llama.cpp", "Q4_K_M")):
+        result = runner.invoke(app, [*EIGHT_B, "--gpu", "H100 SXM", "--engine", engine, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["quant"] == quant
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--engine", "vllm", "--quant", "Q4_K_M"], ["vLLM does not serve Q4_K_M weights", SERVER_FORMATS]),
+        (["--engine", "vllm", "--kv-cache", "q4_0"], ["vLLM has no q4_0 KV cache", "choose f16 or fp8"]),
+        (["--kv-cache", "fp8"], ["llama.cpp has no fp8 KV cache"]),
+        (["--engine", "sglang", "--gpu", "Apple M2 Max"], ["SGLang does not run on apple GPUs"]),
+    ],
+)
+def test_recommend_refuses_an_explicit_combination(args, needles):
+    _one_line_exit_2(["recommend", *args], *needles)
+
+
+def test_recommend_skips_what_the_engine_cannot_run():
+    result = runner.invoke(app, ["recommend", "--engine", "vllm", "--budget", "8000", "--top", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["needs"]["quant"] == "BF16"  # vLLM's default format
+    catalog = load_catalog()
+    gpus_seen = {(r["gpu"], r["gpu_count"], r["model"]) for r in data["recommendations"]}
+    gpus_seen |= {(a["gpu"], a["gpu_count"], a["model"]) for a in data["alternatives"]}
+    assert gpus_seen
+    for gpu, count, model_id in gpus_seen:
+        assert catalog.gpu(gpu).vendor != "apple"
+        model = catalog.model(model_id)
+        assert math.gcd(model.attention_heads, model.kv_heads) % count == 0, (model_id, count)
+    assert any(count == 4 for _, count, _ in gpus_seen)  # skipping is per model, not per rig size
+
+
+def test_recommend_on_three_gpus_leaves_out_models_three_does_not_divide():
+    result = runner.invoke(
+        app, ["recommend", "--engine", "vllm", "--gpu", "H100 SXM", "--gpus", "3", "--explain", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    catalog = load_catalog()
+    splittable = {m.id for m in catalog.models if math.gcd(m.attention_heads, m.kv_heads) % 3 == 0}
+    assert {r["model"] for r in data["recommendations"]} <= splittable
+    assert all(r["launch"]["argv"][:2] == ["vllm", "serve"] for r in data["recommendations"])
+    reasons = {e["model"]: e["reason"] for e in data["excluded"]}
+    assert reasons["llama-3.1-8b"] == (
+        "tensor-parallel size 3 does not divide llama-3.1-8b's 32 attention and 8 KV heads; use 1, 2, 4 or 8 GPUs"
+    )
+
+
+SPEC = "hardware:\n  gpus: [{name: H100 SXM}]\nworkloads:\n  - {model: llama-3.1-8b, engine: %s%s}\n"
+
+
+@pytest.mark.parametrize(
+    ("engine", "extra", "needle"),
+    [
+        ("vllm", ", quant: Q4_K_M", "vLLM does not serve Q4_K_M weights"),
+        ("sglang", ", kv_cache_type: q8_0", "SGLang has no q8_0 KV cache"),
+        ("llama.cpp", ", quant: AWQ", "llama.cpp does not serve AWQ weights"),
+    ],
+)
+def test_check_calls_a_workload_its_engine_cannot_run_a_spec_error(tmp_path, engine, extra, needle):
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC % (engine, extra))
+    line = _one_line_exit_2(["check", str(path)], needle, "workloads[0]")
+    assert str(path) in line
+
+
+def test_check_defaults_to_the_engines_format(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC % ("vllm", ""))
+    result = runner.invoke(app, ["check", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    (outcome,) = json.loads(result.stdout)["specs"][0]["outcomes"]
+    assert "llama-3.1-8b BF16" in outcome["summary"]
+
+
+def test_check_reports_a_rig_the_engine_cannot_use(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "hardware:\n  gpus: [{name: H100 SXM, count: 3}]\nworkloads:\n  - {model: llama-3.1-8b, engine: vllm}\n"
+    )
+    result = runner.invoke(app, ["check", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    (outcome,) = json.loads(result.stdout)["specs"][0]["outcomes"]
+    codes = {v["code"]: v["message"] for v in outcome["violations"]}
+    assert "use 1, 2, 4 or 8 GPUs" in codes["engine-cannot-run"]
+    assert outcome["would_pass"] == ["4 x H100 SXM5 80GB"]  # the next count tensor parallel can use

@@ -1,0 +1,138 @@
+"""One contract over every registered engine: adding an engine to sizer.engines.RUNTIMES runs it."""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from sizer.core.estimate import estimate
+from sizer.core.launch import run_command
+from sizer.core.quant import resolve_quant
+from sizer.engines import RUNTIMES, engine_for
+from sizer.models import Engine, KvCacheType, ModelSpec, Offload, Workload
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
+
+ENGINES = pytest.mark.parametrize("runtime", list(RUNTIMES.values()), ids=lambda r: r.label)
+MI300X = A100_SXM.model_copy(
+    update={"id": "mi300x", "name": "Instinct MI300X", "vendor": "amd", "vram_gib": 192, "fp16_tflops": 1307}
+)
+GPUS = (A100_SXM, RTX_4090, MI300X, M1_MAX_32)
+MODELS = (LLAMA_31_8B, GEMMA2_9B, MIXTRAL, LLAMA_3_70B)
+
+
+def _gpu(runtime):
+    """The first test GPU of a vendor the engine runs on."""
+    gpu = next((g for g in GPUS if g.vendor in runtime.vendors), None)
+    assert gpu is not None, f"no test GPU for {runtime.label}'s vendors {sorted(runtime.vendors)}"
+    return gpu
+
+
+def _scaled(layers: int) -> ModelSpec:
+    """Llama 3.1 8B's layer shape stacked `layers` deep: a family that differs only in size."""
+    return LLAMA_31_8B.model_copy(
+        update={"id": f"llama-{layers}l", "layers": layers, "params_total": 1_050_000_000 + layers * 218_000_000}
+    )
+
+
+def test_the_registry_is_every_engine_and_each_finds_itself():
+    assert set(RUNTIMES) == set(Engine)
+    for engine, runtime in RUNTIMES.items():
+        assert runtime.name is engine
+        assert engine_for(engine.value) is runtime
+        assert engine_for(runtime.label) is runtime
+
+
+@ENGINES
+def test_default_format_is_declared_and_kv_types_are_known(runtime):
+    assert runtime.default_format in runtime.formats
+    assert all(resolve_quant(f).name == f for f in runtime.formats)
+    assert "f16" in runtime.kv_cache_types  # the workload default must run everywhere
+    assert set(runtime.kv_cache_types) <= set(get_args(KvCacheType))
+    assert runtime.vendors
+
+
+@ENGINES
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.id)
+@pytest.mark.parametrize("batch", [1, 4])
+def test_memory_never_decreases_with_context(runtime, model, batch):
+    gpu = _gpu(runtime)
+    totals = []
+    for context in (1, 256, 512, 1000, 4096, 8192, 32768, 131072):
+        w = Workload(quant=runtime.default_format, context=context, batch=batch, engine=runtime.name)
+        totals.append(estimate(model, gpu, w, 2, DEFAULT_ASSUMPTIONS).memory_bytes.total)
+    assert totals == sorted(totals), totals
+    assert totals[-1] > totals[0]
+
+
+@ENGINES
+@pytest.mark.parametrize("gpu_count", [1, 2])
+def test_decode_speed_never_increases_with_model_size(runtime, gpu_count):
+    gpu = _gpu(runtime)
+    models = sorted([_scaled(n) for n in (4, 8, 16, 32, 48, 64, 96, 126)] + [LLAMA_3_70B], key=lambda m: m.params_total)
+    speeds = []
+    for m in models:
+        w = Workload(quant=runtime.default_format, context=4096, engine=runtime.name)
+        speeds.append(estimate(m, gpu, w, gpu_count).decode_tokens_per_s)
+    assert speeds == sorted(speeds, reverse=True), speeds
+    assert speeds[0] > speeds[-1]
+
+
+_ODD = LLAMA_31_8B.model_copy(update={"hf_repo": "someone/it's a $model", "aliases": ("odd name:7b",)})
+
+
+@ENGINES
+@pytest.mark.parametrize("model", [LLAMA_31_8B, _ODD], ids=["plain", "shell-characters"])
+@pytest.mark.parametrize("gpu_count", [1, 2])
+@pytest.mark.parametrize("offload", [None, Offload(gpu_layers=20, total_layers=32, cpu_bytes=1)])
+def test_launch_spec_round_trips_through_the_shell_line(runtime, model, gpu_count, offload):
+    for kv in runtime.kv_cache_types:
+        w = Workload(quant=runtime.default_format, context=8192, batch=3, engine=runtime.name, kv_cache_type=kv)
+        spec = runtime.launch(model, w, gpu_count, DEFAULT_ASSUMPTIONS, offload)
+        assert spec.argv and all(spec.argv)
+        assert all(re.fullmatch(r"[A-Z_][A-Z0-9_]*", name) for name in spec.env)
+        words = shlex.split(run_command(spec))
+        assigned = [f"{name}={value}" for name, value in spec.env.items()]
+        assert words[: len(assigned)] == assigned
+        assert tuple(words[len(assigned) :]) == spec.argv
+
+
+@ENGINES
+def test_every_declared_format_estimates_on_a_suitable_gpu(runtime):
+    gpu = _gpu(runtime)
+    for fmt in runtime.formats:
+        w = Workload(quant=fmt, context=4096, batch=2, engine=runtime.name)
+        runtime.validate(LLAMA_31_8B, gpu, w, 2)
+        est = estimate(LLAMA_31_8B, gpu, w, 2)
+        assert est.quant == fmt
+        assert est.memory_bytes.weights > 0 and est.memory_bytes.total > est.memory_bytes.weights
+        assert math.isfinite(est.decode_tokens_per_s) and est.decode_tokens_per_s > 0
+        assert math.isfinite(est.prefill_tokens_per_s) and est.prefill_tokens_per_s > 0
+
+
+@ENGINES
+def test_usable_capacity_is_at_most_the_card(runtime):
+    gpu = _gpu(runtime)
+    usable = runtime.usable_bytes_per_gpu(gpu, DEFAULT_ASSUMPTIONS)
+    assert 0 < usable <= gpu.vram_gib * 2**30
+
+
+_SPECIFIC = re.compile(r"Engine\.(LLAMA_CPP|OLLAMA|VLLM|SGLANG)")
+_DEFAULT = re.compile(r"(: Engine|engine)\s*=\s*Engine\.LLAMA_CPP\b")
+
+
+def test_the_decisions_never_branch_on_an_engine():
+    """Adding an engine touches sizer/engines/ only: core, render and cli name none but as a default."""
+    package = Path(__file__).resolve().parents[2] / "sizer"
+    offending = []
+    for folder in ("core", "render", "cli"):
+        for path in sorted((package / folder).rglob("*.py")):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if _SPECIFIC.search(_DEFAULT.sub("", line)):
+                    offending.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
+    assert not offending, offending

@@ -1,0 +1,56 @@
+"""vLLM's own rules, by hand: memory share, non-torch and activation memory, tensor parallel, launch."""
+
+from __future__ import annotations
+
+import pytest
+
+from sizer.engines.vllm import RUNTIME
+from sizer.models import Assumptions, Engine, Workload
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS as A
+from sizer.units import GiB
+from tests.conftest import A100_SXM, LLAMA_31_8B, RTX_4090
+
+W = Workload(quant="AWQ", context=8192, batch=4, engine=Engine.VLLM)
+
+
+def test_its_constants_sit_in_its_own_block_at_the_old_values():
+    v = A.vllm
+    assert (v.bandwidth_efficiency_frac, v.non_torch_gib, v.gpu_memory_utilization_frac) == (0.8, 1.8, 0.9)
+    assert (v.max_batched_tokens, v.tensor_parallel_allreduce_s) == (2048, 2.0e-5)
+    assert "vllm_non_torch_gib" not in Assumptions.model_fields
+
+
+def test_takes_its_memory_utilization_of_each_gpu():
+    assert RUNTIME.usable_bytes_per_gpu(A100_SXM, A) == int(80 * GiB * 0.9)
+    tighter = A.model_copy(update={"vllm": A.vllm.model_copy(update={"gpu_memory_utilization_frac": 0.5})})
+    assert RUNTIME.usable_bytes_per_gpu(A100_SXM, tighter) == 40 * GiB
+
+
+def test_overhead_is_non_torch_plus_one_scheduler_step_of_logits_and_ffn():
+    # 4 bytes x 2048 tokens x (128256 vocab + 2 x 14336 FFN width / TP)
+    assert RUNTIME.overhead_bytes_per_gpu(LLAMA_31_8B, W, 1, A) == pytest.approx(1.8 * GiB + 4 * 2048 * 156928)
+    assert RUNTIME.overhead_bytes_per_gpu(LLAMA_31_8B, W, 2, A) == pytest.approx(1.8 * GiB + 4 * 2048 * 142592)
+    assert RUNTIME.context_bytes_per_gpu(True, A) == 0  # the non-torch figure holds the CUDA context
+
+
+def test_tensor_parallel_sums_bandwidth_and_pays_two_all_reduces_per_layer():
+    one, two = RUNTIME.speed_terms(A100_SXM, 1, A), RUNTIME.speed_terms(A100_SXM, 2, A)
+    assert two.bandwidth_bytes_per_s == pytest.approx(2 * 2039e9 * 0.8)
+    assert (one.fixed_per_layer_s, two.fixed_per_layer_s) == (0, pytest.approx(4.0e-5))
+    assert two.fixed_s == 0
+
+
+def test_no_fp16_accumulate_doubling_on_geforce():
+    # 165.2 TFLOPS x 0.485, under the 450 W x 0.366 power cap
+    assert RUNTIME.speed_terms(RTX_4090, 1, A).flops_per_s == pytest.approx(165.2 * 0.485 * 1e12)
+
+
+def test_launch_spec_as_vllm_serve_takes_it():
+    spec = RUNTIME.launch(LLAMA_31_8B, W, 2, A)
+    assert spec.argv == (
+        "vllm", "serve", "meta-llama/Llama-3.1-8B-Instruct", "--tensor-parallel-size", "2",
+        "--max-model-len", "8192", "--max-num-seqs", "4", "--gpu-memory-utilization", "0.9",
+        "--quantization", "awq",
+    )  # fmt: skip
+    fp8 = RUNTIME.launch(LLAMA_31_8B, W.model_copy(update={"quant": "BF16", "kv_cache_type": "fp8"}), 1, A)
+    assert fp8.argv[-2:] == ("--kv-cache-dtype", "fp8") and "--quantization" not in fp8.argv
