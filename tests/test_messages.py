@@ -95,6 +95,21 @@ SENTENCES = [
         "33.6 tokens/s per user on 1 x GeForce RTX 3060 12GB, needs 200",
     ),
     (
+        "engine-no-backend",
+        {"engine": "vLLM", "vendor": "apple", "gpu_name": "Apple M2 Max", "vendors": "amd, intel, nvidia"},
+        "vLLM does not run on apple GPUs (Apple M2 Max); it runs on amd, intel or nvidia",
+    ),
+    (
+        "engine-no-backend",
+        {"engine": "TensorRT-LLM", "vendor": "amd", "gpu_name": "Instinct MI300X", "vendors": "nvidia"},
+        "TensorRT-LLM does not run on amd GPUs (Instinct MI300X); it runs on nvidia",
+    ),
+    (
+        "tensor-parallel-split",
+        {"model": "llama-3.1-8b", "gpu_count": 3, "attention_heads": 32, "kv_heads": 8, "gpu_counts": "1, 2, 4, 8"},
+        "tensor-parallel size 3 does not divide llama-3.1-8b's 32 attention and 8 KV heads; use 1, 2, 4 or 8 GPUs",
+    ),
+    (
         "insufficient-vram",
         {"needs_bytes_per_gpu": NEED_25_6_GIB, "has_bytes_per_gpu": HAS_24_GIB, "headroom_frac": 0.1},
         "needs 25.6 GiB per GPU, the offer has 24.0 GiB less 10% headroom",

@@ -139,10 +139,10 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
     if code == "insufficient-vram":
         headroom = _piece("headroom-kept", **v) if v["headroom_frac"] else ""
         return {**_gib(v), "headroom_text": headroom}
-    if code == "engine-no-backend":
-        return {"vendors_text": _or_list(v["vendors"])}
-    if code == "tensor-parallel-split":
-        return {"gpu_counts_text": _or_list(v["gpu_counts"])}
+    if code in ("engine-no-backend", "tensor-parallel-split"):  # '1, 2, 4, 8' as a sentence lists it
+        listed = "vendors" if code == "engine-no-backend" else "gpu_counts"
+        *items, last = str(v[listed]).split(", ")
+        return {f"{listed}_text": _piece("or-list", items=", ".join(items), last=last) if items else last}
     if code == "check-summary":
         need, has = _number(v, "needs_bytes_per_gpu"), _number(v, "has_bytes_per_gpu")
         margin = (
@@ -153,12 +153,6 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
         speed = _piece("speed", **v) if v["fits"] else _piece("speed-no-fit")
         return {**_gib(v), "margin_text": margin, "speed_text": speed}
     return {}
-
-
-def _or_list(value: ReasonValue) -> str:
-    """'1, 2, 4, 8' as a sentence lists it: '1, 2, 4 or 8'."""
-    *items, last = str(value).split(", ")
-    return _piece("or-list", items=", ".join(items), last=last) if items else last
 
 
 def _gib(v: dict[str, ReasonValue]) -> dict[str, float]:

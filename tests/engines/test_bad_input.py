@@ -119,10 +119,11 @@ def test_recommend_on_three_gpus_leaves_out_models_three_does_not_divide():
     splittable = {m.id for m in catalog.models if math.gcd(m.attention_heads, m.kv_heads) % 3 == 0}
     assert {r["model"] for r in data["recommendations"]} <= splittable
     assert all(r["launch"]["argv"][:2] == ["vllm", "serve"] for r in data["recommendations"])
-    reasons = {e["model"]: e["reason"] for e in data["excluded"]}
-    assert reasons["llama-3.1-8b"] == (
+    excluded = {e["model"]: e for e in data["excluded"]}
+    assert excluded["llama-3.1-8b"]["reason"] == (
         "tensor-parallel size 3 does not divide llama-3.1-8b's 32 attention and 8 KV heads; use 1, 2, 4 or 8 GPUs"
     )
+    assert excluded["llama-3.1-8b"]["reason_code"]["code"] == "tensor-parallel-split"
 
 
 SPEC = "hardware:\n  gpus: [{name: H100 SXM}]\nworkloads:\n  - {model: llama-3.1-8b, engine: %s%s}\n"
@@ -160,6 +161,26 @@ def test_check_reports_a_rig_the_engine_cannot_use(tmp_path):
     result = runner.invoke(app, ["check", str(path), "--json"])
     assert result.exit_code == 1, result.output
     (outcome,) = json.loads(result.stdout)["specs"][0]["outcomes"]
-    codes = {v["code"]: v["message"] for v in outcome["violations"]}
-    assert "use 1, 2, 4 or 8 GPUs" in codes["engine-cannot-run"]
+    codes = {v["code"]: v for v in outcome["violations"]}
+    split = codes["tensor-parallel-split"]
+    assert split["message"].endswith("use 1, 2, 4 or 8 GPUs")
+    assert split["message_code"] == {
+        "code": "tensor-parallel-split",
+        "model": "llama-3.1-8b",
+        "gpu_count": 3,
+        "attention_heads": 32,
+        "kv_heads": 8,
+        "gpu_counts": "1, 2, 4, 8",
+    }
     assert outcome["would_pass"] == ["4 x H100 SXM5 80GB"]  # the next count tensor parallel can use
+
+
+def test_check_reports_gpus_the_engine_has_no_back_end_for(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("hardware:\n  gpus: [{name: Apple M2 Max}]\nworkloads:\n  - {model: llama-3.1-8b, engine: vllm}\n")
+    result = runner.invoke(app, ["check", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    (outcome,) = json.loads(result.stdout)["specs"][0]["outcomes"]
+    (violation,) = [v for v in outcome["violations"] if v["code"] == "engine-no-backend"]
+    assert violation["message"].startswith("vLLM does not run on apple GPUs (Apple M2 Max")
+    assert violation["message"].endswith("it runs on amd, intel or nvidia")

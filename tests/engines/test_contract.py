@@ -14,8 +14,11 @@ from sizer.core.estimate import estimate
 from sizer.core.launch import run_command
 from sizer.core.quant import resolve_quant
 from sizer.engines import RUNTIMES, engine_for
+from sizer.engines.base import rig_refusal
+from sizer.errors import InputError
 from sizer.models import Engine, KvCacheType, ModelSpec, Offload, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+from sizer.render.messages import message
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
 ENGINES = pytest.mark.parametrize("runtime", list(RUNTIMES.values()), ids=lambda r: r.label)
@@ -136,3 +139,19 @@ def test_the_decisions_never_branch_on_an_engine():
                 if _SPECIFIC.search(_DEFAULT.sub("", line)):
                     offending.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
     assert not offending, offending
+
+
+@ENGINES
+def test_a_refused_rig_reads_the_same_as_a_result_and_as_an_error(runtime):
+    """What validate raises (exit 2) and what recommend/check list (a code, worded by render) agree."""
+    w = Workload(quant=runtime.default_format, engine=runtime.name)
+    cases = [(g, 1) for g in GPUS if g.vendor not in runtime.vendors]
+    cases += [(_gpu(runtime), 3)] if runtime.splits_tensors else []
+    assert cases or set(runtime.vendors) >= {g.vendor for g in GPUS}
+    for gpu, count in cases:
+        reason = rig_refusal(runtime, LLAMA_31_8B, gpu, count)
+        assert reason is not None
+        with pytest.raises(InputError) as raised:
+            runtime.validate(LLAMA_31_8B, gpu, w, count)
+        assert str(raised.value) == message(reason)
+    assert rig_refusal(runtime, LLAMA_31_8B, _gpu(runtime), 2) is None
