@@ -24,7 +24,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-catalog_app = typer.Typer(help="List the model and GPU catalogs; add your own models.", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="List the model and GPU catalogs; add your own models; repair your catalog.", no_args_is_help=True
+)
 app.add_typer(catalog_app, name="catalog")
 
 # Every command: (typer app, name, function). tests/test_docs.py checks each has help and docs.
@@ -37,6 +39,7 @@ COMMANDS = (
     (catalog_app, "models", catalog.models),
     (catalog_app, "gpus", catalog.gpus),
     (catalog_app, "add", catalog.add),
+    (catalog_app, "repair", catalog.repair),
 )
 for parent, name, function in COMMANDS:
     parent.command(name)(function)

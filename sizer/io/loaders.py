@@ -8,9 +8,11 @@ $SIZER_CONFIG_DIR; its entries are merged over the shipped ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from sizer.core.catalog import Catalog, normalize
 from sizer.errors import CatalogError, InputError
+from sizer.io.writing import locked, real_target, write_text
 from sizer.models import GpuSpec, Host, ModelSpec
 
 _T = TypeVar("_T", bound=BaseModel)
@@ -273,20 +276,27 @@ def load_shipped_catalog() -> Catalog:
     return catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin)
 
 
-def load_catalog() -> Catalog:
-    """The shipped catalogs plus the models the user added (`sizer catalog add`), user entries winning."""
+def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:
+    """The shipped catalogs plus the models the user added (`sizer catalog add`), user entries winning.
+
+    A user catalog that cannot be read or does not validate raises CatalogError, or, with `warn`,
+    is reported there once and left out: the shipped catalog still answers.
+    """
     shipped = load_shipped_catalog()
-    user = load_user_models()
-    if not user:
-        return shipped
     try:
-        return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus)
+        user = load_user_models()
+        return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus) if user else shipped
     except InputError as exc:
-        raise CatalogError(f"{user_models_path()}: {exc}") from None
+        problem = str(exc) if str(user_models_path()) in str(exc) else f"{user_models_path()}: {exc}"
+        if warn is None:
+            raise CatalogError(f"{problem}; {REPAIR_HINT}") from None
+        warn(f"{problem}; using the shipped catalog without your models; {REPAIR_HINT}")
+        return shipped
 
 
 USER_CONFIG_ENV = "SIZER_CONFIG_DIR"
 USER_MODELS_FILE = "models.yaml"
+REPAIR_HINT = "run `sizer catalog repair` to move it aside (it keeps your entries for you to fix)"
 _USER_HEADER = "# sizer user catalog: models added with `sizer catalog add` (format: docs/catalog-format.md)\n"
 
 
@@ -345,18 +355,53 @@ def merge_models(shipped: tuple[ModelSpec, ...], user: list[ModelSpec]) -> tuple
 
 
 def save_user_model(spec: ModelSpec) -> Path:
-    """Add `spec` to the user catalog (replacing an entry with the same id); returns the file."""
+    """Add `spec` to the user catalog (replacing an entry with the same id); returns the file.
+
+    The read-modify-write holds the file's lock, so concurrent adds keep every entry. A user
+    catalog that does not load is refused, never overwritten: it holds the user's entries.
+    """
     import yaml
 
     path = user_models_path()
-    models = [m for m in load_user_models() if m.id != spec.id] + [spec]
-    entries = [m.model_dump(mode="json", exclude_defaults=True) for m in models]
-    text = _USER_HEADER + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    with locked(path):
+        try:
+            existing = load_user_models()
+        except InputError as exc:
+            raise CatalogError(f"{exc}; not adding to it; {REPAIR_HINT}") from None
+        models = [m for m in existing if m.id != spec.id] + [spec]
+        entries = [m.model_dump(mode="json", exclude_defaults=True) for m in models]
+        text = _USER_HEADER + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True)
+        write_text(path, text)
     return path
+
+
+def user_catalog_problem() -> str | None:
+    """Why the user catalog does not load (one line), or None when it loads or does not exist."""
+    try:
+        load_catalog()
+    except InputError as exc:
+        return str(exc).removesuffix(f"; {REPAIR_HINT}")
+    return None
+
+
+def repair_user_catalog(now: dt.datetime) -> tuple[Path, str] | None:
+    """Move a user catalog that does not load aside as `models.yaml.bad-YYYYMMDD-HHMMSS`.
+
+    Returns where it went and what was wrong with it; None when there was nothing to repair.
+    """
+    path = user_models_path()
+    with locked(path):
+        problem = user_catalog_problem()
+        if problem is None:
+            return None
+        target = real_target(path)
+        moved = target.with_name(f"{target.name}.bad-{now:%Y%m%d-%H%M%S}")
+        n = 1
+        while moved.exists():  # two repairs within a second: keep both bad files
+            moved = target.with_name(f"{target.name}.bad-{now:%Y%m%d-%H%M%S}-{n}")
+            n += 1
+        try:
+            target.rename(moved)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot move it aside: {exc.strerror or exc}") from None
+    return moved, problem

@@ -1,4 +1,4 @@
-"""sizer catalog models | gpus | add: the shipped catalogs, and models of your own."""
+"""sizer catalog models | gpus | add | repair: the shipped catalogs, and models of your own."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def models(
 
     chosen = choose_format(output_format, json_out, FORMATS)
     positive("--context", context)
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     workload = Workload(quant=quant, context=context)
     rows = []
     for m in sorted(catalog.models, key=lambda m: (m.params_total, m.id)):
@@ -87,7 +87,7 @@ def gpus(
     from sizer.models import Workload
 
     chosen = choose_format(output_format, json_out, FORMATS)
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     workload = Workload()
     rows = []
     for g in sorted(catalog.gpus, key=lambda g: (g.vendor.value, g.vram_gib, g.id)):
@@ -138,6 +138,39 @@ def add(
         from sizer.render.text import model_added
 
         emit(model_added(spec, path))
+
+
+@handle_errors
+def repair(
+    output_format: Annotated[str | None, o.format_option("text", "json")] = None,
+    json_out: o.JsonOpt = False,
+) -> None:
+    """Move a user catalog that does not load aside (models.yaml.bad-DATE), so commands use it no longer.
+
+    The moved file keeps your entries: fix it and move it back, or add the models again.
+
+    \b
+    Examples:
+      sizer catalog repair
+      sizer catalog repair --json
+    """
+    import datetime as dt
+
+    from sizer.io.loaders import repair_user_catalog, user_models_path
+
+    chosen = choose_format(output_format, json_out, ("text", "json"))
+    path = user_models_path()
+    done = repair_user_catalog(dt.datetime.now())
+    if chosen == "json":
+        from sizer.render.json import to_json
+
+        moved, problem = done if done else (None, None)
+        emit(to_json({"path": str(path), "moved_to": str(moved) if moved else None, "problem": problem}))
+    elif done is None:
+        emit(f"{path}: {'loads' if path.exists() else 'does not exist'}; nothing to repair")
+    else:
+        moved, _ = done
+        emit(f"moved {path} aside to {moved}: it does not load; `sizer catalog add` starts a new one")
 
 
 def _with_id(spec: Any, model_id: str) -> Any:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, emit, handle_errors, show
+from sizer.cli.output import choose_format, emit, handle_errors, show, warn
 from sizer.errors import InputError, SizerError
 
 FORMATS = ("text", "json", "junit", "github")
@@ -35,7 +35,7 @@ def check(
     from sizer.io.loaders import load_catalog, load_spec
 
     chosen = choose_format(output_format, json_out, FORMATS)
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     loaded = [(str(path), *load_spec(path)) for path in specs]  # every spec valid before any is checked
     delivered = _delivered(catalog, hardware)
     reports = []

@@ -53,7 +53,7 @@ def estimate(
         positive(name, value)
     runtime = engine_for(engine)
     check_kv_cache(runtime, kv_cache or "f16")
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     spec = resolve_model(model, catalog, warn=warn)
     quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
     workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")

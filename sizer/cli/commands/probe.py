@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, console, emit, handle_errors, show
+from sizer.cli.output import choose_format, console, emit, handle_errors, show, warn
 
 FORMATS = ("text", "json")
 
@@ -32,7 +32,7 @@ def probe(
     from sizer.io.loaders import load_catalog
 
     chosen = choose_format(output_format, json_out, FORMATS)
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     host = probe_host(catalog, models_dir)
     if bench:
         host = _bench(host)

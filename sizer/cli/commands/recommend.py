@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, console, emit, handle_errors, note, positive, progress, show
+from sizer.cli.output import choose_format, console, emit, handle_errors, note, positive, progress, show, warn
 from sizer.constants import USE_CASES
 from sizer.errors import InputError
 
@@ -79,7 +79,7 @@ def recommend(
         max_power, min_quality, top,
     )  # fmt: skip
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
-    catalog = load_catalog()
+    catalog = load_catalog(warn=warn)
     options = _options(catalog, needs, settings, gpu, gpus, hardware)
     with progress("sizing model x GPU pairings") as step:
         ranking = run_recommend(catalog, needs, options, settings, progress=step)
@@ -209,12 +209,10 @@ def _options(
 def _write_report(report: Path | None, ranking: Any) -> None:
     if report is None:
         return
+    from sizer.io.writing import write_file
     from sizer.render.html import recommend_html
 
-    try:
-        report.write_text(recommend_html(ranking), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{report}: cannot write: {exc.strerror or exc}") from None
+    write_file(report, recommend_html(ranking))
     console(stderr=True).print(f"wrote {report}", markup=False)
 
 
