@@ -37,6 +37,26 @@ MAX_HOST_BYTES: Final = 1 * MiB
 MAX_JSON_BYTES: Final = 4 * MiB
 # What an error message echoes of untrusted text.
 MAX_ECHO_CHARS: Final = 200
+# Picks `recommend --top` shows per kind: the catalogs hold a few thousand model x GPU pairings,
+# and a ranking longer than that is no ranking.
+MAX_PICKS: Final = 10_000
+# Power a rig may draw (--max-power): 10 MW is a whole data-centre hall; more is a typo.
+MAX_POWER_W: Final = 1e7
+# Decode rate one user needs (--min-tokens-per-s): the fastest single streams today reach a few
+# thousand tokens/s; a million is past any hardware.
+MAX_TOKENS_PER_S: Final = 1e6
+# Quality floors are MMLU scores, a percentage.
+MAX_QUALITY: Final = 100.0
+# Years to write hardware off over (--years): 3-5 is the norm; 50 outlasts any GPU.
+MAX_YEARS: Final = 50.0
+# FP16 compute of one device in a hardware file: 1 GFLOPS is below any GPU since 2005, 100 PFLOPS
+# is ~40x a B300's dense FP16 (2.5 PFLOPS).
+MIN_TFLOPS: Final = 1e-3
+MAX_TFLOPS: Final = 1e5
+# What NVML reports of a memory system: HBM3e has 8192-bit buses (B200), an RTX 4090's GDDR6X a max
+# memory clock of 10,501 MHz; 8x and ~100x leave room, and anything past is a corrupt reading.
+MAX_BUS_WIDTH_BITS: Final = 65536
+MAX_MEMORY_CLOCK_MHZ: Final = 10**6
 
 
 def finite(name: str, value: float) -> float:

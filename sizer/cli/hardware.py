@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sizer.bounds import MAX_GPUS, echo
 from sizer.errors import InputError
 
 
@@ -38,6 +39,8 @@ def resolve_hardware(
         if match.memory_gib and spec.unified_memory:  # 'Apple M1 Max (32-core GPU, 64GB)'
             spec = spec.model_copy(update={"vram_gib": match.memory_gib})
         count = gpus or match.count or 1
+        if count > MAX_GPUS:  # 'NNNx' in the name: checked before a rig of that many is built
+            raise InputError(f"--gpu {echo(gpu)}: at most {MAX_GPUS:,} GPUs, got {echo(count)}")
         rig = Rig(
             gpu=spec,
             count=count,

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from sizer.bounds import echo, finite
 from sizer.errors import InputError, SizerError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +46,25 @@ def note(message: str) -> None:
 
 def positive(name: str, value: float | None) -> None:
     if value is not None and not value >= 1:
-        raise InputError(f"{name} must be >= 1, got {value}")
+        raise InputError(f"{name} must be >= 1, got {echo(value)}")
+
+
+def count(name: str, value: int | None, high: int) -> None:
+    """A whole-number flag: absent, or from 1 to `high` (sizer.bounds), checked before any use."""
+    positive(name, value)
+    if value is not None and value > high:
+        raise InputError(f"{name} must be <= {high:,}, got {echo(value)}")
+
+
+def number(name: str, value: float | None, low: float, high: float, *, above: bool = False) -> None:
+    """A number flag: absent, or finite and from `low` (exclusive with `above`) to `high`."""
+    if value is None:
+        return
+    finite(name, value)
+    if value < low or (above and value == low):
+        raise InputError(f"{name} must be {'>' if above else '>='} {low:g}, got {value:g}")
+    if value > high:
+        raise InputError(f"{name} must be <= {high:g}, got {value:g}")
 
 
 def choose_format(output_format: str | None, json_out: bool, choices: tuple[str, ...]) -> str:

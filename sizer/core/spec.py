@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_POWER_W, MAX_TOKENS_PER_S
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
 from sizer.core.quant import resolve_quant
@@ -33,7 +34,7 @@ from sizer.models.reasons import Reason
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class GpuLine(_Strict):
@@ -48,7 +49,7 @@ class Offer(_Strict):
     gpus: tuple[GpuLine, ...] = Field(min_length=1)
     ram_gb: float | None = Field(default=None, gt=0, description="system RAM, GB")
     price: Money | None = None
-    max_power_w: float | None = Field(default=None, gt=0, description="power the box may draw, W")
+    max_power_w: float | None = Field(default=None, gt=0, le=MAX_POWER_W, description="power the box may draw, W")
 
 
 class SpecWorkload(_Strict):
@@ -59,9 +60,11 @@ class SpecWorkload(_Strict):
     quant: str | None = Field(
         default=None, description="weight format; default the engine's (Q4_K_M llama.cpp and ollama, BF16 vLLM, SGLang)"
     )
-    context: int = Field(default=4096, ge=1)
-    concurrent_users: int = Field(default=1, ge=1)
-    min_tokens_per_s: float = Field(default=10.0, ge=0, description="decode tokens/s each user needs")
+    context: int = Field(default=4096, ge=1, le=MAX_CONTEXT)
+    concurrent_users: int = Field(default=1, ge=1, le=MAX_BATCH)
+    min_tokens_per_s: float = Field(
+        default=10.0, ge=0, le=MAX_TOKENS_PER_S, description="decode tokens/s each user needs"
+    )
     engine: Engine = Engine.LLAMA_CPP
     kv_cache_type: KvCacheType = "f16"
 
@@ -103,7 +106,7 @@ class Constraints(_Strict):
     budget: Money | None = None
     vram_headroom: float = Field(default=0.0, ge=0, lt=1, description="share of VRAM to keep free")
     license: Literal["commercial", "any"] = "any"
-    max_power_w: float | None = Field(default=None, gt=0)
+    max_power_w: float | None = Field(default=None, gt=0, le=MAX_POWER_W)
 
 
 class Spec(_Strict):

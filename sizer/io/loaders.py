@@ -96,13 +96,12 @@ def load_host(path: Path, catalog: Catalog | None = None) -> Host:
     JSON or YAML file. Each GPU needs only name and memory_total_bytes, plus bandwidth_bytes_per_s
     when `catalog` lacks its name. Errors name the file and the field, on one line."""
     text = _read_text(path, MAX_HOST_BYTES, "hardware")
-    if path.suffix.lower() in {".yaml", ".yml"}:
-        data = read_yaml(text, str(path))
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    try:
+        data = read_yaml(text, str(path)) if path.suffix.lower() in {".yaml", ".yml"} else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:  # '[[[[…' a thousand deep: no probe document nests more than three levels
+        raise InputError(f"{path}: nested too deeply for a hardware file") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object (a sizer.probe/1 document with a 'gpus' list)")
     try:

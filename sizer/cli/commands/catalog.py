@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
+from sizer.bounds import MAX_CONTEXT
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, emit, handle_errors, positive, show, warn
+from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
 from sizer.errors import InputError
 
 FORMATS = ("text", "json", "markdown")
@@ -41,7 +42,7 @@ def models(
     from sizer.models import Workload
 
     chosen = choose_format(output_format, json_out, FORMATS)
-    positive("--context", context)
+    count("--context", context, MAX_CONTEXT)
     catalog = load_catalog(warn=warn)
     workload = Workload(quant=quant, context=context)
     rows = []

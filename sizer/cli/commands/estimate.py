@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, emit, handle_errors, positive, show, warn
+from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
 from sizer.errors import InputError
 
 FORMATS = ("text", "json", "markdown")
@@ -49,8 +50,12 @@ def estimate(
     from sizer.models import Workload
 
     chosen = choose_format(output_format, json_out, FORMATS)
-    for name, value in (("--context", context), ("--batch", batch), ("--gpus", gpus)):
-        positive(name, value)
+    for name, value, high in (
+        ("--context", context, MAX_CONTEXT),
+        ("--batch", batch, MAX_BATCH),
+        ("--gpus", gpus, MAX_GPUS),
+    ):
+        count(name, value, high)
     runtime = engine_for(engine)
     check_kv_cache(runtime, kv_cache or "f16")
     catalog = load_catalog(warn=warn)

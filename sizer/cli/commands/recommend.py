@@ -7,8 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
+from sizer.bounds import (
+    MAX_BATCH,
+    MAX_CONTEXT,
+    MAX_GPUS,
+    MAX_MONEY,
+    MAX_PICKS,
+    MAX_POWER_W,
+    MAX_QUALITY,
+    MAX_TOKENS_PER_S,
+    MAX_YEARS,
+)
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, console, emit, handle_errors, note, positive, progress, show, warn
+from sizer.cli.output import choose_format, console, count, emit, handle_errors, note, number, progress, show, warn
 from sizer.constants import USE_CASES
 from sizer.errors import InputError
 
@@ -108,18 +119,22 @@ def _needs(
     from sizer.engines.base import check_format, check_kv_cache
     from sizer.models import Currency, Money, Needs
 
-    for name, value in (("--users", users), ("--context", context), ("--top", top)):
-        positive(name, value)
+    for name, value, high in (
+        ("--users", users, MAX_BATCH),
+        ("--context", context, MAX_CONTEXT),
+        ("--top", top, MAX_PICKS),
+    ):
+        count(name, value, high)
+    number("--budget", budget, 0, MAX_MONEY)
+    number("--min-tokens-per-s", min_tokens_per_s, 0, MAX_TOKENS_PER_S)
+    number("--max-power", max_power, 0, MAX_POWER_W, above=True)
+    number("--min-quality", min_quality, 0, MAX_QUALITY)
     if use_case not in USE_CASES:
         raise InputError(f"unknown use case {use_case!r}; choose {', '.join(USE_CASES)}")
     if license_ not in {"commercial", "any"}:
         raise InputError(f"--license takes 'commercial' or 'any', not {license_!r}")
     if currency.upper() not in {"EUR", "USD"}:
         raise InputError(f"--currency takes EUR or USD, not {currency!r}")
-    if budget is not None and budget < 0:
-        raise InputError(f"--budget must be >= 0, got {budget}")
-    if min_tokens_per_s < 0:
-        raise InputError(f"--min-tokens-per-s must be >= 0, got {min_tokens_per_s}")
     runtime = engine_for(engine)
     fmt = resolve_quant(quant or runtime.default_format).name
     check_format(runtime, fmt)  # the user's own choice: an error, not a silent empty ranking
@@ -146,11 +161,10 @@ def _settings(
     """The shipped cost settings in `currency`, with the user's overrides."""
     from sizer.io.loaders import load_cost_settings
 
-    if utilisation is not None and not 0 < utilisation <= 1:
-        raise InputError(f"--utilisation must be in (0, 1], got {utilisation}")
-    for name, value in (("--kwh-price", kwh_price), ("--base-price", base_price), ("--years", years)):
-        if value is not None and value < 0:
-            raise InputError(f"{name} must be >= 0, got {value}")
+    number("--utilisation", utilisation, 0, 1, above=True)
+    number("--kwh-price", kwh_price, 0, MAX_MONEY)
+    number("--base-price", base_price, 0, MAX_MONEY)
+    number("--years", years, 0, MAX_YEARS, above=True)  # the write-off divides by it
     overrides = {
         "kwh_price": kwh_price,
         "base_system_price": base_price,
@@ -175,7 +189,7 @@ def _options(
     from sizer.engines import engine_for
     from sizer.engines.base import check_gpu
 
-    positive("--gpus", gpus)
+    count("--gpus", gpus, MAX_GPUS)
     target = resolve_hardware(catalog, gpu, gpus, hardware, needs.engine, skip_unknown=True)
     runtime, rigs = engine_for(needs.engine), []
     for r in target.rigs:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from sizer.bounds import echo
 from sizer.core.catalog import Catalog
 from sizer.errors import InputError, UnknownNameError
 from sizer.io.sources.hf_config import Built, Identity
@@ -97,6 +98,10 @@ def _read_path(path: Path) -> Built:
 
 def read_source(text: str, warn: Warn | None = None) -> ModelSpec:
     """A model from a path (.gguf file or model directory) or a Hub repo id ('org/name[@rev]', 'hf:…')."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name with bytes that are not UTF-8 (os.fsdecode's surrogates)
+        raise InputError(f"{echo(text)}: the name is not valid UTF-8; rename the file or directory") from None
     if not text.startswith("hf:") and _exists(text):
         return _emit(_read_path(Path(text).expanduser()), warn)
     if _looks_like_path(text):

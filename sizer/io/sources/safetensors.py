@@ -99,6 +99,14 @@ def count_tensors(path: Path) -> TensorCounts:
     return TensorCounts(params, frozenset(k for k in header if k != "__metadata__"))
 
 
+def _is_file(path: Path, index: Path) -> bool:
+    """Whether the index's file is there; a name the file system cannot hold (too long) is bad input."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise InputError(f"{index}: names a file that cannot be opened: {exc.strerror or exc}") from None
+
+
 def weight_files(directory: Path) -> list[Path]:
     """The safetensors files of a model directory: the index's shards, else every *.safetensors.
 
@@ -113,7 +121,7 @@ def weight_files(directory: Path) -> list[Path]:
         names = sorted(set(weight_map.values()))
         if any(Path(n).name != n for n in names):
             raise InputError(f"{index}: weight_map names files outside the directory")
-        missing = [n for n in names if not (directory / n).is_file()]
+        missing = [n for n in names if not _is_file(directory / n, index)]
         if missing:
             raise InputError(f"{index}: lists {missing[0]}, which is not in {directory}")
         return [directory / n for n in names]
