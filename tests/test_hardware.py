@@ -285,3 +285,104 @@ def test_bench_measures_gpus_through_torch_matched_by_uuid(monkeypatch):
     out = hardware.bench.bench(Host(gpus=gpus), ram_bytes=MiB, gpu_bytes=MiB, repeats=1)
     assert seen == [1, 0]  # NVML GPU 0 is torch device 1
     assert all(g.bandwidth_measured and g.bandwidth_bytes_per_s > 0 for g in out.gpus)
+
+
+# One bad GPU, a broken library, a hung driver (issue 10, item 7)
+
+
+@pytest.mark.parametrize(
+    ("bad", "warning"),
+    [
+        ({"name": ""}, "GPU 1: NVML reported name '' (string should have at least 1 character); left out"),
+        (
+            {"memory_total": 0, "memory_used": 0},
+            "GPU 1 (NVIDIA GeForce RTX 4090): NVML reported memory_total_bytes 0 (input should be greater than 0); "
+            "left out",
+        ),
+    ],
+    ids=["empty name", "no memory"],
+)
+def test_a_gpu_without_name_or_memory_is_left_out_and_the_others_still_count(fake_nvml, catalog, bad, warning):
+    fake_nvml(rtx4090(0), rtx4090(1, **bad), rtx4090(2), rtx4090(3))
+    host = probe(catalog)
+    assert [g.index for g in host.gpus] == [0, 2, 3]
+    assert host.warnings == (warning,)
+
+
+def test_used_above_total_drops_only_the_memory_in_use(fake_nvml, catalog):
+    fake_nvml(rtx4090(0), rtx4090(1, memory_used=30_000 * MiB), rtx4090(2))
+    host = probe(catalog)
+    assert [g.index for g in host.gpus] == [0, 1, 2]
+    g = host.gpus[1]
+    assert (g.memory_total_bytes, g.memory_used_bytes, g.memory_free_bytes) == (24564 * MiB, None, None)
+    assert host.warnings == (
+        f"GPU 1 (NVIDIA GeForce RTX 4090): NVML reported {30_000 * MiB} bytes used and "
+        f"{(24564 - 30_000) * MiB} free of {24564 * MiB}; memory in use unknown",
+    )
+
+
+def test_a_clock_of_minus_one_drops_the_clock_and_bandwidth_not_the_gpu(fake_nvml, catalog):
+    fake_nvml(rtx4090(0, max_memory_clock_mhz=-1), rtx4090(1))
+    host = probe(catalog)
+    assert [g.index for g in host.gpus] == [0, 1]
+    g = host.gpus[0]
+    assert (g.max_memory_clock_mhz, g.bandwidth_bytes_per_s, g.memory_bus_width_bits) == (None, None, 384)
+    assert host.gpus[1].bandwidth_bytes_per_s == pytest.approx(1008e9, rel=0.001)
+    (warning,) = host.warnings
+    assert warning.startswith("GPU 0 (NVIDIA GeForce RTX 4090): NVML reported bandwidth_bytes_per_s ")
+    assert "max_memory_clock_mhz -1 (input should be greater than or equal to 1); ignored" in warning
+    assert "\n" not in warning and "pydantic" not in warning
+
+
+def test_an_oserror_while_importing_pynvml_is_a_warning(fake_nvml, monkeypatch, catalog):
+    import importlib.abc
+
+    class Broken(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "pynvml":
+                raise OSError("libnvidia-ml.so.1: cannot open shared object file")
+            return None
+
+    fake_nvml(h100())
+    monkeypatch.delitem(sys.modules, "pynvml")
+    monkeypatch.setattr(sys, "meta_path", [Broken(), *sys.meta_path])
+    host = probe(catalog)
+    assert host.gpus == ()
+    assert host.warnings == (
+        "NVML library failed to load (OSError: libnvidia-ml.so.1: cannot open shared object file): "
+        "NVIDIA GPUs not probed",
+    )
+    assert host.memory is not None
+
+
+def test_a_hung_nvml_call_gives_up_with_the_gpus_read_so_far(fake_nvml, catalog, monkeypatch):
+    import time
+
+    scenario = fake_nvml(h100(0), h100(1, hangs=frozenset({"nvmlDeviceGetMemoryInfo"})), h100(2))
+    monkeypatch.setattr(nvml, "NVML_TIMEOUT_S", 0.5)
+    try:
+        start = time.monotonic()
+        host = probe(catalog)
+        waited = time.monotonic() - start
+    finally:
+        scenario.release.set()
+    assert [g.index for g in host.gpus] == [0]
+    assert host.warnings[-1] == "NVML did not answer within 0.5 s (a hung driver?): only 1 NVIDIA GPU(s) probed"
+    assert waited < 10  # the fake would hang for 30 s
+
+
+def test_cli_probe_reports_the_good_gpus_beside_a_bad_one(fake_nvml):
+    from typer.testing import CliRunner
+
+    from sizer.cli.app import app
+
+    fake_nvml(h100(0, memory_total=0, memory_used=0), h100(1))
+    result = CliRunner().invoke(app, ["probe", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout)
+    assert [g["index"] for g in data["gpus"]] == [1]
+    assert any(
+        w.startswith("GPU 0 (NVIDIA H100 80GB HBM3): NVML reported memory_total_bytes 0") for w in data["warnings"]
+    )

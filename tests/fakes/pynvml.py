@@ -3,11 +3,13 @@
 It imitates the calls sizer makes, with nvidia-ml-py's names, return types and error classes:
 nvmlDeviceGetName returns str (bytes with `names_as_bytes`, as releases before 11.515 did), memory
 sizes are bytes, the power limit is milliwatts, the CUDA driver version an int (12040 = 12.4),
-and a query a GPU does not support raises NVMLError_NotSupported.
+and a query a GPU does not support raises NVMLError_NotSupported. A query named in `hangs` blocks
+like a wedged driver until the test sets `Scenario.release` (at most HANG_LIMIT_S).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 NVML_CLOCK_GRAPHICS = 0
@@ -89,6 +91,7 @@ class FakeGpu:
     nvlink_links: int | None = None  # None: the GPU has no NVLink (NotSupported)
     process_bytes: tuple[int, ...] = ()  # memory each compute process holds
     unsupported: frozenset[str] = frozenset()  # functions that raise NVMLError_NotSupported
+    hangs: frozenset[str] = frozenset()  # functions that block until Scenario.release is set
 
 
 @dataclass
@@ -100,6 +103,10 @@ class Scenario:
     names_as_bytes: bool = False
     initialized: bool = False
     shutdowns: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+HANG_LIMIT_S = 30.0  # a hung fake call gives up by itself, so no test can leave a thread forever
 
 
 SCENARIO = Scenario()
@@ -161,6 +168,8 @@ def _require_init() -> None:
 def _gpu(handle: _Handle, function: str) -> FakeGpu:
     _require_init()
     gpu = SCENARIO.gpus[handle.index]
+    if function in gpu.hangs:
+        SCENARIO.release.wait(HANG_LIMIT_S)
     if function in gpu.unsupported:
         raise NVMLError_NotSupported()
     return gpu

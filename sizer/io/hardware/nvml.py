@@ -11,8 +11,12 @@ edges of, so the data rate per pin is twice it, for every memory type checked ag
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from pydantic import ValidationError
+
+from sizer.bounds import MAX_GPUS, echo
 from sizer.models import GpuDevice, Vendor
 from sizer.units import bits_to_bytes
 
@@ -22,6 +26,9 @@ TRANSFERS_PER_MEMORY_CLOCK = 2
 _HZ_PER_MHZ = 10**6
 _MW_PER_W = 1000
 _DEFAULT_NVLINK_LINKS = 18  # NVML_NVLINK_MAX_LINKS in older nvidia-ml-py
+# A healthy NVML answers every query of an 8-GPU box in well under a second; a wedged driver
+# never answers. 10 s is long enough for a slow first initialisation, short enough to wait for.
+NVML_TIMEOUT_S = 10.0
 
 
 def memory_bandwidth_bytes_per_s(bus_width_bits: int, max_memory_clock_mhz: int) -> float:
@@ -85,11 +92,37 @@ def _nvlink_links(nvml: Any, handle: Any) -> int | None:
     return active if queried else None
 
 
+# Fields every GPU needs; any other field NVML gets wrong is dropped and the GPU still reported.
+_REQUIRED = frozenset({"index", "name", "memory_total_bytes"})
+
+
+def _validated(fields: dict[str, Any], warnings: list[str]) -> GpuDevice | None:
+    """A GpuDevice from what NVML said: a field out of range is dropped with a warning; a GPU
+    without a usable name or memory size is left out with one. Never raises."""
+    label = f"GPU {fields['index']}" + (f" ({echo(fields['name'])})" if fields.get("name") else "")
+    for _ in range(len(fields)):  # every failed pass drops at least one field
+        try:
+            return GpuDevice(**fields)
+        except ValidationError as exc:
+            errors = [e for e in exc.errors() if e["loc"]]
+            bad = {str(e["loc"][0]) for e in errors}
+            what = ", ".join(
+                f"{e['loc'][0]} {echo(repr(fields.get(str(e['loc'][0]))), 60)} ({e['msg'].lower()})" for e in errors
+            )
+            if not bad or bad & _REQUIRED:
+                warnings.append(f"{label}: NVML reported {what or exc.errors()[0]['msg'].lower()}; left out")
+                return None
+            warnings.append(f"{label}: NVML reported {what}; ignored")
+            fields.update(dict.fromkeys(bad))
+    return None
+
+
 def _nvml_device(nvml: Any, index: int, driver: str | None, cuda: str | None, warnings: list[str]) -> GpuDevice | None:
     try:
         handle = nvml.nvmlDeviceGetHandleByIndex(index)
-        name = _text(nvml.nvmlDeviceGetName(handle))
+        name = _text(nvml.nvmlDeviceGetName(handle)).strip()
         memory = nvml.nvmlDeviceGetMemoryInfo(handle)
+        total, used, free = int(memory.total), int(memory.used), int(memory.free)
     except Exception as exc:
         warnings.append(f"GPU {index}: NVML could not read it: {_error_text(exc)}")
         return None
@@ -103,47 +136,68 @@ def _nvml_device(nvml: Any, index: int, driver: str | None, cuda: str | None, wa
     pcie_width = q("PCIe width", "nvmlDeviceGetMaxPcieLinkWidth")
     processes = q("processes", "nvmlDeviceGetComputeRunningProcesses")
     if q.missing:
-        warnings.append(f"GPU {index} ({name}): not reported by NVML: {', '.join(q.missing)}")
+        warnings.append(f"GPU {index} ({echo(name)}): not reported by NVML: {', '.join(q.missing)}")
+    in_use: tuple[int | None, int | None] = (used, free)
+    if not (0 <= used <= total and 0 <= free <= total):
+        warnings.append(
+            f"GPU {index} ({echo(name)}): NVML reported {used} bytes used and {free} free of {total}; "
+            "memory in use unknown"
+        )
+        in_use = (None, None)
     bandwidth = memory_bandwidth_bytes_per_s(int(bus), int(clock)) if bus and clock else None
-    return GpuDevice(
-        index=index,
-        name=name,
-        vendor=Vendor.NVIDIA,
-        uuid=_text(uuid) if uuid is not None else None,
-        memory_total_bytes=int(memory.total),
-        memory_free_bytes=int(memory.free),
-        memory_used_bytes=int(memory.used),
-        bandwidth_bytes_per_s=bandwidth,
-        driver_version=driver,
-        cuda_version=cuda,
-        compute_capability=f"{capability[0]}.{capability[1]}" if capability else None,
-        memory_bus_width_bits=int(bus) if bus else None,
-        max_memory_clock_mhz=int(clock) if clock else None,
-        power_limit_w=power_mw / _MW_PER_W if power_mw else None,
-        pcie_generation=int(pcie_gen) if pcie_gen else None,
-        pcie_width=int(pcie_width) if pcie_width else None,
-        nvlink_links=_nvlink_links(nvml, handle),
-        processes=len(processes) if processes is not None else None,
+    return _validated(
+        {
+            "index": index,
+            "name": name,
+            "vendor": Vendor.NVIDIA,
+            "uuid": _text(uuid) if uuid is not None else None,
+            "memory_total_bytes": total,
+            "memory_used_bytes": in_use[0],
+            "memory_free_bytes": in_use[1],
+            "bandwidth_bytes_per_s": bandwidth,
+            "driver_version": driver,
+            "cuda_version": cuda,
+            "compute_capability": f"{capability[0]}.{capability[1]}" if capability else None,
+            "memory_bus_width_bits": int(bus) if bus else None,
+            "max_memory_clock_mhz": int(clock) if clock else None,
+            "power_limit_w": power_mw / _MW_PER_W if power_mw else None,
+            "pcie_generation": int(pcie_gen) if pcie_gen else None,
+            "pcie_width": int(pcie_width) if pcie_width else None,
+            "nvlink_links": _nvlink_links(nvml, handle),
+            "processes": len(processes) if processes is not None else None,
+        },
+        warnings,
     )
 
 
-def _read_nvml() -> tuple[list[GpuDevice], list[str]]:
-    """NVIDIA GPUs through NVML; every failure becomes a warning."""
+def _query_nvml(gpus: list[GpuDevice], warnings: list[str]) -> None:
+    """Every NVIDIA GPU into `gpus`, one at a time (a GPU that fails is a warning, the next is read)."""
     try:
         import pynvml
     except ImportError:
-        return [], ["NVML library not importable (install nvidia-ml-py): NVIDIA GPUs not probed"]
+        warnings.append("NVML library not importable (install nvidia-ml-py): NVIDIA GPUs not probed")
+        return
+    except Exception as exc:  # OSError from a broken libnvidia-ml, whatever a broken install raises
+        warnings.append(
+            f"NVML library failed to load ({type(exc).__name__}: {_error_text(exc)}): NVIDIA GPUs not probed"
+        )
+        return
     try:
         pynvml.nvmlInit()
     except Exception as exc:  # NVMLError_LibraryNotFound, _DriverNotLoaded, _LibRmVersionMismatch, …
-        return [], [f"NVML unavailable: {_error_text(exc)} (no NVIDIA driver, or it does not match the library)"]
-    gpus: list[GpuDevice] = []
-    warnings: list[str] = []
+        warnings.append(f"NVML unavailable: {_error_text(exc)} (no NVIDIA driver, or it does not match the library)")
+        return
     try:
         count = int(pynvml.nvmlDeviceGetCount())
+        if count > MAX_GPUS:
+            warnings.append(f"NVML reported {count} GPUs; reading the first {MAX_GPUS}")
         driver, cuda = _driver_version(pynvml), _cuda_version(pynvml)
-        for index in range(count):
-            device = _nvml_device(pynvml, index, driver, cuda, warnings)
+        for index in range(min(count, MAX_GPUS)):
+            try:
+                device = _nvml_device(pynvml, index, driver, cuda, warnings)
+            except Exception as exc:  # anything unforeseen costs this GPU, not the ones after it
+                warnings.append(f"GPU {index}: NVML could not read it: {_error_text(exc)}")
+                continue
             if device is not None:
                 gpus.append(device)
     except Exception as exc:
@@ -153,4 +207,33 @@ def _read_nvml() -> tuple[list[GpuDevice], list[str]]:
             pynvml.nvmlShutdown()
         except Exception as exc:
             warnings.append(f"NVML shutdown: {_error_text(exc)}")
+
+
+def _worker(gpus: list[GpuDevice], warnings: list[str]) -> None:
+    try:
+        _query_nvml(gpus, warnings)
+    except BaseException as exc:  # nothing may escape the thread (Python would print a traceback)
+        warnings.append(f"NVML: {_error_text(exc)}")
+
+
+def _read_nvml(timeout_s: float | None = None) -> tuple[list[GpuDevice], list[str]]:
+    """NVIDIA GPUs through NVML; every failure becomes a warning, and a query that hangs (a wedged
+    driver) gives up after `timeout_s` (default NVML_TIMEOUT_S) with the GPUs read by then.
+
+    The queries run in a daemon thread: a call stuck inside the driver cannot be interrupted, but
+    the probe goes on without it and the process can still exit.
+    """
+    gpus: list[GpuDevice] = []
+    warnings: list[str] = []
+    worker = threading.Thread(target=_worker, args=(gpus, warnings), name="sizer-nvml", daemon=True)
+    worker.start()
+    limit = NVML_TIMEOUT_S if timeout_s is None else timeout_s
+    worker.join(limit)
+    if worker.is_alive():
+        done = list(gpus)
+        return done, [
+            *list(warnings),
+            f"NVML did not answer within {limit:g} s (a hung driver?): "
+            f"{'no NVIDIA GPU' if not done else f'only {len(done)} NVIDIA GPU(s)'} probed",
+        ]
     return gpus, warnings
