@@ -1,4 +1,5 @@
-"""Wall time of the things a user waits for: `sizer --help`, one `sizer estimate`, a full sweep.
+"""Wall time of the things a user waits for: `sizer --help`, one `sizer estimate`, a full sweep,
+`sizer check` of 100 offers x 100 workloads.
 
 Run: python benchmarks/speed.py   (uses the installed `sizer` command; median of several runs)
 """
@@ -10,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 RUNS = 7
 
@@ -57,6 +59,20 @@ def _recommend_seconds() -> float:
     return statistics.median(times)
 
 
+def _check_seconds(offers: int = 100, workloads: int = 100) -> tuple[float, int]:
+    """`check` of a generated spec (tests/spec_grid.py) over the shipped catalog, after startup."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from sizer.core.spec import check
+    from sizer.io.loaders import load_shipped_catalog
+    from tests.spec_grid import grid_spec
+
+    catalog = load_shipped_catalog()
+    spec = grid_spec(catalog, offers, workloads)
+    start = time.perf_counter()
+    report = check(spec, catalog)
+    return time.perf_counter() - start, sum(o.passed for o in report.outcomes)
+
+
 def main() -> None:
     exe = shutil.which("sizer") or sys.exit("install sizer first: pip install .")
     print(f"sizer --help                     {1000 * _wall([exe, '--help']):7.0f} ms")
@@ -65,6 +81,8 @@ def main() -> None:
     cold, warm, n = _sweep_seconds()
     print(f"sweep of {n:,} combinations    {1000 * cold:7.0f} ms cold, {1000 * warm:.0f} ms warm")
     print(f"recommend, full catalog sweep    {1000 * _recommend_seconds():7.0f} ms (after startup)")
+    seconds, passed = _check_seconds()
+    print(f"check, 100 offers x 100 workloads {1000 * seconds:6.0f} ms ({passed:,} of 10,000 cells met)")
 
 
 if __name__ == "__main__":

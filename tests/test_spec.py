@@ -104,3 +104,127 @@ def test_unknown_names_raise(mini_catalog):
 def test_invalid_specs_do_not_validate(bad):
     with pytest.raises(ValueError):
         spec(**bad)
+
+
+# 100 offers x 100 workloads (issue 10, item 10): every rig estimated once, the same answers as
+# checking each cell on its own. The wall time is in benchmarks/speed.py, not asserted here.
+
+GRID_MODELS = (
+    "deepseek-v3",
+    "llama-3.1-405b",
+    "mixtral-8x22b",
+    "qwen3-235b-a22b",
+    "llama-3.3-70b",
+    "qwen2.5-32b",
+    "gemma-2-9b",
+    "llama-3.1-8b",
+    "qwen2.5-7b",
+    "phi-2",
+)
+GRID_GPUS = (
+    "rtx-4090",
+    "rtx-3090",
+    "rtx-4060",
+    "rtx-5090",
+    "h100-sxm",
+    "a100-80gb-sxm",
+    "l4",
+    "rtx-6000-ada",
+    "mi300x",
+    "rx-7900-xtx",
+)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """The shipped catalog, the 100 x 100 spec, its report and how often each rig was estimated."""
+    from collections import Counter
+
+    from sizer.core import spec as spec_module
+    from sizer.io.loaders import load_shipped_catalog
+    from tests.spec_grid import grid_spec
+
+    catalog = load_shipped_catalog()
+    spec = grid_spec(catalog, 100, 100, GRID_MODELS, GRID_GPUS)
+    calls: Counter = Counter()
+    real = spec_module.estimate
+
+    def counting(model, gpu, load, count, *args, **kwargs):
+        calls[(model.id, gpu.id, count, load.model_dump_json())] += 1
+        return real(model, gpu, load, count, *args, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(spec_module, "estimate", counting)
+    try:
+        report = check(spec, catalog)
+    finally:
+        mp.undo()
+    return catalog, spec, report, calls
+
+
+def test_grid_estimates_each_rig_once(grid):
+    _, _, report, calls = grid
+    assert len(report.outcomes) == 10_000
+    repeated = {key: n for key, n in calls.items() if n > 1}
+    assert repeated == {}, f"{len(repeated)} rigs estimated more than once, e.g. {next(iter(repeated.items()))}"
+
+
+@pytest.mark.parametrize(("i", "j"), [(0, 0), (4, 7), (13, 27), (42, 57), (58, 6), (77, 3), (99, 99), (31, 90)])
+def test_grid_cells_match_checking_that_cell_alone(grid, i, j):
+    catalog, spec, report, _ = grid
+    cell = report.outcomes[i * 100 + j]
+    assert (cell.offer_path, cell.workload_path) == (f"offers[{i}]", f"workloads[{j}]")
+    alone = Spec(offers=(spec.offers[i],), workloads=(spec.workloads[j],), constraints=spec.constraints)
+    (single,) = check(alone, catalog).outcomes
+    skip = {"offer_path", "workload_path", "violations"}
+    assert cell.model_dump(exclude=skip) == single.model_dump(exclude=skip)
+    assert [(v.code, v.message_code) for v in cell.violations] == [(v.code, v.message_code) for v in single.violations]
+
+
+def test_grid_cells_checked_by_hand(grid):
+    from sizer.units import GiB
+
+    _, _, report, _ = grid
+    # Offer 0 is 1 x RTX 4090 (24 GiB); workload 0 DeepSeek V3 at Q4_K_M: 671 B parameters at
+    # ~4.85 bits each are ~379 GiB of weights, so it cannot fit, and nothing within 8 consumer
+    # cards or one other priced GPU holds it.
+    big = report.outcomes[0]
+    assert big.model == "deepseek-v3" and not big.passed
+    assert [v.code for v in big.violations] == ["insufficient-vram"] and big.would_pass_code == ()
+    assert 360 * GiB < big.needs_bytes_per_gpu < 400 * GiB and big.has_bytes_per_gpu <= 24 * GiB
+    # Offer 4 is 5 x H100 (1 + 28 mod 8); workload 7 Llama 3.1 8B at Q8_0, 32,768 tokens x 8
+    # users (KV 32 layers x 8 heads x 128 x 2 x 2 bytes x 32,768 x 8 = 32 GiB, split over five).
+    small = report.outcomes[4 * 100 + 7]
+    assert small.model == "llama-3.1-8b" and small.passed, small.summary_code
+    assert small.needs_bytes_per_gpu < 20 * GiB
+    # Workload 9: Phi-2 at 4096 x 2 = 8,192 tokens, four times its 2,048-token context: on every
+    # offer, and no other rig would change that.
+    phi = [report.outcomes[i * 100 + 9] for i in range(100)]
+    assert all("context-too-long" in [v.code for v in o.violations] and o.would_pass_code == () for o in phi)
+
+
+@pytest.mark.parametrize("engine", ["llama.cpp", "vllm"])
+def test_the_memory_shortcut_agrees_with_the_full_estimate(engine):
+    """_would_pass skips a full estimate where the per-GPU need alone says insufficient-vram; it must
+    say so exactly where the estimate does (any GPU, Apple's unified memory included)."""
+    from sizer.core.spec import SpecWorkload, _Memo
+    from sizer.io.loaders import load_shipped_catalog
+    from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+    catalog = load_shipped_catalog()
+    constraints = Spec.model_validate(
+        {"hardware": {"gpus": [{"name": "RTX 4090"}]}, "workloads": [{"model": "llama-3.1-8b"}]}
+    ).constraints.model_copy(update={"vram_headroom": 0.1})
+    memo = _Memo(DEFAULT_ASSUMPTIONS, constraints)
+    gpus = [catalog.gpu(g) for g in ("rtx-4090", "rtx-4060", "h100-sxm", "mi300x", "M2 Max")]
+    work = SpecWorkload(model="x", context=16384, concurrent_users=4, engine=engine)
+    agreed = set()
+    for model in [catalog.model(m) for m in ("llama-3.1-8b", "qwen2.5-32b", "llama-3.3-70b", "mixtral-8x7b")]:
+        for gpu in gpus:
+            for count in (1, 2, 3, 8):
+                for quant in ("Q4_K_M", "Q8_0") if engine == "llama.cpp" else ("FP8",):
+                    _, broken = memo.fails(model, gpu, count, work, quant)
+                    short = "insufficient-vram" in [r.code for r in broken]
+                    assert memo.lacks_memory(model, gpu, count, work, quant, 0.1) == short, (model.id, gpu.id, count)
+                    agreed.add(short)
+    assert agreed == {True, False}

@@ -190,6 +190,7 @@ def _is_global_layer(m: ModelSpec, i: int) -> bool:
     return (i + 1) % sw.global_every == 0
 
 
+@functools.lru_cache(maxsize=4096)  # a check or recommend sweep asks for the same few thousand again and again
 def kv_cache_bytes(m: ModelSpec, context: int, batch: int = 1, cache_type: str = "f16") -> int:
     """KV cache for `batch` sequences of `context` tokens, in bytes.
 

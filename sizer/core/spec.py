@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_POWER_W, MAX_TOKENS_PER_S
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
+from sizer.core.memory import per_gpu_bytes
 from sizer.core.quant import resolve_quant
 from sizer.engines import engine_for
 from sizer.engines.base import check_workload, rig_refusal
@@ -27,6 +28,7 @@ from sizer.models import (
     ModelSpec,
     Money,
     UseCase,
+    Vendor,
     Workload,
 )
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
@@ -190,19 +192,77 @@ def _offer_gpu(offer: Offer, path: str, catalog: Catalog) -> tuple[GpuSpec, int,
     return weakest, sum(n for _, n in gpus), warnings
 
 
-def _fails(
-    model: ModelSpec,
-    gpu: GpuSpec,
-    count: int,
-    work: SpecWorkload,
-    quant: str,
-    constraints: Constraints,
-    a: Assumptions,
-    available: int | None = None,
-) -> tuple[Estimate, list[Reason]]:
-    """The estimate for a rig and every rule it breaks, with its figures."""
-    load = work.workload(quant)
-    est = estimate(model, gpu, load, count, a, available_bytes_per_gpu=available)
+class _Memo:
+    """What one check computes once and asks for again: the estimate and broken rules per (model,
+    GPU, count, quant, workload), per-GPU memory needs, the priced GPUs, the models per use case.
+
+    A check of N offers x M workloads asks for the same rigs again and again: offers share GPU
+    kinds and counts, and every failing cell tries the same smaller quants, larger counts and
+    other GPUs. Without it 100 x 100 took minutes (issue 10); benchmarks/speed.py times it.
+    """
+
+    def __init__(self, assumptions: Assumptions, constraints: Constraints) -> None:
+        self.assumptions, self.constraints = assumptions, constraints
+        # The keys hold id()s; the values keep the model and GPU alive so no id is reused meanwhile.
+        self._fails: dict[tuple[object, ...], tuple[ModelSpec, GpuSpec, Estimate, tuple[Reason, ...]]] = {}
+        self._needs: dict[tuple[object, ...], tuple[ModelSpec, int]] = {}
+        self._priced: tuple[GpuSpec, ...] | None = None
+        self.candidates: dict[str, list[ModelSpec]] = {}  # use case -> its models, best first
+
+    @staticmethod
+    def _work_key(work: SpecWorkload, quant: str) -> tuple[object, ...]:
+        return (quant, work.context, work.concurrent_users, work.engine, work.kv_cache_type)
+
+    def fails(
+        self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str
+    ) -> tuple[Estimate, tuple[Reason, ...]]:
+        """The estimate for a rig and every rule it breaks (computed once per rig)."""
+        key = (id(model), id(gpu), count, *self._work_key(work, quant))
+        hit = self._fails.get(key)
+        if hit is None:
+            est = estimate(model, gpu, work.workload(quant), count, self.assumptions)
+            hit = (model, gpu, est, tuple(_broken(model, gpu, count, work, est, self.constraints)))
+            self._fails[key] = hit
+        return hit[2], hit[3]
+
+    def lacks_memory(
+        self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str, headroom: float
+    ) -> bool:
+        """Whether `count` x `gpu` breaks insufficient-vram, from the per-GPU need alone.
+
+        It is the comparison `_fails` makes on a full estimate (the largest per-GPU share against
+        the engine's usable capacity less headroom), and the need does not depend on which GPU
+        beyond whether it runs a CUDA/ROCm context: one need serves every other GPU `_would_pass`
+        tries (tests/test_spec.py holds the two to agreeing).
+        """
+        runtime, has_context = engine_for(work.engine), gpu.vendor is not Vendor.APPLE
+        key = (id(model), count, has_context, *self._work_key(work, quant))
+        need = self._needs.get(key)
+        if need is None:
+            mem = runtime.memory(model, work.workload(quant), count, self.assumptions, gpu_runtime=has_context)
+            shares = per_gpu_bytes(
+                mem.weights, mem.kv_cache_bytes, mem.per_gpu_overhead_bytes, model.layers, count, runtime.splits_tensors
+            )
+            need = (model, max(shares))
+            self._needs[key] = need
+        return need[1] > runtime.usable_bytes_per_gpu(gpu, self.assumptions) * (1 - headroom)
+
+    def priced_gpus(self, catalog: Catalog) -> tuple[GpuSpec, ...]:
+        """The catalog's priced discrete GPUs, cheapest first (ties by id): the other GPUs to suggest."""
+        if self._priced is None:
+            self._priced = tuple(
+                sorted(
+                    (g for g in catalog.gpus if g.price and not g.unified_memory),
+                    key=lambda g: (Money(amount=g.price.amount, currency=g.price.currency).to(Currency.EUR), g.id),  # type: ignore[union-attr]
+                )
+            )
+        return self._priced
+
+
+def _broken(
+    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, est: Estimate, constraints: Constraints
+) -> list[Reason]:
+    """Every rule a rig breaks, with its figures, given its estimate."""
     broken = []
     refused = rig_refusal(engine_for(work.engine), model, gpu, count)  # a vendor, a tensor-parallel size
     if refused is not None:
@@ -228,23 +288,33 @@ def _fails(
                 min_tokens_per_s=work.min_tokens_per_s,
             )
         )
+    return broken + _model_rules(model, work, constraints)
+
+
+def _model_rules(model: ModelSpec, work: SpecWorkload, constraints: Constraints) -> list[Reason]:
+    """The rules a model breaks whatever it runs on: context length and licence."""
+    broken = []
     if work.context > model.max_context:
         broken.append(
             Reason(code="context-too-long", model=model.id, max_context=model.max_context, context=work.context)
         )
     if constraints.license == "commercial" and model.commercial_use is False:
         broken.append(Reason(code="license", model=model.id, license=model.license))
-    return est, broken
+    return broken
 
 
 def _would_pass(
-    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, spec: Spec, catalog: Catalog, a: Assumptions
+    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, spec: Spec, catalog: Catalog, memo: _Memo
 ) -> list[Reason]:
     """What would pass instead: a smaller quant, more GPUs of the same kind, another GPU."""
     ideas: list[Reason] = []
+    if _model_rules(model, work, spec.constraints):
+        return ideas  # a context the model lacks or its licence fails on every rig alike
 
     def ok(m: ModelSpec, g: GpuSpec, n: int, q: str) -> bool:
-        return not _fails(m, g, n, work, q, spec.constraints, a)[1]
+        if memo.lacks_memory(m, g, n, work, q, spec.constraints.vram_headroom):
+            return False  # most of the rigs tried: no full estimate needed to say no
+        return not memo.fails(m, g, n, work, q)[1]
 
     current_bits = resolve_quant(work.weight_format).bits_per_weight
     formats = engine_for(work.engine).formats
@@ -257,11 +327,9 @@ def _would_pass(
             ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
     budget = spec.constraints.budget
-    priced = sorted(
-        (g for g in catalog.gpus if g.price and not g.unified_memory and g.id != gpu.id),
-        key=lambda g: (Money(amount=g.price.amount, currency=g.price.currency).to(Currency.EUR), g.id),  # type: ignore[union-attr]
-    )
-    for g in priced:
+    for g in memo.priced_gpus(catalog):
+        if g.id == gpu.id:
+            continue
         cost = Money(amount=g.price.amount * count, currency=g.price.currency)  # type: ignore[union-attr]
         if budget and cost.to(budget.currency) > budget.amount:
             continue
@@ -331,8 +399,9 @@ def check(
         gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
         rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec)))
+    memo = _Memo(assumptions, spec.constraints)
     outcomes = [
-        _check_one(spec, catalog, assumptions, resolve_model, rig, (f"workloads[{i}]", work))
+        _check_one(spec, catalog, memo, resolve_model, rig, (f"workloads[{i}]", work))
         for rig in rigs
         for i, work in enumerate(spec.workloads)
     ]
@@ -344,7 +413,7 @@ def check(
 def _check_one(
     spec: Spec,
     catalog: Catalog,
-    a: Assumptions,
+    memo: _Memo,
     resolve_model: Callable[[str], ModelSpec] | None,
     offer_part: tuple[str, str, GpuSpec, int, list[Violation]],
     work_part: tuple[str, SpecWorkload],
@@ -354,13 +423,18 @@ def _check_one(
     quant = work.weight_format  # known and served by the engine: SpecWorkload checked both
     if work.model is not None and resolve_model is not None:
         candidates = [resolve_model(work.model)]
-    else:
+    elif work.model is not None:
         candidates = _candidates(work, catalog)
+    else:  # sorted once per use case, not once per offer
+        if str(work.use_case) not in memo.candidates:
+            memo.candidates[str(work.use_case)] = _candidates(work, catalog)
+        candidates = memo.candidates[str(work.use_case)]
     if not candidates:
         raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
     best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
-        est, broken = _fails(model, gpu, count, work, quant, spec.constraints, a)
+        est, found = memo.fails(model, gpu, count, work, quant)
+        broken = list(found)
         if best is None or (broken == [] and best[2] != []):
             best = (model, est, broken)
         if not broken:
@@ -380,7 +454,7 @@ def _check_one(
         decode_tokens_per_s=est.decode_tokens_per_s,
         min_tokens_per_s=work.min_tokens_per_s,
     )
-    ideas = _would_pass(model, gpu, count, work, spec, catalog, a) if broken else []
+    ideas = _would_pass(model, gpu, count, work, spec, catalog, memo) if broken else []
     return Outcome(
         offer=label,
         offer_path=offer_path,
