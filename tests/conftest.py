@@ -15,8 +15,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # no test reaches the Hub; Hub tests build a
 
 @pytest.fixture(autouse=True)
 def _user_config_dir(tmp_path_factory, monkeypatch):
-    """Every test gets an empty user catalog directory, never the real one."""
+    """Every test gets an empty user catalog directory and catalog cache, never the real ones."""
     monkeypatch.setenv("SIZER_CONFIG_DIR", str(tmp_path_factory.mktemp("sizer-config")))
+    monkeypatch.setenv("SIZER_CACHE_DIR", str(tmp_path_factory.mktemp("sizer-cache")))
 
 
 LLAMA_31_8B = ModelSpec(

@@ -3,11 +3,14 @@
 A YAML file is read with a size limit and `yaml.SafeLoader` (or its C twin), so a tag that would
 build a Python object is refused. Validation errors name the file, the entry and the field.
 The user catalog (`sizer catalog add`) lives in the user config directory (platformdirs), or in
-$SIZER_CONFIG_DIR; its entries are merged over the shipped ones.
+$SIZER_CONFIG_DIR; its entries are merged over the shipped ones. The shipped catalogs, once
+validated, are kept in the cache (sizer/io/cache.py) and read from there while their files,
+sizer and the code that builds them stay the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -19,10 +22,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sizer import __version__
 from sizer.core.catalog import Catalog, normalize
 from sizer.errors import CatalogError, InputError
+from sizer.io import cache
 from sizer.io.writing import locked, real_target, write_text
-from sizer.models import GpuSpec, Host, ModelSpec
+from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -142,6 +147,22 @@ def _shipped_text(filename: str) -> tuple[str, str]:
     return (data_dir() / filename).read_text(encoding="utf-8"), f"data/{filename}"
 
 
+def _shipped_key(*filenames: str) -> str | None:
+    """The cache key of what is built from the shipped `filenames`: their bytes, the sizer and
+    pydantic versions, and the source of the modules that define and build the entries (so that
+    an edited checkout never reads entries an older one wrote). None when a file cannot be read."""
+    import pydantic
+
+    package = Path(__file__).resolve().parents[1]
+    sources = [package / "constants.py", Path(__file__).resolve()]
+    sources += sorted((package / "models").glob("*.py"))
+    try:
+        files = [p.read_bytes() for p in (*sources, *(data_dir() / f for f in filenames))]
+    except OSError:
+        return None
+    return cache.cache_key([__version__.encode(), pydantic.VERSION.encode(), *files])
+
+
 def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus_origin: str) -> Catalog:
     """Validate catalog YAML texts into a Catalog (CatalogError names file, entry and field)."""
     models = _entries(read_yaml(models_text, models_origin), "models", ModelSpec, models_origin)
@@ -231,13 +252,27 @@ def _fields(raw: Any, cls: type[BaseModel]) -> dict[str, Any]:
 
 
 @functools.cache
-def load_cost_settings(currency: str = "EUR") -> Any:
-    """Electricity, base system, cloud and API prices from data/costs.yaml, in `currency`."""
-    from sizer.models import ApiPrice, CloudGpuPrice, CostSettings, Currency, Money
+def load_cost_settings(currency: str = "EUR") -> CostSettings:
+    """Electricity, base system, cloud and API prices from data/costs.yaml, in `currency`
+    (from the cache while the file is unchanged)."""
+    want = Currency(currency)
+    kind, key = f"costs-{want.value}", _shipped_key("costs.yaml")
+    if key is not None:
+        with contextlib.suppress(ValidationError):  # missing (None) or damaged: parse the YAML
+            cached = CostSettings.model_validate(cache.read_entry(kind, key))
+            if cached.currency is want:
+                return cached
+    settings = _parse_cost_settings(want)
+    if key is not None:
+        cache.write_entry(kind, key, settings.model_dump(mode="json", exclude_unset=True))
+    return settings
+
+
+def _parse_cost_settings(want: Currency) -> CostSettings:
+    from sizer.models import ApiPrice, CloudGpuPrice, Money
 
     text, origin = _shipped_text("costs.yaml")
     data = read_yaml(text, origin) or {}
-    want = Currency(currency)
     defaults = data.get("defaults", {})
     region = defaults.get("region", "DE")
     power = next(
@@ -269,10 +304,35 @@ def load_cost_settings(currency: str = "EUR") -> Any:
 
 @functools.cache
 def load_shipped_catalog() -> Catalog:
-    """The catalogs shipped inside the package (data/*.yaml), validated."""
+    """The catalogs shipped inside the package (data/*.yaml), validated (from the cache while the
+    files are unchanged)."""
+    key = _shipped_key("model_catalog.yaml", "gpu_catalog.yaml")
+    if key is not None:
+        catalog = _cached_catalog(cache.read_entry("catalog", key))
+        if catalog is not None:
+            return catalog
     models_text, models_origin = _shipped_text("model_catalog.yaml")
     gpus_text, gpus_origin = _shipped_text("gpu_catalog.yaml")
-    return catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin)
+    catalog = catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin)
+    if key is not None:
+        entries = {
+            "models": [m.model_dump(mode="json", exclude_unset=True) for m in catalog.models],
+            "gpus": [g.model_dump(mode="json", exclude_unset=True) for g in catalog.gpus],
+        }
+        cache.write_entry("catalog", key, entries)
+    return catalog
+
+
+def _cached_catalog(document: Any) -> Catalog | None:
+    """The Catalog a cache entry holds, validated as the YAML would be; None if it holds none."""
+    if not isinstance(document, dict):
+        return None
+    try:
+        models = tuple(ModelSpec.model_validate(m) for m in document["models"])
+        gpus = tuple(GpuSpec.model_validate(g) for g in document["gpus"])
+        return Catalog(models=models, gpus=gpus)
+    except (KeyError, TypeError, ValidationError, InputError):
+        return None
 
 
 def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:

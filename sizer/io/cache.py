@@ -1,0 +1,88 @@
+"""A cache of the validated shipped catalogs, so that a command skips parsing their YAML.
+
+An entry is JSON: the validated objects' `model_dump(mode="json", exclude_unset=True)`, validated
+again on load like the YAML they came from, so a damaged or edited file yields at worst wrong
+numbers, never code run (no pickle). A file's name carries its key, a hash of everything the
+entry follows from: the sizer and pydantic versions, the source of the modules that define and
+build the entries, and the shipped YAML files. Whatever is wrong with the cache (missing, stale,
+corrupt, unreadable or read-only) costs only the parse: reads and writes never raise. The cache
+lives in the platform's user cache directory, or in $SIZER_CACHE_DIR.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sizer.constants import CACHE_DIR_ENV
+
+MAX_ENTRY_BYTES = 32 * 2**20  # the catalogs' entry is a few hundred KiB; ignore anything far larger unread
+
+
+def cache_dir() -> Path:
+    """$SIZER_CACHE_DIR, else the platform's user cache directory for sizer."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("sizer"))
+
+
+def cache_key(parts: Iterable[bytes]) -> str:
+    """A hex digest of `parts`, each length-prefixed so that no two sequences give the same stream."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
+def _path(kind: str, key: str) -> Path:
+    return cache_dir() / f"{kind}-{key}.json"
+
+
+def read_entry(kind: str, key: str) -> Any:
+    """The JSON document stored for (`kind`, `key`); None when there is none or it cannot be read."""
+    path = _path(kind, key)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_ENTRY_BYTES + 1)
+        if len(data) > MAX_ENTRY_BYTES:
+            return None
+        return json.loads(data)
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8 or not JSON
+        return None
+
+
+def write_entry(kind: str, key: str, document: Any) -> None:
+    """Store `document` as JSON for (`kind`, `key`), atomically, and remove that kind's stale entries.
+
+    Best effort: a cache directory that cannot be created or written leaves the command as it was.
+    """
+    path = _path(kind, key)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        tmp.replace(path)  # os.replace: readers see the old file or the whole new one, never a part
+        tmp = None
+        for stale in path.parent.glob(f"{kind}-*.json"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except (OSError, ValueError, TypeError):
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
