@@ -17,7 +17,7 @@ from sizer.core.cost import Cost, cost, hardware_price
 from sizer.core.estimate import memory_needed
 from sizer.core.launch import launch_spec, run_command
 from sizer.core.rigs import HardwareOption
-from sizer.core.serving import estimate_option, needs_workload, users_served
+from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime, check_workload, rig_refusal
@@ -266,12 +266,15 @@ def _picks(
     """Per model its best rig (ranked), and every rig that serves it (for the chart)."""
     ranked = []
     alternatives: dict[str, list[Alternative]] = {}
+    prices: dict[int, tuple[float, float]] = {}  # id(rig) -> hardware price, per month: the same for every model
     for position, m in enumerate(models):
         keyed = []
-        for o in rigs_of.get(m.id, []):
-            hardware = hardware_price(o, settings) or 0.0
-            per_month = cost(hardware, o, 0.0, settings).per_month
-            decode = estimate_option(m, o, needs, needs.users, a).decode_tokens_per_s
+        rigs = rigs_of.get(m.id, [])
+        for o, (_, decode) in zip(rigs, fit_and_decode(m, rigs, needs, needs.users, a), strict=True):
+            if id(o) not in prices:
+                hardware = hardware_price(o, settings) or 0.0
+                prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
+            hardware, per_month = prices[id(o)]
             keyed.append((_rank_key(m, per_month, decode, o), o))
             alternatives.setdefault(m.id, []).append(
                 Alternative(
