@@ -70,7 +70,7 @@ def test_cached_cost_settings_equal_the_parsed_ones_in_each_currency(fresh, monk
     assert parsed[Currency.USD].base_system_price != parsed[Currency.EUR].base_system_price
 
 
-def test_an_edited_catalog_file_is_parsed_again_and_the_stale_entry_removed(fresh):
+def test_an_edited_catalog_file_is_parsed_again(fresh):
     loaders.load_shipped_catalog()
     [old] = _entries("catalog")
     models = fresh / "model_catalog.yaml"
@@ -79,9 +79,22 @@ def test_an_edited_catalog_file_is_parsed_again_and_the_stale_entry_removed(fres
     models.write_text(text.replace("name: Llama 3.1 8B\n", "name: Llama 3.1 8B edited\n", 1), encoding="utf-8")
     loaders.load_shipped_catalog.cache_clear()
     assert loaders.load_shipped_catalog().model("llama-3.1-8b").name == "Llama 3.1 8B edited"
-    [new] = _entries("catalog")
-    assert new != old
-    assert not old.exists()
+    assert old in _entries("catalog")
+    assert len(_entries("catalog")) == 2
+
+
+def test_only_the_newest_entries_of_a_kind_are_kept(fresh):
+    import os
+
+    for i in range(cache.KEEP_PER_KIND + 2):
+        cache.write_entry("thing", f"k{i}", {"i": i})
+        os.utime(cache.cache_dir() / f"thing-k{i}.json", (1000 + i, 1000 + i))  # distinct ages
+    cache.write_entry("other", "k0", {})
+    cache.write_entry("thing", "k0", {"i": "again"})  # rewritten: now the newest
+    kept = {p.name for p in _entries("thing")}
+    assert kept == {"thing-k0.json", *(f"thing-k{i}.json" for i in range(3, cache.KEEP_PER_KIND + 2))}
+    assert len(kept) == cache.KEEP_PER_KIND
+    assert _entries("other")  # another kind is left alone
 
 
 def test_the_key_follows_the_version_and_each_file(fresh, monkeypatch):

@@ -23,6 +23,9 @@ from typing import Any
 from sizer.constants import CACHE_DIR_ENV
 
 MAX_ENTRY_BYTES = 32 * 2**20  # the catalogs' entry is a few hundred KiB; ignore anything far larger unread
+# Entries kept per kind, newest first: a few installs or checkouts of different versions can share
+# the directory without rewriting each other's entry on every call, and old ones do not pile up.
+KEEP_PER_KIND = 4
 
 
 def cache_dir() -> Path:
@@ -62,7 +65,8 @@ def read_entry(kind: str, key: str) -> Any:
 
 
 def write_entry(kind: str, key: str, document: Any) -> None:
-    """Store `document` as JSON for (`kind`, `key`), atomically, and remove that kind's stale entries.
+    """Store `document` as JSON for (`kind`, `key`), atomically; of that kind's entries, only the
+    KEEP_PER_KIND newest stay.
 
     Best effort: a cache directory that cannot be created or written leaves the command as it was.
     """
@@ -77,9 +81,10 @@ def write_entry(kind: str, key: str, document: Any) -> None:
             file.write(text)
         tmp.replace(path)  # os.replace: readers see the old file or the whole new one, never a part
         tmp = None
-        for stale in path.parent.glob(f"{kind}-*.json"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        entries = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP_PER_KIND:]:
+            if old != path:
+                old.unlink(missing_ok=True)
     except (OSError, ValueError, TypeError):
         pass
     finally:
