@@ -6,7 +6,10 @@ interpreter takes to import typer, rich, pydantic, yaml and numpy. Every figure 
 `--runs` fresh processes of this interpreter running this checkout (`python -m sizer`), the
 commands interleaved so that a busy machine slows them alike. "warm" runs find the catalog
 cache that an earlier run wrote; "cold" runs start from an empty cache directory. The user
-catalog directory is an empty one, so the shipped catalogs alone are read.
+catalog directory is an empty one, so the shipped catalogs alone are read. Bytecode goes to a
+scratch directory (PYTHONPYCACHEPREFIX) and is compiled by a first, untimed run of each
+command, as `pip install` compiles it, so that no timed run pays for compiling sources (even
+where PYTHONDONTWRITEBYTECODE is set).
 
 Run: python benchmarks/speed.py [--runs N] [--in-process]
 """
@@ -31,11 +34,13 @@ RECOMMEND = ["recommend", "--budget", "20000", "--use-case", "chat", "--json"]
 TARGETS = {"estimate": 1.5, "recommend": 2.5}
 
 
-def _env(cache_dir: Path, config_dir: Path) -> dict[str, str]:
+def _env(cache_dir: Path, config_dir: Path, pycache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["SIZER_CACHE_DIR"] = str(cache_dir)
     env["SIZER_CONFIG_DIR"] = str(config_dir)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -56,7 +61,7 @@ def measure(runs: int) -> dict[str, float]:
     def empty_cold() -> None:
         shutil.rmtree(cold, ignore_errors=True)
 
-    warm_env, cold_env = _env(warm, config), _env(cold, config)
+    warm_env, cold_env = _env(warm, config, scratch / "pycache"), _env(cold, config, scratch / "pycache")
     commands: dict[str, tuple[list[str], dict[str, str], Callable[[], None]]] = {
         "import": ([sys.executable, "-c", IMPORTS], warm_env, lambda: None),
         "estimate warm": ([*sizer, *ESTIMATE], warm_env, lambda: None),
