@@ -74,23 +74,34 @@ def _ffn_tensors(m: ModelSpec, i: int, width: int, suffix: str = "", count: int 
     return out
 
 
-@functools.lru_cache(maxsize=512)
-def weight_tensors(m: ModelSpec) -> tuple[Tensor, ...]:
-    """The weight matrices of a model's text stack, from its architecture (norms and biases omitted)."""
+def _outside_tensors(m: ModelSpec) -> list[Tensor]:
+    """The token embedding and (unless tied to it) the output head."""
     h = m.hidden_size
     tensors = [Tensor("token_embd", -1, m.vocab_size * h, h)]
     if not m.tie_embeddings:
         tensors.append(Tensor("output", -1, m.vocab_size * h, h))
+    return tensors
+
+
+def _layer_tensors(m: ModelSpec, i: int) -> list[Tensor]:
+    """The weight matrices of layer `i`: attention, then a dense FFN or the router and experts."""
+    tensors = _attention_tensors(m, i)
+    e = m.experts
+    if e is None or i < e.dense_layers:
+        return tensors + _ffn_tensors(m, i, m.intermediate_size)
+    tensors.append(Tensor("router", i, m.hidden_size * e.count, m.hidden_size))
+    tensors += _ffn_tensors(m, i, e.intermediate_size, "_exps", e.count)
+    if e.shared_count:
+        tensors += _ffn_tensors(m, i, e.shared_intermediate_size * e.shared_count)
+    return tensors
+
+
+@functools.lru_cache(maxsize=512)
+def weight_tensors(m: ModelSpec) -> tuple[Tensor, ...]:
+    """The weight matrices of a model's text stack, from its architecture (norms and biases omitted)."""
+    tensors = _outside_tensors(m)
     for i in range(m.layers):
-        tensors += _attention_tensors(m, i)
-        e = m.experts
-        if e is None or i < e.dense_layers:
-            tensors += _ffn_tensors(m, i, m.intermediate_size)
-            continue
-        tensors.append(Tensor("router", i, h * e.count, h))
-        tensors += _ffn_tensors(m, i, e.intermediate_size, "_exps", e.count)
-        if e.shared_count:
-            tensors += _ffn_tensors(m, i, e.shared_intermediate_size * e.shared_count)
+        tensors += _layer_tensors(m, i)
     return tuple(tensors)
 
 
@@ -121,11 +132,18 @@ _LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps", "ffn_gate", "ff
 
 @functools.lru_cache(maxsize=512)
 def _tensor_groups(m: ModelSpec) -> tuple[tuple[str, int, int, tuple[int, ...]], ...]:
-    """The layout grouped by (role, row size, parameters): each shape once, with its layers."""
+    """The layout grouped by (role, row size, parameters): each shape once, with its layers, in the
+    order `weight_tensors` first lists them. Layers come in at most two runs of identical shapes
+    (dense FFN layers, then expert layers), so each run is laid out once, not layer by layer."""
     groups: dict[tuple[str, int, int], list[int]] = {}
-    for t in weight_tensors(m):
+    for t in _outside_tensors(m):
         groups.setdefault((t.role, t.row_size, t.params), []).append(t.layer)
-    return tuple((role, row, params, tuple(layers)) for (role, row, params), layers in groups.items())
+    dense = m.layers if m.experts is None else min(m.experts.dense_layers, m.layers)
+    for run in (range(dense), range(dense, m.layers)):
+        for t in _layer_tensors(m, run.start) if run else ():
+            groups.setdefault((t.role, t.row_size, t.params), []).extend(run)
+    # Sorted: a shape that two runs, or two tensors of one layer, share lists its layers in order.
+    return tuple((role, row, params, tuple(sorted(layers))) for (role, row, params), layers in groups.items())
 
 
 @functools.lru_cache(maxsize=4096)
