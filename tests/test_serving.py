@@ -63,8 +63,7 @@ def reference_users_served(model, option, needs, a=DEFAULT_ASSUMPTIONS):
     return lo
 
 
-def _options(catalog, engine, model):
-    """Rigs the engine runs `model` on, as recommend considers them (no refused vendor or split)."""
+def _rigs(catalog):
     rigs = [HardwareOption(gpu=catalog.gpu(g), count=n) for g, n in itertools.product(GPUS, COUNTS)]
     # Owned rigs: free memory a probe saw and a measured bandwidth replace the datasheet figures.
     rtx = catalog.gpu("rtx-4090")
@@ -72,6 +71,11 @@ def _options(catalog, engine, model):
         HardwareOption(gpu=rtx, count=2, owned=True, available_bytes_per_gpu=int(19.5 * GiB), bandwidth_gb_per_s=870.0),
         HardwareOption(gpu=rtx, count=1, owned=True, available_bytes_per_gpu=int(7.25 * GiB)),
     ]
+    return rigs
+
+
+def _options(rigs, engine, model):
+    """The rigs the engine runs `model` on, as recommend considers them (no refused vendor or split)."""
     runtime = engine_for(engine)
     return [o for o in rigs if rig_refusal(runtime, model, o.gpu, o.count) is None]
 
@@ -81,9 +85,10 @@ def test_users_served_equals_the_bisection_on_full_estimates(engine, quant, kv, 
     catalog = load_shipped_catalog()
     needs = Needs(engine=engine, quant=quant, kv_cache_type=kv, context=context, min_tokens_per_s=min_tokens)
     served = {}
+    rigs = _rigs(catalog)
     for model_id in MODELS:
         model = catalog.model(model_id)
-        for option in _options(catalog, engine, model):
+        for option in _options(rigs, engine, model):
             got = users_served(model, option, needs)
             assert got == reference_users_served(model, option, needs), (model_id, option.gpu.id, option.count)
             served[model_id, option.gpu.id, option.count] = got
@@ -99,14 +104,15 @@ def test_users_served_equals_the_bisection_on_full_estimates(engine, quant, kv, 
 def test_fit_and_decode_equal_the_estimate_on_every_rig(engine, users):
     catalog = load_shipped_catalog()
     needs = Needs(engine=engine, context=16384, users=users, quant="Q8_0" if engine is Engine.LLAMA_CPP else "BF16")
+    models = [catalog.model(m) for m in MODELS]
+    rigs = _rigs(catalog)  # the same rig objects for every model, as recommend passes them
+    rigs_of = {m.id: _options(rigs, engine, m) for m in models}
+    fast = fit_and_decode(models, rigs_of, needs, users, DEFAULT_ASSUMPTIONS)
     fits = set()
-    for model_id in MODELS:
-        model = catalog.model(model_id)
-        options = _options(catalog, engine, model)
-        fast = fit_and_decode(model, options, needs, users, DEFAULT_ASSUMPTIONS)
-        for option, (fit, decode) in zip(options, fast, strict=True):
+    for model in models:
+        for option, (fit, decode) in zip(rigs_of[model.id], fast[model.id], strict=True):
             est = estimate_option(model, option, needs, users, DEFAULT_ASSUMPTIONS)
-            assert (fit, decode) == (est.fits, est.decode_tokens_per_s), (model_id, option.gpu.id, option.count)
+            assert (fit, decode) == (est.fits, est.decode_tokens_per_s), (model.id, option.gpu.id, option.count)
             fits.add((fit, est.offload is not None))
     # Rigs that hold the model, and (llama.cpp) rigs that offload layers to system RAM.
     assert (True, False) in fits
@@ -124,8 +130,9 @@ def test_a_layer_split_whose_fullest_gpu_overflows_does_not_fit():
     fullest, average = max(est.per_gpu_bytes), sum(est.per_gpu_bytes) / 2
     assert fullest > average
     squeezed = HardwareOption(gpu=gpu, count=2, available_bytes_per_gpu=round((fullest + average) / 2))
-    [(fit, _)] = fit_and_decode(model, [squeezed], needs, 4, DEFAULT_ASSUMPTIONS)
-    assert not fit
     roomy = squeezed.model_copy(update={"available_bytes_per_gpu": fullest})
-    [(fit, _)] = fit_and_decode(model, [roomy], needs, 4, DEFAULT_ASSUMPTIONS)
-    assert fit
+    [(squeezed_fits, _), (roomy_fits, _)] = fit_and_decode(
+        [model], {model.id: [squeezed, roomy]}, needs, 4, DEFAULT_ASSUMPTIONS
+    )[model.id]
+    assert not squeezed_fits
+    assert roomy_fits

@@ -186,6 +186,9 @@ def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> l
     return options
 
 
+# A rig that serves a model: the rig, per-user decode tokens/s, hardware price, cost per month.
+_Served = tuple[HardwareOption, float, float, float]
+
 SIZE_CLASSES_B = (2, 4, 9, 15, 35, 80, 150)  # upper bounds of the size classes, billions of parameters
 
 
@@ -242,7 +245,7 @@ def recommend(
             )
             picks, alternatives = _picks(weaker, rigs_of, needs, settings, assumptions, keep_order=True)
         recommendations += picks[: needs.top]
-        charted += [alt for r in picks[: needs.top] for alt in alternatives.get(r.model, [])]
+        charted += [alt for r in picks[: needs.top] for alt in _alternatives(r.model, alternatives.get(r.model, []))]
     for m in adequate:
         if not feasible.get(m.id):
             excluded.append(Exclusion(model=m.id, reason_code=_why_not(m, options, needs, assumptions)))
@@ -262,38 +265,45 @@ def _picks(
     settings: CostSettings,
     a: Assumptions,
     keep_order: bool = False,
-) -> tuple[list[Recommendation], dict[str, list[Alternative]]]:
-    """Per model its best rig (ranked), and every rig that serves it (for the chart)."""
+) -> tuple[list[Recommendation], dict[str, list[_Served]]]:
+    """Per model its best rig (ranked), and every rig that serves it (for the chart, built by
+    `_alternatives` for the models charted)."""
     ranked = []
-    alternatives: dict[str, list[Alternative]] = {}
+    alternatives: dict[str, list[_Served]] = {}
     prices: dict[int, tuple[float, float]] = {}  # id(rig) -> hardware price, per month: the same for every model
+    speeds = fit_and_decode(models, rigs_of, needs, needs.users, a)
     for position, m in enumerate(models):
         keyed = []
-        rigs = rigs_of.get(m.id, [])
-        for o, (_, decode) in zip(rigs, fit_and_decode(m, rigs, needs, needs.users, a), strict=True):
+        for o, (_, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
             if id(o) not in prices:
                 hardware = hardware_price(o, settings) or 0.0
                 prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
             hardware, per_month = prices[id(o)]
             keyed.append((_rank_key(m, per_month, decode, o), o))
-            alternatives.setdefault(m.id, []).append(
-                Alternative(
-                    model=m.id,
-                    gpu=o.gpu.id,
-                    gpu_name=o.gpu.name,
-                    gpu_count=o.count,
-                    owned=o.owned,
-                    decode_tokens_per_s=round(decode, 2),
-                    hardware=round(hardware, 2),
-                    per_month=per_month,
-                )
-            )
+            alternatives.setdefault(m.id, []).append((o, decode, hardware, per_month))
         if not keyed:
             continue
         key, best = min(keyed, key=lambda k: k[0])
         ranked.append(((position,) if keep_order else key, _recommendation(m, best, needs, settings, a)))
     ranked.sort(key=lambda p: p[0])
     return [r for _, r in ranked], alternatives
+
+
+def _alternatives(model_id: str, rows: Sequence[_Served]) -> list[Alternative]:
+    """The chart's points for a picked model: each rig that serves it, its speed and cost."""
+    return [
+        Alternative(
+            model=model_id,
+            gpu=o.gpu.id,
+            gpu_name=o.gpu.name,
+            gpu_count=o.count,
+            owned=o.owned,
+            decode_tokens_per_s=round(decode, 2),
+            hardware=round(hardware, 2),
+            per_month=per_month,
+        )
+        for o, decode, hardware, per_month in rows
+    ]
 
 
 def _feasible(

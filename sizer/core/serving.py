@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sizer.core.estimate import estimate
 from sizer.core.memory import MemoryNeed, per_gpu_bytes
 from sizer.core.rigs import HardwareOption
-from sizer.core.speed import decode_step_s
+from sizer.core.speed import SpeedTerms, decode_step_seconds
 from sizer.engines import engine_for
+from sizer.engines.base import Runtime
 from sizer.models import Assumptions, Estimate, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
@@ -35,16 +36,23 @@ def estimate_option(model: ModelSpec, option: HardwareOption, needs: Needs, user
     )
 
 
+def _rig(runtime: Runtime, option: HardwareOption, a: Assumptions) -> tuple[int, SpeedTerms]:
+    """What the rig offers any model, as `estimate` takes it: bytes per GPU and speed terms."""
+    capacity = option.available_bytes_per_gpu or runtime.usable_bytes_per_gpu(option.gpu, a)
+    return capacity, runtime.speed_terms(option.gpu, option.count, a, option.bandwidth_gb_per_s)
+
+
 def _fit(
+    runtime: Runtime,
     model: ModelSpec,
     option: HardwareOption,
     workload: Workload,
     a: Assumptions,
+    capacity: int,
     memo: dict[tuple[int, bool], tuple[MemoryNeed, int]],
 ) -> tuple[bool, MemoryNeed]:
     """`estimate`'s fit (its fullest GPU against the capacity) and the memory need; `memo` keeps
     the need and fullest GPU per GPU count and runtime, which is all they depend on."""
-    runtime = engine_for(workload.engine)
     gpu_runtime = option.gpu.vendor is not Vendor.APPLE
     if (option.count, gpu_runtime) not in memo:
         need = runtime.memory(model, workload, option.count, a, gpu_runtime=gpu_runtime)
@@ -58,34 +66,43 @@ def _fit(
         )
         memo[option.count, gpu_runtime] = need, max(split)
     need, fullest = memo[option.count, gpu_runtime]
-    capacity = option.available_bytes_per_gpu or runtime.usable_bytes_per_gpu(option.gpu, a)
     return fullest <= capacity, need
 
 
-def _decode(model: ModelSpec, option: HardwareOption, need: MemoryNeed, workload: Workload, a: Assumptions) -> float:
+def _decode(model: ModelSpec, need: MemoryNeed, workload: Workload, terms: SpeedTerms, a: Assumptions) -> float:
     """`estimate`'s per-sequence decode tokens/s with every layer on the GPUs."""
-    terms = engine_for(workload.engine).speed_terms(option.gpu, option.count, a, option.bandwidth_gb_per_s)
-    seconds, _ = decode_step_s(model, need.weights, need.kv_cache_bytes, workload, terms, a, None)
-    return 1.0 / seconds
+    return 1.0 / decode_step_seconds(model, need.weights, need.kv_cache_bytes, workload, terms, a)
 
 
 def fit_and_decode(
-    model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, users: int, a: Assumptions
-) -> list[tuple[bool, float]]:
-    """Per rig, `estimate_option`'s fit and per-user decode tokens/s, from the same functions but
-    without building an Estimate per rig (the memory need is computed once per GPU count and
-    runtime). A rig the engine would offload layers from takes `estimate_option` itself."""
+    models: Sequence[ModelSpec],
+    rigs_of: Mapping[str, Sequence[HardwareOption]],
+    needs: Needs,
+    users: int,
+    a: Assumptions,
+) -> dict[str, list[tuple[bool, float]]]:
+    """Per model, for each rig of `rigs_of[model.id]`: `estimate_option`'s fit and per-user decode
+    tokens/s, from the same calls but without building an Estimate per pairing (the memory need
+    is computed once per model, GPU count and runtime; a rig's capacity and speed terms once per
+    rig). A rig the engine would offload layers from takes `estimate_option` itself."""
     workload = needs_workload(needs, users)
-    offloads = engine_for(workload.engine).offloads
-    memo: dict[tuple[int, bool], tuple[MemoryNeed, int]] = {}
-    out = []
-    for option in options:
-        fits, need = _fit(model, option, workload, a, memo)
-        if not fits and offloads:
-            est = estimate_option(model, option, needs, users, a)
-            out.append((est.fits, est.decode_tokens_per_s))
-        else:
-            out.append((fits, _decode(model, option, need, workload, a)))
+    runtime = engine_for(workload.engine)
+    rigs: dict[int, tuple[int, SpeedTerms]] = {}  # id(option): the options outlive the call
+    out = {}
+    for model in models:
+        memo: dict[tuple[int, bool], tuple[MemoryNeed, int]] = {}
+        row = []
+        for option in rigs_of.get(model.id, ()):
+            if id(option) not in rigs:
+                rigs[id(option)] = _rig(runtime, option, a)
+            capacity, terms = rigs[id(option)]
+            fits, need = _fit(runtime, model, option, workload, a, capacity, memo)
+            if not fits and runtime.offloads:
+                est = estimate_option(model, option, needs, users, a)
+                row.append((est.fits, est.decode_tokens_per_s))
+            else:
+                row.append((fits, _decode(model, need, workload, terms, a)))
+        out[model.id] = row
     return out
 
 
@@ -94,10 +111,13 @@ def users_served(
 ) -> int:
     """How many concurrent users the rig serves at `min_tokens_per_s` each, all on the GPUs (0: none)."""
 
+    runtime = engine_for(needs.engine)
+    capacity, terms = _rig(runtime, option, assumptions)
+
     def serves(users: int) -> bool:
         workload = needs_workload(needs, users)
-        fits, need = _fit(model, option, workload, assumptions, {})
-        return fits and _decode(model, option, need, workload, assumptions) >= needs.min_tokens_per_s
+        fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
+        return fits and _decode(model, need, workload, terms, assumptions) >= needs.min_tokens_per_s
 
     if not serves(1):
         return 0

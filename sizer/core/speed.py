@@ -90,6 +90,41 @@ def fixed_step_s(layers: Any, fixed_s: Any, fixed_per_layer_s: Any, a: Assumptio
     return layers * a.layer_overhead_s + fixed_s + layers * fixed_per_layer_s
 
 
+def _decode_step(
+    m: ModelSpec,
+    ws: WeightSummary,
+    kv: int,
+    w: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    offload: Offload | None,
+) -> tuple[float, float, float, float]:
+    """A decode step's bytes read, the bandwidth they come at, its FLOPs and its fixed seconds."""
+    read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
+    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a)
+    bandwidth = terms.bandwidth_bytes_per_s
+    if offload is not None:  # offloaded layers are read from system RAM instead
+        cpu_share = 1 - offload.gpu_layers / offload.total_layers
+        ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
+        bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
+    flops = 2.0 * ws.active_params * w.batch
+    return read, bandwidth, flops, fixed
+
+
+def decode_step_seconds(
+    m: ModelSpec,
+    ws: WeightSummary,
+    kv: int,
+    w: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    offload: Offload | None = None,
+) -> float:
+    """Seconds per decode step, as `decode_step_s` gives them, without saying what bounds it."""
+    read, bandwidth, flops, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
+    return float(decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed))
+
+
 def decode_step_s(
     m: ModelSpec,
     ws: WeightSummary,
@@ -100,14 +135,7 @@ def decode_step_s(
     offload: Offload | None,
 ) -> tuple[float, Reason]:
     """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
-    read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
-    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a)
-    bandwidth = terms.bandwidth_bytes_per_s
-    if offload is not None:  # offloaded layers are read from system RAM instead
-        cpu_share = 1 - offload.gpu_layers / offload.total_layers
-        ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
-        bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
-    flops = 2.0 * ws.active_params * w.batch
+    read, bandwidth, flops, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
     seconds = decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed)
     if offload is not None:
         offloaded = offload.total_layers - offload.gpu_layers
