@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
+import re
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,12 +17,27 @@ from sizer.errors import InputError, SizerError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# What rich's console would turn into an emoji (":name:"); a line without one, and with nothing
+# but printable characters, leaves rich exactly as it came in.
+_EMOJI_CODE = re.compile(r":\S+?:")
+
 
 def console(stderr: bool = False) -> Any:
     """A rich console; messages on stderr stay one line whatever the terminal width."""
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+
+
+def message(line: str) -> None:
+    """One line on stderr, as the rich console prints it. Rich's console takes tens of ms to
+    import, so a line it would print unchanged is written directly; one with control characters,
+    tabs or an emoji code goes through rich (which strips, expands and replaces those)."""
+    if line.isprintable() and not _EMOJI_CODE.search(line):
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    else:
+        console(stderr=True).print(line, markup=False)
 
 
 def handle_errors(func: F) -> F:
@@ -30,18 +48,18 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SizerError as err:
-            console(stderr=True).print(f"error: {err}", markup=False, soft_wrap=True)  # one line
+            message(f"error: {err}")  # one line
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def warn(message: str) -> None:
-    console(stderr=True).print(f"warning: {message}", markup=False)
+def warn(text: str) -> None:
+    message(f"warning: {text}")
 
 
-def note(message: str) -> None:
-    console(stderr=True).print(f"note: {message}", markup=False)
+def note(text: str) -> None:
+    message(f"note: {text}")
 
 
 def positive(name: str, value: float | None) -> None:
@@ -95,11 +113,16 @@ class progress:
     """A progress bar on stderr for a sweep long enough to notice (interactive terminals only)."""
 
     def __init__(self, label: str) -> None:
-        self.console = console(stderr=True)
         self.label = label
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int, int], None]:
+        # Rich takes stderr for a terminal only when it is a tty or TTY_COMPATIBLE=1 or FORCE_COLOR
+        # says so; anywhere else (pipes, CI, --json into a file) its console is not even imported.
+        forced = os.environ.get("TTY_COMPATIBLE") == "1" or bool(os.environ.get("FORCE_COLOR"))
+        if not (forced or _isatty(sys.stderr)):
+            return lambda done, total: None
+        self.console = console(stderr=True)
         if not self.console.is_terminal:
             return lambda done, total: None
         from rich.progress import Progress
@@ -116,3 +139,10 @@ class progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
