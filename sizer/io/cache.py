@@ -11,16 +11,15 @@ lives in the platform's user cache directory, or in $SIZER_CACHE_DIR.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sizer.constants import CACHE_DIR_ENV
+from sizer.errors import InputError
 
 MAX_ENTRY_BYTES = 32 * 2**20  # the catalogs' entry is a few hundred KiB; ignore anything far larger unread
 # Entries kept per kind, newest first: a few installs or checkouts of different versions can share
@@ -65,29 +64,19 @@ def read_entry(kind: str, key: str) -> Any:
 
 
 def write_entry(kind: str, key: str, document: Any) -> None:
-    """Store `document` as JSON for (`kind`, `key`), atomically; of that kind's entries, only the
-    KEEP_PER_KIND newest stay.
+    """Store `document` as JSON for (`kind`, `key`), atomically (sizer.io.writing, as every file
+    sizer writes); of that kind's entries, only the KEEP_PER_KIND newest stay.
 
     Best effort: a cache directory that cannot be created or written leaves the command as it was.
     """
+    from sizer.io.writing import write_text
+
     path = _path(kind, key)
-    tmp: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-", suffix=".tmp")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        tmp.replace(path)  # os.replace: readers see the old file or the whole new one, never a part
-        tmp = None
+        write_text(path, json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
         entries = sorted(path.parent.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP_PER_KIND:]:
             if old != path:
                 old.unlink(missing_ok=True)
-    except (OSError, ValueError, TypeError):
+    except (InputError, OSError, ValueError, TypeError):
         pass
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
