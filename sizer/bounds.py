@@ -57,6 +57,34 @@ MAX_TFLOPS: Final = 1e5
 # memory clock of 10,501 MHz; 8x and ~100x leave room, and anything past is a corrupt reading.
 MAX_BUS_WIDTH_BITS: Final = 65536
 MAX_MEMORY_CLOCK_MHZ: Final = 10**6
+# Parameters of one model: the largest open models have ~1 T (Kimi K2: 1.04 T); 100 T is 100x that.
+MAX_PARAMS: Final = 10**14
+# Names matched against the catalogs: NVML, llama.cpp and shop names are under 60 characters, and
+# Hub repo ids at most 96 each side of the '/'; anything longer is not a name.
+MAX_NAME_CHARS: Final = 256
+# Nesting of a YAML or JSON document: specs, catalogs and probe files nest 4-5 levels; 64 stays far
+# from Python's recursion limit in the constructors and validators that walk the tree.
+MAX_NESTING: Final = 64
+# JSON model files: a model.safetensors.index.json lists one line per tensor (DeepSeek-V3: ~92 k
+# tensors, ~9 MB), and a safetensors header is at most a few MiB per shard; 32 MiB is 3x that.
+MAX_INDEX_JSON_BYTES: Final = 32 * MiB
+MAX_SAFETENSORS_HEADER_BYTES: Final = 32 * MiB
+# GGUF headers: real files carry 30-60 metadata keys and at most a few thousand tensors (Llama 3.1
+# 405B: 1,138; DeepSeek-V3 with merged experts: ~1,150), so 4,096 keys and 65,536 tensors are
+# generous; a sparse file claiming millions fails before anything is allocated.
+MAX_GGUF_KEYS: Final = 4096
+MAX_GGUF_TENSORS: Final = 2**16
+# GGUF string and nested-array items in one header, walked one by one: the vocabulary and merges
+# (Gemma 3: 262,144 tokens; Llama 3: 128,256 tokens + 280,147 merges); 2^21 is 4x the largest
+# total and is walked in well under a second.
+MAX_GGUF_ARRAY_ITEMS: Final = 2**21
+# GGUF strings kept in memory: keys are short dotted names (GGUF allows 65,535 bytes, no file comes
+# near 256), tensor names at most 64 bytes (GGML_MAX_NAME); a value string longer than 4 KiB (chat
+# templates) is skipped by its length, since sizer reads only short ones (general.architecture).
+MAX_GGUF_KEY_BYTES: Final = 256
+MAX_GGUF_STRING_BYTES: Final = 4096
+# GGUF numeric arrays whose values are kept: per-layer arrays have one value per layer.
+MAX_GGUF_KEPT_VALUES: Final = MAX_LAYERS
 
 
 def finite(name: str, value: float) -> float:

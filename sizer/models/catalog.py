@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sizer import bounds as b
 from sizer.constants import UseCase
 from sizer.models.base import _ID_PATTERN, Currency, DateText, PositiveFloat, PositiveInt, Vendor, _Frozen, _parse_date
 
@@ -73,14 +74,14 @@ class GpuSpec(_Frozen):
 
 
 class Experts(_Frozen):
-    """Mixture-of-experts layout."""
+    """Mixture-of-experts layout (sizes bounded by sizer.bounds: the layout loops over them)."""
 
-    count: PositiveInt
-    active: PositiveInt
-    intermediate_size: PositiveInt
-    shared_count: int = Field(default=0, ge=0)
-    shared_intermediate_size: int = Field(default=0, ge=0)
-    dense_layers: int = Field(default=0, ge=0)
+    count: int = Field(gt=0, le=b.MAX_EXPERTS)
+    active: int = Field(gt=0, le=b.MAX_EXPERTS)
+    intermediate_size: int = Field(gt=0, le=b.MAX_HIDDEN)
+    shared_count: int = Field(default=0, ge=0, le=b.MAX_EXPERTS)
+    shared_intermediate_size: int = Field(default=0, ge=0, le=b.MAX_HIDDEN)
+    dense_layers: int = Field(default=0, ge=0, le=b.MAX_LAYERS)
 
     @model_validator(mode="after")
     def _active_le_count(self) -> Experts:
@@ -92,18 +93,18 @@ class Experts(_Frozen):
 class SlidingWindow(_Frozen):
     """Local attention: `size` tokens; one full-attention layer in every `global_every` (None: all local)."""
 
-    size: PositiveInt
-    global_every: PositiveInt | None = None
+    size: int = Field(gt=0, le=b.MAX_CONTEXT)
+    global_every: int | None = Field(default=None, gt=0, le=b.MAX_LAYERS)
 
 
 class Mla(_Frozen):
     """DeepSeek multi-head latent attention: the KV cache holds the compressed latent plus RoPE key."""
 
-    kv_lora_rank: PositiveInt
-    qk_rope_head_dim: PositiveInt
-    qk_nope_head_dim: PositiveInt
-    v_head_dim: PositiveInt
-    q_lora_rank: PositiveInt | None = None
+    kv_lora_rank: int = Field(gt=0, le=b.MAX_HIDDEN)
+    qk_rope_head_dim: int = Field(gt=0, le=b.MAX_HIDDEN)
+    qk_nope_head_dim: int = Field(gt=0, le=b.MAX_HIDDEN)
+    v_head_dim: int = Field(gt=0, le=b.MAX_HIDDEN)
+    q_lora_rank: int | None = Field(default=None, gt=0, le=b.MAX_HIDDEN)
 
 
 class Quality(_Frozen):
@@ -116,7 +117,7 @@ class FileWeights(_Frozen):
     """Exact weight bytes read from a model file (GGUF tensor types, safetensors dtypes)."""
 
     quant: str = Field(min_length=1)  # the file's type as sizer names it (Q4_K_M, BF16, …)
-    total_bytes: PositiveInt
+    total_bytes: int = Field(gt=0, le=8 * b.MAX_PARAMS)  # 8 bytes a parameter at most (F64)
     source: str = Field(min_length=1)  # the file or repo it was read from
 
 
@@ -129,16 +130,18 @@ class ModelSpec(_Frozen):
     arch: str = "llama"
     hf_repo: str | None = None
     aliases: tuple[str, ...] = ()
-    params_total: PositiveInt
-    params_active: PositiveInt | None = None
-    layers: PositiveInt
-    hidden_size: PositiveInt
-    intermediate_size: PositiveInt
-    attention_heads: PositiveInt
-    kv_heads: PositiveInt
-    head_dim: PositiveInt
-    vocab_size: PositiveInt
-    max_context: PositiveInt
+    # Architecture numbers are bounded (sizer.bounds) so that a file or catalog entry claiming a
+    # million layers is refused before the layout loops over them.
+    params_total: int = Field(gt=0, le=b.MAX_PARAMS)
+    params_active: int | None = Field(default=None, gt=0, le=b.MAX_PARAMS)
+    layers: int = Field(gt=0, le=b.MAX_LAYERS)
+    hidden_size: int = Field(gt=0, le=b.MAX_HIDDEN)
+    intermediate_size: int = Field(gt=0, le=b.MAX_HIDDEN)
+    attention_heads: int = Field(gt=0, le=b.MAX_HEADS)
+    kv_heads: int = Field(gt=0, le=b.MAX_HEADS)
+    head_dim: int = Field(gt=0, le=b.MAX_HIDDEN)
+    vocab_size: int = Field(gt=0, le=b.MAX_VOCAB)
+    max_context: int = Field(gt=0, le=b.MAX_CONTEXT)
     tie_embeddings: bool = False
     ffn_gated: bool = True
     experts: Experts | None = None

@@ -313,7 +313,7 @@ def test_unknown_architecture_without_dimensions_is_sized_from_the_count_alone()
     [
         ({"num_hidden_layers": None}, "missing num_hidden_layers"),
         ({"num_hidden_layers": -3}, "num_hidden_layers must be a whole number"),
-        ({"num_hidden_layers": 10**9}, "num_hidden_layers must be a whole number from 1 to 4096"),
+        ({"num_hidden_layers": 10**9}, "num_hidden_layers must be a whole number from 1 to 1024"),
         ({"hidden_size": "4096"}, "hidden_size must be a whole number"),
         ({"num_key_value_heads": 64}, "kv_heads"),
         ({"num_local_experts": 4, "num_experts_per_tok": 8}, "active experts"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sizer.bounds import MAX_EXPERTS, MAX_LAYERS, echo
 from sizer.core.memory import weight_tensors
 from sizer.errors import InputError
 from sizer.models import FileWeights, ModelSpec
@@ -55,8 +56,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "gemma2": {"head_dim": 256, "sliding_window": 4096},
 }
-# Sanity limits for untrusted numbers: the layout loops over layers and experts.
-_LIMITS = {"layers": 4096, "experts": 65536}
+# Limits for untrusted numbers (sizer.bounds): the layout loops over layers and experts.
+_LIMITS = {"layers": MAX_LAYERS, "experts": MAX_EXPERTS}
 _MAX_DIM = 2**24
 # safetensors dtype -> bytes per element; the float ones give a true parameter count.
 DTYPE_BYTES = {
@@ -106,7 +107,7 @@ def _number(cfg: Mapping[str, Any], where: str, key: str, limit: int = _MAX_DIM)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
-        raise InputError(f"{where}: {key} must be a whole number from 1 to {limit}, got {value!r}")
+        raise InputError(f"{where}: {key} must be a whole number from 1 to {limit}, got {echo(repr(value))}")
     return value
 
 
@@ -213,7 +214,7 @@ def _validate(fields: dict[str, Any], where: str) -> ModelSpec:
         return ModelSpec.model_validate(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "model"
+        loc = echo(".".join(str(p) for p in err["loc"])) or "model"
         raise InputError(f"{where}: {loc}: {err['msg']}") from None
 
 
@@ -355,7 +356,8 @@ def _fallback(
         tie=bool(cfg.get("tie_word_embeddings", True)),
     )
     size = f"its {params / 1e9:.2f} B parameters" if params else "its config dimensions"
-    warnings.append(f"{where}: architecture {model_type!r} is not modelled; using a llama-like layout sized to {size}")
+    shown = echo(repr(model_type))
+    warnings.append(f"{where}: architecture {shown} is not modelled; using a llama-like layout sized to {size}")
     return finish(fields, ident, params, where, warnings, file_weights)
 
 
