@@ -1,7 +1,10 @@
 """The file reader: the shipped catalogs (package data), the user catalog and user YAML files.
 
-A YAML file is read with a size limit and `yaml.SafeLoader` (or its C twin), so a tag that would
-build a Python object is refused. Validation errors name the file, the entry and the field.
+A YAML file is read with a size limit (regular files only) and `yaml.SafeLoader` (or its C twin),
+so a tag that would build a Python object is refused. Aliases and anchors are refused too: an
+alias can expand a small file into billions of nodes ("billion laughs") or into a cycle, and no
+sizer file needs one. The node tree is composed here from the parser's events, so nesting is
+bounded before anything recurses. Validation errors name the file, the entry and the field.
 The user catalog (`sizer catalog add`) lives in the user config directory (platformdirs), or in
 $SIZER_CONFIG_DIR; its entries are merged over the shipped ones. The shipped catalogs, once
 validated, are kept in the cache (sizer/io/cache.py) and read from there while their files,
@@ -15,6 +18,7 @@ import datetime as dt
 import functools
 import json
 import os
+from collections import deque
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -23,41 +27,156 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sizer import __version__
+from sizer.bounds import MAX_HOST_BYTES, MAX_NESTING, MAX_YAML_BYTES, echo
 from sizer.core.catalog import Catalog, normalize
 from sizer.errors import CatalogError, InputError
 from sizer.io import cache
+from sizer.io.files import read_bytes
 from sizer.io.writing import locked, real_target, write_text
 from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec
 
 _T = TypeVar("_T", bound=BaseModel)
 
-MAX_YAML_BYTES = 8 * 2**20  # no catalog or spec is anywhere near this; refuse larger input unread
-MAX_HOST_BYTES = 2**20  # a probe document is a few KiB
+__all__ = ["MAX_HOST_BYTES", "MAX_YAML_BYTES"]  # the file limits, from sizer.bounds
+_MAX_PROBLEMS = 3  # validation problems named in one message; the rest are counted
 
 
-def read_yaml(text: str, origin: str) -> Any:
-    """Parse YAML text with the safe loader; errors name `origin` and the line."""
+class _YamlRefused(Exception):
+    """A document this reader will not build (alias, anchor, nesting); carries the 0-based line."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@functools.cache
+def _loader_class() -> Any:
+    """The safe loader (C parser when available) with construction errors tied to their node.
+
+    SafeConstructor raises bare ValueError or KeyError for values such as `2024-02-30`,
+    `!!int zz` or `!!bool maybe`; they become a YAMLError that names the line.
+    """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except yaml.YAMLError:
+                raise
+            except (ValueError, TypeError, KeyError, OverflowError, ArithmeticError) as exc:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"cannot read the value ({echo(exc)})", node.start_mark
+                ) from None
+
+    return Loader
+
+
+def _new_node(loader: Any, event: Any) -> Any:
+    """The node a scalar or collection-start event opens, its tag resolved as yaml's Composer does."""
+    import yaml
+    from yaml import events as ev
+
+    start: Any = event.start_mark  # the C parser's marks are its own Mark type
+    if isinstance(event, ev.ScalarEvent):
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        end: Any = event.end_mark
+        return yaml.ScalarNode(tag, event.value, start, end, style=event.style)
+    kind = yaml.SequenceNode if isinstance(event, ev.SequenceStartEvent) else yaml.MappingNode
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(kind, None, event.implicit)
+    return kind(tag, [], start, None, flow_style=event.flow_style)
+
+
+def _attach(parent: Any, pending_key: list[Any], node: Any) -> None:
+    """Add `node` to a sequence, or to a mapping as its pending key or as that key's value."""
+    import yaml
+
+    if isinstance(parent, yaml.SequenceNode):
+        parent.value.append(node)
+    elif pending_key:
+        parent.value.append((pending_key.pop(), node))
+    else:
+        pending_key.append(node)
+
+
+def _compose(loader: Any) -> Any:
+    """The one document's node tree, composed from the parser's events without recursion.
+
+    yaml's own composer recurses once per nesting level (the C one crashes the interpreter on a
+    deep enough file) and shares one node for every use of an anchor; here aliases and anchors
+    are refused and nesting stops at MAX_NESTING.
+    """
+    from yaml import events as ev
+
+    loader.get_event()  # stream start
+    if loader.check_event(ev.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    root: Any = None
+    stack: list[tuple[Any, list[Any]]] = []  # open collections, each with its pending mapping key
+    while root is None or stack:
+        event = loader.get_event()
+        line = event.start_mark.line
+        if isinstance(event, ev.AliasEvent):
+            raise _YamlRefused(line, f"alias *{echo(event.anchor, 40)} refused; write the value out in full")
+        if getattr(event, "anchor", None) is not None:
+            raise _YamlRefused(line, f"anchor &{echo(event.anchor, 40)} refused; sizer files take no aliases")
+        if isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent) and stack:
+            stack.pop()[0].end_mark = event.end_mark
+            continue
+        if not isinstance(event, ev.ScalarEvent | ev.SequenceStartEvent | ev.MappingStartEvent):
+            raise _YamlRefused(line, f"unexpected {type(event).__name__}")  # the parser orders events
+        node = _new_node(loader, event)
+        if stack:
+            _attach(*stack[-1], node)
+        else:
+            root = node
+        if not isinstance(event, ev.ScalarEvent):
+            if len(stack) >= MAX_NESTING:
+                raise _YamlRefused(line, f"nested more than {MAX_NESTING} levels deep")
+            stack.append((node, []))
+    loader.get_event()  # document end
+    if not loader.check_event(ev.StreamEndEvent):
+        raise _YamlRefused(loader.peek_event().start_mark.line, "more than one document; a sizer file has one")
+    return root
+
+
+def _parse(text: str, origin: str) -> tuple[Any, Any]:
+    """The data of YAML text and its node tree (for line numbers); errors name `origin` and the line."""
+    import yaml
+
+    loader = _loader_class()(text)
     try:
-        return yaml.load(text, Loader=loader)
+        node = _compose(loader)
+        return (loader.construct_document(node) if node is not None else None), node
+    except _YamlRefused as exc:
+        raise InputError(f"{origin}:{exc.line + 1}: invalid YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{origin}{where}: invalid YAML: {problem}") from None
+        raise InputError(f"{origin}{where}: invalid YAML: {echo(problem)}") from None
+    except RecursionError:  # cannot happen below MAX_NESTING; kept as the last line of defence
+        raise InputError(f"{origin}: invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(text: str, origin: str) -> Any:
+    """Parse YAML text with the safe loader, refusing aliases; errors name `origin` and the line."""
+    return _parse(text, origin)[0]
 
 
 def _read_text(path: Path, limit: int, kind: str) -> str:
-    """A UTF-8 text file of at most `limit` bytes (checked before reading)."""
+    """A UTF-8 regular file of at most `limit` bytes (type and size checked before reading)."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"{path}: file is {size} bytes, more than the {limit} a {kind} file may have")
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return read_bytes(path, limit, f"{kind} file").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
 
@@ -67,14 +186,21 @@ def read_yaml_file(path: Path) -> Any:
     return read_yaml(_read_text(path, MAX_YAML_BYTES, "YAML"), str(path))
 
 
+def _problems(errors: list[Any], show: Any) -> str:
+    """The first few validation problems, '; '-joined, and how many more there are."""
+    text = "; ".join(show(e) for e in errors[:_MAX_PROBLEMS])
+    return text + (f" (and {len(errors) - _MAX_PROBLEMS} more)" if len(errors) > _MAX_PROBLEMS else "")
+
+
 def describe_validation_error(exc: ValidationError, origin: str, prefix: str = "") -> str:
-    """One line per problem: 'file: entry.field: message'."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+    """The problems of a validation error: 'file: entry.field: message'; untrusted names cut short."""
+
+    def show(err: Any) -> str:
+        loc = echo(".".join(str(p) for p in err["loc"]))
         where = f"{prefix}.{loc}" if prefix and loc else prefix or loc
-        lines.append(f"{origin}: {where}: {err['msg']}")
-    return "; ".join(lines)
+        return f"{origin}: {where}: {echo(err['msg'])}"
+
+    return _problems(exc.errors(), show)
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -112,13 +238,14 @@ def load_host(path: Path, catalog: Catalog | None = None) -> Host:
     try:
         host = Host.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_location(tuple(e['loc'])) or '(document)'}: {e['msg']}" for e in exc.errors()]
-        raise InputError(f"{path}: {'; '.join(problems)}") from None
+        problems = _problems(exc.errors(), lambda e: f"{echo(_location(tuple(e['loc']))) or '(document)'}: {e['msg']}")
+        raise InputError(f"{path}: {problems}") from None
     if catalog is not None:
         for i, gpu in enumerate(host.gpus):
             if gpu.bandwidth_bytes_per_s is None and not _in_catalog(catalog, gpu.catalog_id, gpu.name):
                 raise InputError(
-                    f"{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks ({gpu.name!r})"
+                    f"{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks "
+                    f"({echo(repr(gpu.name))})"
                 )
     return host
 
@@ -128,7 +255,7 @@ def _entries(data: Any, key: str, cls: type[_T], origin: str) -> list[_T]:
         raise CatalogError(f"{origin}: expected a mapping with a '{key}' list")
     out = []
     for i, raw in enumerate(data[key]):
-        name = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        name = echo(raw.get("id", f"#{i}")) if isinstance(raw, dict) else f"#{i}"
         try:
             out.append(cls.model_validate(raw))
         except ValidationError as exc:
@@ -182,30 +309,28 @@ def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus
         raise CatalogError(str(exc)) from None
 
 
-def _line_map(text: str) -> dict[str, int]:
-    """1-based line of every mapping key and list item, by spec path ('workloads[0].context')."""
+def _line_map(root: Any) -> dict[str, int]:
+    """1-based line of every mapping key and list item, by spec path ('workloads[0].context').
+
+    Walks the composed tree once; it has no aliases, so each node is visited once.
+    """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     lines: dict[str, int] = {}
-
-    def walk(node: Any, path: str) -> None:
+    todo: deque[tuple[Any, str]] = deque([(root, "")] if root is not None else [])
+    while todo:  # breadth first, in document order: of duplicate keys the last one wins, as in the data
+        node, path = todo.popleft()
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                child = f"{path}.{key.value}" if path else str(key.value)
-                lines[child] = key.start_mark.line + 1
-                walk(value, child)
+                if isinstance(key, yaml.ScalarNode):
+                    child = f"{path}.{key.value}" if path else str(key.value)
+                    lines[child] = key.start_mark.line + 1
+                    todo.append((value, child))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 child = f"{path}[{i}]"
                 lines[child] = item.start_mark.line + 1
-                walk(item, child)
-
-    try:
-        root = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError:
-        return lines
-    walk(root, "")
+                todo.append((item, child))
     return lines
 
 
@@ -230,9 +355,8 @@ def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
     """A procurement spec file, validated, and the line of each spec path (for annotations)."""
     from sizer.core.spec import Spec
 
-    data = read_yaml_file(path)
-    text = path.read_text(encoding="utf-8")
-    lines = _line_map(text)
+    data, root = _parse(_read_text(path, MAX_YAML_BYTES, "spec"), str(path))
+    lines = _line_map(root)
     if data is None:
         raise InputError(f"{path}: empty file; a spec needs 'hardware' (or 'offers') and 'workloads'")
     if not isinstance(data, dict):
@@ -244,7 +368,8 @@ def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
         where = _loc_path(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
         line = line_of(lines, where)
         extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise InputError(f"{path}{f':{line}' if line else ''}: {where or 'spec'}: {err['msg']}{extra}") from None
+        shown = echo(where) or "spec"
+        raise InputError(f"{path}{f':{line}' if line else ''}: {shown}: {echo(err['msg'])}{extra}") from None
 
 
 def _fields(raw: Any, cls: type[BaseModel]) -> dict[str, Any]:
