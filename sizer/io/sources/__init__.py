@@ -22,8 +22,16 @@ Warn = Callable[[str], None]
 _REPO = re.compile(r"^(?:hf:)?(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?:@(?P<rev>[\w./-]+))?$")
 
 
+def _not_empty(text: str) -> None:
+    """An empty MODEL is bad input, not the current directory (Path('') is '.')."""
+    if not text.strip():
+        raise InputError("the model name is empty; give a catalog name, a .gguf file, a model directory or a repo id")
+
+
 def _exists(text: str) -> bool:
     """Whether a path exists; a name too long for the file system or with a NUL byte does not."""
+    if not text.strip():
+        return False
     try:
         return Path(text).expanduser().exists()
     except (OSError, ValueError):
@@ -57,7 +65,7 @@ def read_directory(directory: Path) -> Built:
     config_path = directory / "config.json"
     if not config_path.is_file():
         raise InputError(f"{directory}: no config.json (a model directory needs config.json and *.safetensors)")
-    config = read_json_file(config_path)
+    config = read_json_file(config_path, what="config.json")
     files = weight_files(directory)
     counts = count_files(files).params_by_dtype if files else None
     ident = Identity(id=slug(directory.name) or "local-model", name=directory.name, source=str(directory))
@@ -73,7 +81,7 @@ def read_hub(repo_id: str, revision: str | None = None) -> Built:
     from sizer.io.sources._json import read_json_file
     from sizer.io.sources.hf_config import spec_from_config
 
-    config = read_json_file(hub.download_config(repo_id, revision))
+    config = read_json_file(hub.download_config(repo_id, revision), what="config.json")
     counts, reason = hub.safetensors_parameter_counts(repo_id, revision)
     where = f"{repo_id}@{revision}" if revision else repo_id
     ident = Identity(
@@ -98,6 +106,7 @@ def _read_path(path: Path) -> Built:
 
 def read_source(text: str, warn: Warn | None = None) -> ModelSpec:
     """A model from a path (.gguf file or model directory) or a Hub repo id ('org/name[@rev]', 'hf:…')."""
+    _not_empty(text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a file name with bytes that are not UTF-8 (os.fsdecode's surrogates)
@@ -105,10 +114,12 @@ def read_source(text: str, warn: Warn | None = None) -> ModelSpec:
     if not text.startswith("hf:") and _exists(text):
         return _emit(_read_path(Path(text).expanduser()), warn)
     if _looks_like_path(text):
-        raise InputError(f"{text}: no such file or directory")
+        raise InputError(f"{echo(text)}: no such file or directory")
     match = _REPO.match(text)
     if match is None:
-        raise InputError(f"{text!r} is not a .gguf file, a model directory or a Hugging Face repo id (org/name)")
+        raise InputError(
+            f"{echo(repr(text))} is not a .gguf file, a model directory or a Hugging Face repo id (org/name)"
+        )
     return _emit(read_hub(match["repo"], match["rev"]), warn)
 
 
@@ -123,6 +134,7 @@ def resolve_model(text: str, catalog: Catalog, warn: Warn | None = None) -> Mode
     `warn` receives one line per caveat (an architecture sized by its parameter count, no Hub
     metadata offline). A name that is none of these raises the catalog's did-you-mean error.
     """
+    _not_empty(text)
     if text.startswith("hf:") or _path_first(text):
         return read_source(text, warn)
     try:

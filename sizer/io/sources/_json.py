@@ -1,4 +1,5 @@
-"""Bounded JSON parsing for untrusted model files: a size cap before reading, a nesting guard."""
+"""Bounded JSON parsing for untrusted model files: regular files only, a size cap before reading,
+a nesting guard."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sizer.bounds import MAX_JSON_BYTES, echo
 from sizer.errors import InputError
-from sizer.units import MiB
+from sizer.io.files import read_bytes
 
-MAX_JSON_BYTES = 16 * MiB  # config.json and index files are kilobytes; refuse larger unread
+__all__ = ["MAX_JSON_BYTES", "parse_json", "read_json_file"]
 
 
 def parse_json(data: bytes, where: str, what: str = "JSON") -> Any:
@@ -21,17 +23,9 @@ def parse_json(data: bytes, where: str, what: str = "JSON") -> Any:
     except RecursionError:
         raise InputError(f"{where}: {what} is nested too deeply") from None
     except ValueError as exc:
-        raise InputError(f"{where}: {what} is not valid JSON ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{where}: {what} is not valid JSON ({echo(str(exc).splitlines()[0])})") from None
 
 
-def read_json_file(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """Read a JSON file of bounded size (the size is checked before anything is read)."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{path}: {size} bytes, more than the {max_bytes} a JSON file here may have")
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_json(data, str(path))
+def read_json_file(path: Path, max_bytes: int = MAX_JSON_BYTES, what: str = "JSON file") -> Any:
+    """Read a JSON regular file of bounded size (type and size are checked before anything is read)."""
+    return parse_json(read_bytes(path, max_bytes, what), str(path))

@@ -18,8 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sizer.bounds import (
+    MAX_GGUF_ARRAY_ITEMS,
+    MAX_GGUF_KEPT_VALUES,
+    MAX_GGUF_KEY_BYTES,
+    MAX_GGUF_KEYS,
+    MAX_GGUF_STRING_BYTES,
+    MAX_GGUF_TENSORS,
+    MAX_LAYERS,
+    echo,
+)
 from sizer.core.quant import resolve_quant
 from sizer.errors import InputError, UnknownNameError
+from sizer.io.files import open_regular
 from sizer.io.sources.hf_config import (
     UNGATED_ARCHS,
     Built,
@@ -89,7 +100,7 @@ _GLOBAL_EVERY = {"gemma2": 2, "gemma3": 6, "gpt-oss": 2}  # llama.cpp's fixed pa
 _MAGIC = b"GGUF"
 _MIN_KV_BYTES = 8 + 4 + 1  # key length, value type, smallest value
 _MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8  # name length, n_dims, type, offset
-_MAX_STRING = 2**20  # a key or a scalar string value; longer ones are skipped or refused
+_MAX_KEY_BYTES = 2**16 - 1  # the GGUF spec's limit on a key; longer is corrupt
 _MAX_DIMS = 8
 _SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
 _STRING, _ARRAY = 8, 9
@@ -126,10 +137,12 @@ class GgufHeader:
 
 
 class _Cursor:
-    """Bounds-checked reads from a memory map."""
+    """Bounds-checked reads from a memory map; walked string and array items count against a budget."""
 
     def __init__(self, buf: mmap.mmap, order: str) -> None:
         self.buf, self.order, self.pos, self.size = buf, order, 0, len(buf)
+        self.items_left = MAX_GGUF_ARRAY_ITEMS
+        self._length = struct.Struct(order + "Q").unpack_from
 
     def take(self, fmt: str) -> Any:
         width = struct.calcsize(fmt)
@@ -144,7 +157,8 @@ class _Cursor:
             raise _Corrupt(f"a {n_bytes}-byte value at byte {self.pos} runs past the end of the file")
         self.pos += n_bytes
 
-    def string(self, limit: int = _MAX_STRING) -> str | None:
+    def string(self, limit: int = MAX_GGUF_STRING_BYTES) -> str | None:
+        """The next string, or None (skipped by its length) when longer than `limit` bytes."""
         length = self.take("Q")
         start = self.pos
         self.skip(length)
@@ -152,14 +166,30 @@ class _Cursor:
             return None
         return bytes(self.buf[start : self.pos]).decode("utf-8", errors="replace")
 
-    def value(self, type_id: int, depth: int = 0) -> Any:
+    def value(self, type_id: int) -> Any:
         if type_id in _SCALARS:
             return self.take(_SCALARS[type_id])
         if type_id == _STRING:
             return self.string()
-        if type_id == _ARRAY and depth == 0:
+        if type_id == _ARRAY:
             return self.array()
         raise _Corrupt(f"unknown metadata value type {type_id} at byte {self.pos}")
+
+    def _spend(self, count: int, what: str) -> None:
+        """Count `count` items walked one by one against the header's budget."""
+        if count > self.items_left:
+            raise _Corrupt(f"{what} bring the header past {MAX_GGUF_ARRAY_ITEMS} strings and arrays")
+        self.items_left -= count
+
+    def _skip_strings(self, count: int) -> None:
+        length, buf, pos, size = self._length, self.buf, self.pos, self.size
+        for _ in range(count):  # each string is its 8-byte length and its bytes
+            if pos + 8 > size:
+                raise _Corrupt(f"header runs past the end of the file at byte {pos}")
+            pos += 8 + length(buf, pos)[0]
+            if pos > size:
+                raise _Corrupt(f"a string at byte {pos} runs past the end of the file")
+        self.pos = pos
 
     def array(self) -> GgufArray:
         item_type, count = self.take("I"), self.take("Q")
@@ -167,19 +197,22 @@ class _Cursor:
             width = struct.calcsize(_SCALARS[item_type])
             if count * width > self.size - self.pos:
                 raise _Corrupt(f"an array of {count} values runs past the end of the file")
-            if count > 4096:  # vocabulary scores and types: only the count matters
+            if count > MAX_GGUF_KEPT_VALUES:  # vocabulary scores and types: only the count matters
                 self.skip(count * width)
                 return GgufArray(count, None)
-            return GgufArray(count, tuple(self.take(_SCALARS[item_type]) for _ in range(count)))
+            values = struct.unpack_from(f"{self.order}{count}{_SCALARS[item_type]}", self.buf, self.pos)
+            self.pos += count * width
+            return GgufArray(count, values)
         if item_type == _STRING:
             if count * 8 > self.size - self.pos:
                 raise _Corrupt(f"an array of {count} strings runs past the end of the file")
-            for _ in range(count):
-                self.skip(self.take("Q"))
+            self._spend(count, f"an array of {count} strings")
+            self._skip_strings(count)
             return GgufArray(count, None)
         if item_type == _ARRAY:  # nested arrays: walk them, keep nothing
             if count * 12 > self.size - self.pos:
                 raise _Corrupt(f"an array of {count} arrays runs past the end of the file")
+            self._spend(count, f"an array of {count} arrays")
             for _ in range(count):
                 inner_type, inner_count = self.take("I"), self.take("Q")
                 if inner_type not in _SCALARS:
@@ -190,6 +223,12 @@ class _Cursor:
 
 
 def _check_counts(path: Path, size: int, n_tensors: int, n_kv: int) -> None:
+    """Refuse counts no file has, or that this file cannot hold, before anything is allocated."""
+    if n_tensors > MAX_GGUF_TENSORS or n_kv > MAX_GGUF_KEYS:
+        raise InputError(
+            f"{path}: header claims {n_tensors} tensors and {n_kv} metadata entries; sizer reads at most "
+            f"{MAX_GGUF_TENSORS} tensors and {MAX_GGUF_KEYS} entries (no real model has more); corrupt GGUF"
+        )
     need = 24 + n_kv * _MIN_KV_BYTES + n_tensors * _MIN_TENSOR_INFO_BYTES
     if need > size:
         raise InputError(
@@ -199,18 +238,21 @@ def _check_counts(path: Path, size: int, n_tensors: int, n_kv: int) -> None:
 
 
 def _tensor_info(cur: _Cursor, sizes: dict[int, tuple[int, int]]) -> tuple[GgufTensor, int]:
-    name = cur.string() or "?"
+    name = cur.string(limit=MAX_GGUF_KEY_BYTES)
+    if name is None:
+        raise _Corrupt(f"a tensor name longer than {MAX_GGUF_KEY_BYTES} bytes")
+    shown = echo(repr(name))
     n_dims = cur.take("I")
     if n_dims > _MAX_DIMS:
-        raise _Corrupt(f"tensor {name!r} has {n_dims} dimensions")
+        raise _Corrupt(f"tensor {shown} has {n_dims} dimensions")
     shape = tuple(cur.take("Q") for _ in range(n_dims))
     type_id, offset = cur.take("I"), cur.take("Q")
     if type_id not in sizes:
-        raise _Corrupt(f"tensor {name!r} has unknown type {type_id}")
+        raise _Corrupt(f"tensor {shown} has unknown type {type_id}")
     block, type_bytes = sizes[type_id]
     n = math.prod(shape)
     if shape and shape[0] % block:
-        raise _Corrupt(f"tensor {name!r}: row of {shape[0]} is not a whole number of {block}-value blocks")
+        raise _Corrupt(f"tensor {shown}: row of {shape[0]} is not a whole number of {block}-value blocks")
     return GgufTensor(name, type_id, n, n // block * type_bytes, shape), offset
 
 
@@ -220,8 +262,7 @@ def read_header(path: Path) -> GgufHeader:
 
     sizes = {int(t): s for t, s in GGML_QUANT_SIZES.items()}
     try:
-        with path.open("rb") as f:
-            size = path.stat().st_size
+        with open_regular(path, "GGUF file") as (f, size):
             if size < 24:
                 raise InputError(f"{path}: {size} bytes is too short for a GGUF file")
             head = f.read(24)
@@ -233,33 +274,37 @@ def read_header(path: Path) -> GgufHeader:
                 raise InputError(f"{path}: GGUF version {version} is not supported (2 and 3 are)")
             _check_counts(path, size, n_tensors, n_kv)
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                return _walk(path, buf, order, n_tensors, n_kv, sizes)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+                return _walk(buf, order, n_tensors, n_kv, sizes)
+    except (OSError, ValueError) as exc:  # ValueError: mmap of a file that shrank to nothing
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except _Corrupt as exc:
         raise InputError(f"{path}: corrupt GGUF: {exc}") from None
 
 
-def _walk(
-    path: Path, buf: mmap.mmap, order: str, n_tensors: int, n_kv: int, sizes: dict[int, tuple[int, int]]
-) -> GgufHeader:
+def _walk(buf: mmap.mmap, order: str, n_tensors: int, n_kv: int, sizes: dict[int, tuple[int, int]]) -> GgufHeader:
     cur = _Cursor(buf, order)
     cur.pos = 24
     metadata: dict[str, Any] = {}
     for _ in range(n_kv):
-        key = cur.string(limit=65536)
+        key = cur.string(limit=_MAX_KEY_BYTES)
         if key is None:
             raise _Corrupt("a metadata key longer than 64 KiB")
-        metadata[key] = cur.value(cur.take("I"))
+        value = cur.value(cur.take("I"))
+        if len(key) <= MAX_GGUF_KEY_BYTES:  # a longer key is none sizer reads: walked, not kept
+            metadata[key] = value
     infos = [_tensor_info(cur, sizes) for _ in range(n_tensors)]
     alignment = metadata.get("general.alignment", 32)
-    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-        raise _Corrupt(f"general.alignment {alignment!r} is not a power of two")
+    if isinstance(alignment, bool) or not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+        raise _Corrupt(f"general.alignment {echo(repr(alignment))} is not a power of two")
     data_start = -(-cur.pos // alignment) * alignment
     for tensor, offset in infos:
         end = data_start + offset + tensor.n_bytes
         if end > cur.size:
-            raise _Corrupt(f"tensor {tensor.name!r} ends at byte {end}, past the end of the {cur.size}-byte file")
+            shown = echo(repr(tensor.name))
+            raise _Corrupt(f"tensor {shown} ends at byte {end}, past the end of the {cur.size}-byte file")
+    claimed, data_bytes = sum(t.n_bytes for t, _ in infos), max(0, cur.size - data_start)
+    if claimed > data_bytes:  # tensors may not share bytes: together they fit the data
+        raise _Corrupt(f"tensors claim {claimed} bytes, more than the {data_bytes} of data")
     return GgufHeader(metadata, tuple(t for t, _ in infos))
 
 
@@ -269,6 +314,8 @@ def _split_parts(path: Path, header: GgufHeader) -> list[Path]:
     match = _SPLIT_NAME.match(path.stem)
     if not isinstance(count, int) or count <= 1 or match is None:
         return []
+    if count != int(match["count"]):
+        raise InputError(f"{path}: split.count {count} does not match the file name's {match['count']} parts")
     prefix = match["prefix"]
     parts = [path.with_name(f"{prefix}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
     missing = [p.name for p in parts if not p.is_file()]
@@ -327,7 +374,7 @@ def _experts(meta: dict[str, Any], a: str, dense_width: int | None, where: str) 
     width = _number(meta, f"{a}.expert_feed_forward_length") or dense_width
     active = _number(meta, f"{a}.expert_used_count")
     if width is None or active is None:
-        raise InputError(f"{where}: {a}.expert_count without expert_used_count or a feed-forward length")
+        raise InputError(f"{where}: {echo(a)}.expert_count without expert_used_count or a feed-forward length")
     out = {"count": count, "active": active, "intermediate_size": width}
     shared_width = _number(meta, f"{a}.expert_shared_feed_forward_length")
     shared = _number(meta, f"{a}.expert_shared_count")
@@ -373,18 +420,21 @@ def _layout(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, w
     tie = "output.weight" not in names
     params = sum(t.n_elements for t in tensors)
     layers = _number(meta, f"{a}.block_count")
+    if layers is not None and layers > MAX_LAYERS:  # checked before the layout loops over layers
+        raise InputError(f"{where}: {echo(a)}.block_count is {layers}, more than the {MAX_LAYERS} layers sizer accepts")
     hidden = _number(meta, f"{a}.embedding_length")
     heads = _number(meta, f"{a}.attention.head_count")
     dense_width = _number(meta, f"{a}.feed_forward_length")
     arch = ARCHS.get(gguf_arch)
     if arch is None or not (layers and hidden and heads):
-        what = f"architecture {gguf_arch!r} is not modelled" if arch is None else "metadata lacks the layer sizes"
+        shown = echo(repr(gguf_arch))
+        what = f"architecture {shown} is not modelled" if arch is None else "metadata lacks the layer sizes"
         warnings.append(f"{where}: {what}; using a llama-like layout sized to its {params / 1e9:.2f} B parameters")
         return llama_like(
             params,
             where,
             hidden=hidden,
-            layers=layers if layers and layers <= 4096 else None,
+            layers=layers,
             heads=heads,
             kv_heads=_number(meta, f"{a}.attention.head_count_kv"),
             vocab=_vocab(meta, tensors, a),
@@ -436,6 +486,10 @@ def read_gguf(path: Path) -> Built:
     tensors = header.tensors
     for part in _split_parts(path, header):
         tensors += read_header(part).tensors
+        if len(tensors) > MAX_GGUF_TENSORS:
+            raise InputError(f"{path}: the split parts hold more than {MAX_GGUF_TENSORS} tensors; corrupt GGUF")
+    if not tensors:  # a vocabulary-only or empty file: there is no model to size
+        raise InputError(f"{path}: GGUF file has no tensors; not a model (a vocabulary-only file?)")
     where = str(path)
     warnings: list[str] = []
     fields = _layout(header.metadata, tensors, where, warnings)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sizer.bounds import MAX_INDEX_JSON_BYTES, MAX_SAFETENSORS_HEADER_BYTES, echo
 from sizer.errors import InputError
+from sizer.io.files import open_regular
 from sizer.io.sources._json import parse_json, read_json_file
 from sizer.io.sources.hf_config import DTYPE_BYTES
-from sizer.units import MiB
 
-MAX_HEADER_BYTES = 100 * MiB  # real headers are at most a few MiB; refuse larger ones unread
+MAX_HEADER_BYTES = MAX_SAFETENSORS_HEADER_BYTES  # real headers are at most a few MiB; larger refused unread
+_MAX_DIMS = 8  # torch tensors have at most a handful; GGUF allows 4 (ggml), the reader here 8
 
 
 @dataclass(frozen=True)
@@ -39,18 +41,19 @@ class TensorCounts:
 def read_header(path: Path) -> tuple[dict[str, Any], int]:
     """The JSON header of a safetensors file and the size of its data section, both checked."""
     try:
-        size = path.stat().st_size
-        if size < 8:
-            raise InputError(
-                f"{path}: {size} bytes is too short for a safetensors file (needs an 8-byte header length)"
-            )
-        with path.open("rb") as f:
+        with open_regular(path, "safetensors file") as (f, size):
+            if size < 8:
+                raise InputError(
+                    f"{path}: {size} bytes is too short for a safetensors file (needs an 8-byte header length)"
+                )
             (length,) = struct.unpack("<Q", f.read(8))
             if length > size - 8:
                 raise InputError(f"{path}: header length {length} is larger than the file ({size} bytes); truncated?")
             if length > MAX_HEADER_BYTES:
                 raise InputError(f"{path}: header length {length} exceeds the {MAX_HEADER_BYTES}-byte limit")
             raw = f.read(length)
+            if len(raw) < length:  # it shrank after the size was read
+                raise InputError(f"{path}: header of {length} bytes is truncated")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     header = parse_json(raw, str(path), "safetensors header")
@@ -62,7 +65,9 @@ def read_header(path: Path) -> tuple[dict[str, Any], int]:
 def _shape_elements(name: str, info: dict[str, Any], path: Path) -> int:
     shape = info.get("shape")
     if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-        raise InputError(f"{path}: tensor {name!r}: shape must be a list of non-negative integers")
+        raise InputError(f"{path}: tensor {echo(repr(name))}: shape must be a list of non-negative integers")
+    if len(shape) > _MAX_DIMS:  # before the product: a long list of large sizes is slow to multiply
+        raise InputError(f"{path}: tensor {echo(repr(name))}: {len(shape)} dimensions; at most {_MAX_DIMS}")
     return math.prod(shape)
 
 
@@ -73,8 +78,9 @@ def count_tensors(path: Path) -> TensorCounts:
     for name, info in header.items():
         if name == "__metadata__":
             continue
+        shown = echo(repr(name))
         if not isinstance(info, dict) or not isinstance(info.get("dtype"), str):
-            raise InputError(f"{path}: tensor {name!r}: expected an object with a dtype")
+            raise InputError(f"{path}: tensor {shown}: expected an object with a dtype")
         dtype = info["dtype"]
         n = _shape_elements(name, info, path)
         offsets = info.get("data_offsets")
@@ -84,16 +90,16 @@ def count_tensors(path: Path) -> TensorCounts:
             and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
             and 0 <= offsets[0] <= offsets[1]
         ):
-            raise InputError(f"{path}: tensor {name!r}: data_offsets must be [begin, end] with 0 <= begin <= end")
+            raise InputError(f"{path}: tensor {shown}: data_offsets must be [begin, end] with 0 <= begin <= end")
         if offsets[1] > data_bytes:
             raise InputError(
-                f"{path}: tensor {name!r} ends at byte {offsets[1]} of the data, which has {data_bytes}; truncated file"
+                f"{path}: tensor {shown} ends at byte {offsets[1]} of the data, which has {data_bytes}; truncated file"
             )
         stored = offsets[1] - offsets[0]
         width = DTYPE_BYTES.get(dtype)
         if (width is not None and n * width != stored) or n > 8 * stored:
             raise InputError(
-                f"{path}: tensor {name!r}: shape {info['shape']} {dtype} does not match its {stored} bytes"
+                f"{path}: tensor {shown}: shape {echo(info['shape'])} {echo(dtype)} does not match its {stored} bytes"
             )
         params[dtype] = params.get(dtype, 0) + n
     return TensorCounts(params, frozenset(k for k in header if k != "__metadata__"))
@@ -114,7 +120,7 @@ def weight_files(directory: Path) -> list[Path]:
     """
     index = directory / "model.safetensors.index.json"
     if index.is_file():
-        data = read_json_file(index)
+        data = read_json_file(index, MAX_INDEX_JSON_BYTES, "safetensors index")
         weight_map = data.get("weight_map") if isinstance(data, dict) else None
         if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
             raise InputError(f"{index}: expected a weight_map of tensor name -> file name")
@@ -123,7 +129,7 @@ def weight_files(directory: Path) -> list[Path]:
             raise InputError(f"{index}: weight_map names files outside the directory")
         missing = [n for n in names if not _is_file(directory / n, index)]
         if missing:
-            raise InputError(f"{index}: lists {missing[0]}, which is not in {directory}")
+            raise InputError(f"{index}: lists {echo(repr(missing[0]))}, which is not in {directory}")
         return [directory / n for n in names]
     files = sorted(p for p in directory.glob("*.safetensors") if p.is_file())
     shards = [p for p in files if not p.name.startswith("consolidated")]
