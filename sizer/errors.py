@@ -21,11 +21,13 @@ class UnknownNameError(InputError):
     """A model, GPU or quantization name that resolves to nothing (message carries did-you-mean)."""
 
     def __init__(self, kind: str, name: str, suggestions: list[str]) -> None:
+        from sizer.bounds import echo  # bounds imports this module
+
         self.kind = kind
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        super().__init__(f"unknown {kind} {echo(repr(name))}{hint}")
 
 
 class HubError(InputError):

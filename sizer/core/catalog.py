@@ -11,8 +11,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from sizer.bounds import MAX_DEVICE_BYTES, MAX_GPUS, MAX_NAME_CHARS, echo
 from sizer.errors import InputError, UnknownNameError
 from sizer.models import GpuSpec, ModelSpec
+from sizer.units import GiB
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _VENDOR_WORDS = {"nvidia", "geforce", "tesla", "amd", "radeon", "intel", "r", "tm", "graphics", "apple"}
@@ -20,11 +22,20 @@ _COUNT_PREFIX = re.compile(r"^\s*(\d+)\s*[x×]\s+(.+)$", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\(([^)]*)\)\s*")
 _CORES = re.compile(r"(\d+)\s*-?\s*core\s*gpu", re.IGNORECASE)
 _MEMORY = re.compile(r"(\d+)\s*gb\b", re.IGNORECASE)
+_MAX_DIGITS = 9  # digits of a count or size worth reading; int() of thousands of digits is refused or slow
 
 
 def normalize(name: str) -> str:
     """Case- and punctuation-insensitive key: 'NVIDIA A100-SXM4-80GB' -> 'nvidia a100 sxm4 80gb'."""
     return _NON_ALNUM.sub(" ", name.lower()).strip()
+
+
+def _number(name: str, what: str, digits: str, low: int, high: int) -> int:
+    """A count or size written in a GPU name, within [low, high]; InputError naming the name otherwise."""
+    value = int(digits) if len(digits) <= _MAX_DIGITS else high + 1
+    if not low <= value <= high:
+        raise InputError(f"{echo(repr(name))}: {what} must be from {low} to {high}, got {echo(digits, 20)}")
+    return value
 
 
 def _strip_vendor(key: str) -> str:
@@ -90,11 +101,13 @@ class Catalog:
         '4x NVIDIA A40' gives count 4; 'Apple M1 Max (32-core GPU, 64GB)' picks the 32-core bin and
         64 GiB of memory.
         """
+        if len(name) > MAX_NAME_CHARS:  # before any regex or did-you-mean runs over it
+            raise InputError(f"GPU name {echo(repr(name))} is longer than {MAX_NAME_CHARS} characters")
         count = None
         text = name
         m = _COUNT_PREFIX.match(text)
         if m:
-            count, text = int(m.group(1)), m.group(2)
+            count, text = _number(name, "GPU count", m.group(1), 1, MAX_GPUS), m.group(2)
         hit = self._lookup_gpu(text)
         memory = None
         paren = _PAREN.search(text)
@@ -103,7 +116,7 @@ class Catalog:
             plain = _PAREN.sub(" ", text).strip()
             hit = self._apple_bin(plain, detail) or self._lookup_gpu(plain)
             mem = _MEMORY.search(detail)
-            memory = float(mem.group(1)) if mem else None
+            memory = float(_number(name, "memory (GB)", mem.group(1), 1, MAX_DEVICE_BYTES // GiB)) if mem else None
         if hit is None:
             key = normalize(text)
             raise UnknownNameError("GPU", name, self._suggest(key, self._gpu_index, [g.id for g in self.gpus]))
@@ -120,7 +133,7 @@ class Catalog:
         if cores is None or base is None:
             return None
         family = next(g for g in self.gpus if g.id == base)
-        want = int(cores.group(1))
+        want = int(cores.group(1)) if len(cores.group(1)) <= _MAX_DIGITS else 0  # no bin has that many
         chip = normalize(family.name.split("(")[0])
         for g in self.gpus:
             if g.gpu_cores == want and normalize(g.name.split("(")[0]) == chip:

@@ -18,7 +18,7 @@ TINY_LLAMA = {
     "num_key_value_heads": 2,
     "num_hidden_layers": 2,
     "vocab_size": 256,
-    "max_position_embeddings": 2048,
+    "max_position_embeddings": 8192,
     "tie_word_embeddings": False,
     "torch_dtype": "bfloat16",
 }

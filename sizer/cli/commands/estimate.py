@@ -60,6 +60,8 @@ def estimate(
     check_kv_cache(runtime, kv_cache or "f16")
     catalog = load_catalog(warn=warn)
     spec = resolve_model(model, catalog, warn=warn)
+    if context > spec.max_context:  # sized as asked, as `check` does, but never silently
+        warn(f"{spec.id} supports {spec.max_context:,} tokens, not {context:,} (--context); sized as asked")
     quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
     workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
     target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
