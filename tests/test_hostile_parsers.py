@@ -249,6 +249,13 @@ def test_oversized_json_is_refused_unread(tmp_path):
     assert "5242880 bytes, more than the 4194304 a config.json may have" in message
 
 
+def test_hardware_json_with_a_5000_digit_number_is_bad_input(mini_catalog):
+    # Found by benchmarks/fuzz.py: json raises a bare ValueError past 4,300 digits (it was exit 3).
+    path = HOSTILE / "fuzz" / "hardware" / "5000-digit-number.json"
+    with pytest.raises(InputError, match=r"5000-digit-number\.json: invalid JSON: Exceeds the limit \(4300 digits\)"):
+        load_host(path, mini_catalog)
+
+
 # 11. Messages cap what they echo -------------------------------------------------------------
 
 

@@ -74,8 +74,8 @@ def open_regular(path: Path, what: str, max_bytes: int | None = None) -> Iterato
 def read_bytes(path: Path, max_bytes: int, what: str) -> bytes:
     """The bytes of a regular file of at most `max_bytes` (refused unread when larger)."""
     try:
-        with open_regular(path, what, max_bytes) as (f, _):
-            data = f.read(max_bytes + 1)
+        with open_regular(path, what, max_bytes) as (f, size):
+            data = f.read(min(size, max_bytes) + 1)  # read(n) allocates n bytes before reading
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > max_bytes:  # it grew after the size was checked

@@ -231,6 +231,8 @@ def load_host(path: Path, catalog: Catalog | None = None) -> Host:
         data = read_yaml(text, str(path)) if path.suffix.lower() in {".yaml", ".yml"} else json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except ValueError as exc:  # a bare ValueError: an integer of more than 4,300 digits
+        raise InputError(f"{path}: invalid JSON: {echo(exc)}") from None
     except RecursionError:  # '[[[[…' a thousand deep: no probe document nests more than three levels
         raise InputError(f"{path}: nested too deeply for a hardware file") from None
     if not isinstance(data, dict):
