@@ -105,6 +105,10 @@ def _attach(parent: Any, pending_key: list[Any], node: Any) -> None:
         pending_key.append(node)
 
 
+# The one wording for YAML nested past MAX_NESTING, whichever parser notices it first.
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
+
+
 def _compose(loader: Any) -> Any:
     """The one document's node tree, composed from the parser's events without recursion.
 
@@ -139,7 +143,7 @@ def _compose(loader: Any) -> Any:
             root = node
         if not isinstance(event, ev.ScalarEvent):
             if len(stack) >= MAX_NESTING:
-                raise _YamlRefused(line, f"nested more than {MAX_NESTING} levels deep")
+                raise _YamlRefused(line, _TOO_DEEP)
             stack.append((node, []))
     loader.get_event()  # document end
     if not loader.check_event(ev.StreamEndEvent):
@@ -161,6 +165,8 @@ def _parse(text: str, origin: str) -> tuple[Any, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "maximum nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4 builds) says it first
+            problem = _TOO_DEEP
         raise InputError(f"{origin}{where}: invalid YAML: {echo(problem)}") from None
     except RecursionError:  # cannot happen below MAX_NESTING; kept as the last line of defence
         raise InputError(f"{origin}: invalid YAML: nested too deeply") from None
