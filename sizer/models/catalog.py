@@ -38,6 +38,11 @@ class GpuSpec(_Frozen):
     memory_type: str = Field(min_length=2)
     mem_bandwidth_gb_per_s: PositiveFloat
     fp16_tflops: PositiveFloat
+    # Low-precision tensor rates, dense (no sparsity); None: the GPU has no such units, or no
+    # sourced figure. GeForce FP8 uses the FP32-accumulate rate, as fp16_tflops does.
+    fp8_tflops: PositiveFloat | None = None
+    int8_tops: PositiveFloat | None = None
+    fp4_tflops: PositiveFloat | None = None  # FP4 / NVFP4 / MXFP4
     tdp_w: PositiveFloat
     launch: DateText | None = None
     price: Price | None = None
