@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sizer.bounds import MAX_DEVICE_BYTES, MAX_GPUS, MAX_NAME_CHARS, echo
 from sizer.errors import InputError, UnknownNameError
-from sizer.models import GpuSpec, ModelSpec
+from sizer.models import GpuSpec, ModelSpec, QuantLoss
 from sizer.units import GiB
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -72,6 +72,7 @@ class Catalog:
 
     models: tuple[ModelSpec, ...]
     gpus: tuple[GpuSpec, ...]
+    quant_losses: tuple[QuantLoss, ...] = ()  # each weight format's measured quality loss
     _model_index: dict[str, str] = field(init=False, repr=False, compare=False)
     _gpu_index: dict[str, str] = field(init=False, repr=False, compare=False)
 

@@ -16,6 +16,7 @@ from sizer.core.catalog import Catalog
 from sizer.core.cost import Cost, cost, hardware_price
 from sizer.core.estimate import memory_needed
 from sizer.core.launch import launch_spec, run_command
+from sizer.core.quality import QualityTable, Score
 from sizer.core.rigs import HardwareOption
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, users_served
 from sizer.core.sweep import sweep
@@ -41,21 +42,26 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Quality a use case needs, as MMLU (5-shot) from the catalog: sizer's own defaults, set so that
-# current 7–9B models qualify for chat and summaries and reasoning asks for more (--min-quality).
+# The quality bar of each use case, on sizer's 0-100 scale (sizer.core.quality: 50 is the mean
+# of the catalog models scored on the same benchmark). Tied to three classes of model: a coding
+# assistant on an ~8-12 GB card, GPT-3.5-like chat from 16 GB, GPT-4-like from 64 GB
+# (docs/method.md, "Two answers": which catalog models reach each bar and on what memory).
 QUALITY_NEEDED: dict[str, float] = {
-    "chat": 65,
-    "summarization": 60,
-    "rag": 65,
-    "code": 65,
-    "reasoning": 75,
-    "vision": 55,
-    "multilingual": 65,
+    "chat": 40,
+    "summarization": 40,
+    "rag": 40,
+    "multilingual": 40,
+    "code": 50,
+    "reasoning": 60,
+    "vision": 50,
 }
-# A model without a published score qualifies from this many parameters (code and fine-tunes
-# often publish no MMLU).
-UNSCORED_MIN_PARAMS = 7e9
+# The weight formats recommend chooses among when --quant is not given (those of the engine it
+# serves): the ones published GGUF and vLLM repositories commonly carry, each with a measured loss.
+CHOICE_FORMATS = ("BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "FP8", "INT8", "AWQ", "GPTQ")
 GPU_COUNTS = (1, 2, 4, 8)
+
+
+Answer = Literal["right_sized", "best_in_budget"]
 
 
 class Recommendation(_Frozen):
@@ -71,10 +77,12 @@ class Recommendation(_Frozen):
     decode_tokens_per_s: float
     prefill_tokens_per_s: float
     users_served: int
-    quality: float | None
+    quality: Score | None  # the use case's score, before and after the format's loss; None: unscored
     cost: Cost
     license: str
-    reason_code: Reason  # smallest-fit or best-below-quality, with the figures behind the pick
+    commercial_use: bool  # False where the licence forbids it or says nothing clear
+    answers: tuple[Answer, ...] = ()  # the lists it heads or belongs to
+    reason_code: Reason  # right-sized, best-quality or best-below-quality, with the figures behind it
     command: str
     launch: LaunchSpec
 
@@ -102,9 +110,13 @@ class Ranking(_Frozen):
 
     hardware: tuple[str, ...]
     needs: Needs
-    recommendations: tuple[Recommendation, ...]
+    recommendations: tuple[Recommendation, ...]  # right_sized and best_in_budget merged by rank
     excluded: tuple[Exclusion, ...]
     alternatives: tuple[Alternative, ...] = ()
+    right_sized: tuple[Recommendation, ...] = ()  # cheapest rig and model that meet the bar, cheapest first
+    best_in_budget: tuple[Recommendation, ...] = ()  # highest quality after the format's loss, best first
+    min_quality: float = 0  # the bar right_sized meets (--min-quality or the use case's)
+    unscored: tuple[str, ...] = ()  # screened models with no score for the use case
 
 
 def smallest_gpu_class(
@@ -137,16 +149,22 @@ def largest_fitting_model(
 
 
 def quality_needed(needs: Needs) -> float:
-    """The MMLU a model must reach: --min-quality, else the use case's default."""
+    """The score a model must reach after its format's loss: --min-quality, else the use case's bar."""
     return float(needs.min_quality if needs.min_quality is not None else QUALITY_NEEDED[needs.use_case])
 
 
-def quality_ok(model: ModelSpec, needs: Needs) -> bool:
-    """Does the model reach the quality the use case needs (MMLU; size where no score is published)?"""
-    needed = quality_needed(needs)
-    if model.quality is not None:
-        return model.quality.score >= needed
-    return model.params_total >= UNSCORED_MIN_PARAMS
+def quality_ok(score: Score | None, needs: Needs) -> bool:
+    """Does the score after the format's loss reach the bar? An unscored model never does."""
+    return score is not None and score.score_after_quant >= quality_needed(needs)
+
+
+def candidate_formats(needs: Needs, losses: dict[str, float]) -> tuple[str, ...]:
+    """The formats to size: --quant alone, or the engine's CHOICE_FORMATS with a measured loss."""
+    if not needs.choose_quant:
+        return (needs.quant,)
+    runtime = engine_for(needs.engine)
+    chosen = tuple(f for f in CHOICE_FORMATS if f in runtime.formats and f in losses)
+    return chosen or (needs.quant,)
 
 
 def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec], list[Exclusion]]:
@@ -197,11 +215,40 @@ def size_class(model: ModelSpec) -> int:
     return next((i for i, b in enumerate(SIZE_CLASSES_B) if model.params_total <= b * 1e9), len(SIZE_CLASSES_B))
 
 
-def _rank_key(model: ModelSpec, per_month: float, decode: float, option: HardwareOption) -> tuple[object, ...]:
-    # Right-size: the smallest size class that qualifies; within it the best published quality,
-    # then cost, then speed; ties by name, so the order never depends on the other candidates.
-    quality = model.quality.score if model.quality else 0.0
-    return (size_class(model), -quality, round(per_month, 2), -round(decode, 2), model.id, option.gpu.id, option.count)
+def _right_sized_key(c: _Candidate) -> tuple[object, ...]:
+    # Cheapest first (per month: write-off and power), then the dearer hardware last, then the
+    # better model on that rig, then speed; ties by name, never by the other candidates.
+    after = c.score.score_after_quant if c.score else 0.0
+    return (round(c.per_month, 2), round(c.hardware, 2), -after, -round(c.decode, 2), c.model.id, c.quant, *_rig_key(c))
+
+
+def _best_key(c: _Candidate) -> tuple[object, ...]:
+    # Scored before unscored, then the highest score after the format's loss, then cheapest, fastest.
+    after = c.score.score_after_quant if c.score else 0.0
+    return (c.score is None, -after, round(c.per_month, 2), -round(c.decode, 2), c.model.id, c.quant, *_rig_key(c))
+
+
+def _rig_key(c: _Candidate) -> tuple[str, int]:
+    return c.option.gpu.id, c.option.count
+
+
+class _Candidate:
+    """One model in one format on one rig that serves the load: what both answers rank."""
+
+    __slots__ = ("model", "quant", "option", "decode", "hardware", "per_month", "score")
+
+    def __init__(
+        self,
+        model: ModelSpec,
+        quant: str,
+        option: HardwareOption,
+        decode: float,
+        hardware: float,
+        per_month: float,
+        score: Score | None,
+    ) -> None:
+        self.model, self.quant, self.option, self.decode = model, quant, option, decode
+        self.hardware, self.per_month, self.score = hardware, per_month, score
 
 
 def recommend(
@@ -212,81 +259,125 @@ def recommend(
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
     progress: Callable[[int, int], None] | None = None,
 ) -> Ranking:
-    """Ranked model–hardware pairings for `needs`: the top picks on owned rigs ("runs here") and
-    on rigs to buy ("to buy").
+    """Two answers for `needs`, each on owned rigs ("runs here") and on rigs to buy ("to buy"):
+    the right-sized picks (the cheapest rig and model whose score after the format's loss meets
+    the use case's bar) and the best within budget (the highest score after the loss). Both serve
+    `users` at `min_tokens_per_s` each. Each model appears once per list, in its best format and
+    rig for that list; with --min-quality, nothing below it is offered at all.
 
-    Per qualifying model, the cheapest rig that serves `users` at `min_tokens_per_s` each is kept;
-    picks are ranked smallest adequate model first, then cost, then speed. When no model of the
-    needed quality is feasible on some kind of rig, the best of the rest are offered, marked so.
     A model–rig pairing the engine cannot run (a GPU count that does not divide the heads under
     tensor parallel, a vendor it has no back end for) is left out; a format or KV-cache type the
     engine does not offer raises InputError.
     """
-    check_workload(engine_for(needs.engine), needs_workload(needs, needs.users))
+    table = QualityTable(catalog.models, catalog.quant_losses)
+    formats = candidate_formats(needs, table.losses)
+    runtime = engine_for(needs.engine)
+    for fmt in formats:
+        check_workload(runtime, needs_workload(_at(needs, fmt), needs.users))
     models, excluded = _screen(catalog.models, needs)
-    adequate = [m for m in models if quality_ok(m, needs)]
-    for m in models:
-        if m not in adequate:
-            score = m.quality.score if m.quality else None
-            needed = quality_needed(needs)
-            why = Reason(code="below-quality", use_case=needs.use_case, min_quality=needed, quality=score)
-            excluded.append(Exclusion(model=m.id, reason_code=why))
-    feasible = _feasible(models, options, needs, assumptions, progress)
-    recommendations: list[Recommendation] = []
+    unscored = tuple(m.id for m in models if table.score(m, needs.use_case) is None)
+    if needs.min_quality is not None:  # an explicit bar: nothing below it is offered
+        for m in models:
+            published = table.score(m, needs.use_case)
+            if not quality_ok(published, needs):
+                quality = published.score if published else None
+                why = Reason(code="below-quality", use_case=needs.use_case, min_quality=needs.min_quality, quality=quality)
+                excluded.append(Exclusion(model=m.id, reason_code=why))
+        models = [m for m in models if quality_ok(table.score(m, needs.use_case), needs)]
+    feasible = _feasible(models, options, needs, formats, assumptions, progress)
+    right: list[Recommendation] = []
+    best: list[Recommendation] = []
     charted: list[Alternative] = []
     for owned in (True, False):
-        rigs_of = {m: [o for o in feasible.get(m, []) if o.owned is owned] for m in feasible}
         if not any(o.owned is owned for o in options):
             continue
-        picks, alternatives = _picks(adequate, rigs_of, needs, settings, assumptions)
-        if not picks:  # nothing good enough fits: offer the best of what does, highest quality first
-            weaker = sorted(
-                (m for m in models if m not in adequate), key=lambda m: -(m.quality.score if m.quality else 0)
-            )
-            picks, alternatives = _picks(weaker, rigs_of, needs, settings, assumptions, keep_order=True)
-        recommendations += picks[: needs.top]
-        charted += [alt for r in picks[: needs.top] for alt in _alternatives(r.model, alternatives.get(r.model, []))]
-    for m in adequate:
-        if not feasible.get(m.id):
-            excluded.append(Exclusion(model=m.id, reason_code=_why_not(m, options, needs, assumptions)))
+        candidates, alternatives = _candidates(models, feasible, owned, needs, settings, table, assumptions)
+        eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
+        if needs.min_quality is not None:
+            candidates = eligible
+        rs = _one_per_model(eligible, _right_sized_key)[: needs.top]
+        bb = _one_per_model(candidates, _best_key)[: needs.top]
+        right += [_recommendation(c, needs, settings, assumptions, ("right_sized",)) for c in rs]
+        best += [_recommendation(c, needs, settings, assumptions, ("best_in_budget",)) for c in bb]
+        for mid in dict.fromkeys(c.model.id for c in (*rs, *bb)):
+            charted += _alternatives(mid, alternatives.get(mid, []))
+    for m in models:
+        if not any(feasible[fmt].get(m.id) for fmt in formats):
+            excluded.append(Exclusion(model=m.id, reason_code=_why_not(m, options, _at(needs, formats[0]), assumptions)))
     return Ranking(
         hardware=tuple(f"{o.count} x {o.gpu.name}" for o in options if o.owned),
         needs=needs,
-        recommendations=tuple(recommendations),
+        recommendations=_merged(right, best),
         excluded=tuple(excluded),
         alternatives=tuple(charted),
+        right_sized=tuple(right),
+        best_in_budget=tuple(best),
+        min_quality=quality_needed(needs),
+        unscored=unscored,
     )
 
 
-def _picks(
+def _at(needs: Needs, fmt: str) -> Needs:
+    """The needs with weight format `fmt` (what estimate, serving and launch read)."""
+    return needs if needs.quant == fmt else needs.model_copy(update={"quant": fmt})
+
+
+def _one_per_model(candidates: Sequence[_Candidate], key: Callable[[_Candidate], tuple[object, ...]]) -> list[_Candidate]:
+    """Each model's best candidate by `key`, in the order of `key`."""
+    best: dict[str, tuple[tuple[object, ...], _Candidate]] = {}
+    for c in candidates:
+        k = key(c)
+        if c.model.id not in best or k < best[c.model.id][0]:
+            best[c.model.id] = (k, c)
+    return [c for _, c in sorted(best.values(), key=lambda kc: kc[0])]
+
+
+def _merged(right: Sequence[Recommendation], best: Sequence[Recommendation]) -> tuple[Recommendation, ...]:
+    """Both lists by rank, owned rigs first: right_sized[0], best_in_budget[0], right_sized[1], …;
+    a pick in both appears once, with both answers."""
+    out: dict[tuple[str, str, str, str, int], Recommendation] = {}
+    for kind in ("runs here", "to buy"):
+        rs = [r for r in right if r.kind == kind]
+        bb = [r for r in best if r.kind == kind]
+        for i in range(max(len(rs), len(bb))):
+            for r in (rs[i : i + 1] + bb[i : i + 1]):
+                key = (r.kind, r.model, r.quant, r.gpu, r.gpu_count)
+                if key in out:
+                    out[key] = out[key].model_copy(update={"answers": (*out[key].answers, *r.answers)})
+                else:
+                    out[key] = r
+    return tuple(out.values())
+
+
+def _candidates(
     models: Sequence[ModelSpec],
-    rigs_of: dict[str, list[HardwareOption]],
+    feasible: dict[str, dict[str, list[HardwareOption]]],
+    owned: bool,
     needs: Needs,
     settings: CostSettings,
+    table: QualityTable,
     a: Assumptions,
-    keep_order: bool = False,
-) -> tuple[list[Recommendation], dict[str, list[_Served]]]:
-    """Per model its best rig (ranked), and every rig that serves it (for the chart, built by
-    `_alternatives` for the models charted)."""
-    ranked = []
+) -> tuple[list[_Candidate], dict[str, list[_Served]]]:
+    """Every model × format × rig of the kind (`owned`) that serves the load, with its cost and
+    score, and per model every rig that serves it (for the chart)."""
+    out: list[_Candidate] = []
     alternatives: dict[str, list[_Served]] = {}
     prices: dict[int, tuple[float, float]] = {}  # id(rig) -> hardware price, per month: the same for every model
-    speeds = fit_and_decode(models, rigs_of, needs, needs.users, a)
-    for position, m in enumerate(models):
-        keyed = []
-        for o, (_, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
-            if id(o) not in prices:
-                hardware = hardware_price(o, settings) or 0.0
-                prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
-            hardware, per_month = prices[id(o)]
-            keyed.append((_rank_key(m, per_month, decode, o), o))
-            alternatives.setdefault(m.id, []).append((o, decode, hardware, per_month))
-        if not keyed:
-            continue
-        key, best = min(keyed, key=lambda k: k[0])
-        ranked.append(((position,) if keep_order else key, _recommendation(m, best, needs, settings, a)))
-    ranked.sort(key=lambda p: p[0])
-    return [r for _, r in ranked], alternatives
+    for fmt, rigs in feasible.items():
+        rigs_of = {m: [o for o in rs if o.owned is owned] for m, rs in rigs.items()}
+        at = _at(needs, fmt)
+        speeds = fit_and_decode(models, rigs_of, at, needs.users, a)
+        for m in models:
+            score = table.score(m, needs.use_case, fmt)
+            for o, (_, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
+                if id(o) not in prices:
+                    hardware = hardware_price(o, settings) or 0.0
+                    prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
+                hardware, per_month = prices[id(o)]
+                out.append(_Candidate(m, fmt, o, decode, hardware, per_month, score))
+                if fmt == needs.quant or not needs.choose_quant:
+                    alternatives.setdefault(m.id, []).append((o, decode, hardware, per_month))
+    return out, alternatives
 
 
 def _alternatives(model_id: str, rows: Sequence[_Served]) -> list[Alternative]:
@@ -310,12 +401,14 @@ def _feasible(
     models: Sequence[ModelSpec],
     options: Sequence[HardwareOption],
     needs: Needs,
+    formats: Sequence[str],
     a: Assumptions,
     progress: Callable[[int, int], None] | None,
-) -> dict[str, list[HardwareOption]]:
-    """Per model, the rigs that hold it for `users` users at `min_tokens_per_s` (vectorised sweep)."""
+) -> dict[str, dict[str, list[HardwareOption]]]:
+    """Per format and model, the rigs that hold it for `users` users at `min_tokens_per_s`
+    (vectorised sweep over models, formats and GPUs)."""
     runtime = engine_for(needs.engine)
-    out: dict[str, list[HardwareOption]] = {}
+    out: dict[str, dict[str, list[HardwareOption]]] = {fmt: {} for fmt in formats}
     groups: dict[tuple[int, bool], list[HardwareOption]] = {}
     for o in options:
         groups.setdefault((o.count, o.owned), []).append(o)
@@ -323,18 +416,19 @@ def _feasible(
         if progress:
             progress(done, len(groups))
         if owned:  # a probed or described machine: its free memory and measured bandwidth, one by one
-            for o in group:
-                for m in models:
-                    if not _runs(runtime, m, o):
-                        continue
-                    est = estimate_option(m, o, needs, needs.users, a)
-                    if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
-                        out.setdefault(m.id, []).append(o)
+            for fmt in formats:
+                for o in group:
+                    for m in models:
+                        if not _runs(runtime, m, o):
+                            continue
+                        est = estimate_option(m, o, _at(needs, fmt), needs.users, a)
+                        if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
+                            out[fmt].setdefault(m.id, []).append(o)
             continue
         result = sweep(
             models,
             [o.gpu for o in group],
-            [needs.quant],
+            list(formats),
             [needs.context],
             needs.users,
             needs.engine,
@@ -342,11 +436,12 @@ def _feasible(
             a,
             needs.kv_cache_type,
         )
-        ok = result.fits[:, 0, :, 0] & (result.decode_tokens_per_s[:, 0, :, 0] >= needs.min_tokens_per_s)
-        for i, m in enumerate(models):
-            for j, o in enumerate(group):
-                if ok[i, j] and _runs(runtime, m, o):
-                    out.setdefault(m.id, []).append(o)
+        for q, fmt in enumerate(formats):
+            ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
+            for i, m in enumerate(models):
+                for j, o in enumerate(group):
+                    if ok[i, j] and _runs(runtime, m, o):
+                        out[fmt].setdefault(m.id, []).append(o)
     if progress:
         progress(len(groups), len(groups))
     return out
@@ -379,14 +474,15 @@ def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, 
 
 
 def _recommendation(
-    model: ModelSpec, option: HardwareOption, needs: Needs, settings: CostSettings, a: Assumptions
+    c: _Candidate, needs: Needs, settings: CostSettings, a: Assumptions, answers: tuple[Answer, ...]
 ) -> Recommendation:
-    est = estimate_option(model, option, needs, needs.users, a)
-    served = users_served(model, option, needs, a)
+    model, option, at = c.model, c.option, _at(needs, c.quant)
+    est = estimate_option(model, option, at, needs.users, a)
+    served = users_served(model, option, at, a)
     hardware = hardware_price(option, settings) or 0.0
     money = cost(hardware, option, est.aggregate_tokens_per_s, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
-    launch = launch_spec(model, option, est, needs, a)
+    launch = launch_spec(model, option, est, at, a)
     return Recommendation(
         kind=kind,
         model=model.id,
@@ -400,28 +496,33 @@ def _recommendation(
         decode_tokens_per_s=round(est.decode_tokens_per_s, 2),
         prefill_tokens_per_s=round(est.prefill_tokens_per_s, 1),
         users_served=served,
-        quality=model.quality.score if model.quality else None,
+        quality=c.score,
         cost=money,
         license=model.license,
-        reason_code=_reason(model, option, est, served, money, needs),
+        commercial_use=model.commercial_use is True,
+        answers=answers,
+        reason_code=_reason(c, est, served, money, needs, answers),
         command=run_command(launch),
         launch=launch,
     )
 
 
-def _reason(model: ModelSpec, option: HardwareOption, est: Estimate, served: int, money: Cost, needs: Needs) -> Reason:
+def _reason(c: _Candidate, est: Estimate, served: int, money: Cost, needs: Needs, answers: tuple[Answer, ...]) -> Reason:
+    meets = quality_ok(c.score, needs)
+    code = "right-sized" if "right_sized" in answers else "best-quality" if meets else "best-below-quality"
     return Reason(
-        code="smallest-fit" if quality_ok(model, needs) else "best-below-quality",
+        code=code,
         use_case=needs.use_case,
         min_quality=quality_needed(needs),
-        quality=model.quality.score if model.quality else None,
-        params_total=model.params_total,
+        quality=c.score.score_after_quant if c.score else None,
+        quant=c.quant,
+        params_total=c.model.params_total,
         decode_tokens_per_s=est.decode_tokens_per_s,
-        gpu_count=option.count,
-        gpu_name=option.gpu.name,
+        gpu_count=c.option.count,
+        gpu_name=c.option.gpu.name,
         users_served=served,
         min_tokens_per_s=needs.min_tokens_per_s,
-        owned=option.owned,
+        owned=c.option.owned,
         hardware_price=money.hardware,
         currency=money.currency.value,
         per_month=money.per_month,

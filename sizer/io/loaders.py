@@ -33,7 +33,7 @@ from sizer.errors import CatalogError, InputError
 from sizer.io import cache
 from sizer.io.files import read_bytes
 from sizer.io.writing import locked, real_target, write_text
-from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec
+from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec, QuantLoss, UseCaseScores
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -298,10 +298,23 @@ def _shipped_key(*filenames: str) -> str | None:
     return cache.cache_key([__version__.encode(), pydantic.VERSION.encode(), *files])
 
 
-def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus_origin: str) -> Catalog:
-    """Validate catalog YAML texts into a Catalog (CatalogError names file, entry and field)."""
+def catalog_from_yaml(
+    models_text: str,
+    gpus_text: str,
+    models_origin: str,
+    gpus_origin: str,
+    quality: tuple[str, str] | None = None,
+    quants: tuple[str, str] | None = None,
+) -> Catalog:
+    """Validate catalog YAML texts into a Catalog (CatalogError names file, entry and field).
+
+    `quality` and `quants` are the texts and origins of the benchmark scores per model
+    (model_quality.yaml) and the formats' measured losses (quant_quality.yaml), when given."""
     models = _entries(read_yaml(models_text, models_origin), "models", ModelSpec, models_origin)
     gpus = _entries(read_yaml(gpus_text, gpus_origin), "gpus", GpuSpec, gpus_origin)
+    if quality is not None:
+        models = _with_scores(models, read_yaml(quality[0], quality[1]), quality[1])
+    losses = _entries(read_yaml(*quants), "quants", QuantLoss, quants[1]) if quants is not None else []
     for kind, ids, origin in (
         ("model", [m.id for m in models], models_origin),
         ("GPU", [g.id for g in gpus], gpus_origin),
@@ -312,9 +325,29 @@ def catalog_from_yaml(models_text: str, gpus_text: str, models_origin: str, gpus
                 raise CatalogError(f"{origin}: duplicate {kind} id {entry_id!r}")
             seen.add(entry_id)
     try:
-        return Catalog(models=tuple(models), gpus=tuple(gpus))
+        return Catalog(models=tuple(models), gpus=tuple(gpus), quant_losses=tuple(losses))
     except InputError as exc:
         raise CatalogError(str(exc)) from None
+
+
+def _with_scores(models: list[ModelSpec], data: Any, origin: str) -> list[ModelSpec]:
+    """The models with their benchmark scores (data/model_quality.yaml: model id -> use case ->
+    list of scores). An id the catalog does not hold is an error: a score filed under a name
+    that matches nothing would silently be lost."""
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise CatalogError(f"{origin}: expected a mapping with a 'models' mapping")
+    known = {m.id for m in models}
+    scores: dict[str, tuple[UseCaseScores, ...]] = {}
+    for model_id, uses in data["models"].items():
+        if model_id not in known:
+            raise CatalogError(f"{origin}: models.{echo(str(model_id))}: not a catalog model id")
+        if not isinstance(uses, dict):
+            raise CatalogError(f"{origin}: models.{model_id}: expected a mapping of use case -> scores")
+        try:
+            scores[model_id] = tuple(UseCaseScores.model_validate({"use_case": u, "scores": e}) for u, e in uses.items())
+        except ValidationError as exc:
+            raise CatalogError(describe_validation_error(exc, origin, f"models.{model_id}")) from None
+    return [m.model_copy(update={"quality_by_use_case": scores[m.id]}) if m.id in scores else m for m in models]
 
 
 def _line_map(root: Any) -> dict[str, int]:
@@ -435,22 +468,28 @@ def _parse_cost_settings(want: Currency) -> CostSettings:
     return settings
 
 
+# The shipped files a Catalog is built from (all of them in its cache key).
+SHIPPED_CATALOG_FILES = ("model_catalog.yaml", "gpu_catalog.yaml", "model_quality.yaml", "quant_quality.yaml")
+
+
 @functools.cache
 def load_shipped_catalog() -> Catalog:
     """The catalogs shipped inside the package (data/*.yaml), validated (from the cache while the
     files are unchanged)."""
-    key = _shipped_key("model_catalog.yaml", "gpu_catalog.yaml")
+    key = _shipped_key(*SHIPPED_CATALOG_FILES)
     if key is not None:
         catalog = _cached_catalog(cache.read_entry("catalog", key))
         if catalog is not None:
             return catalog
     models_text, models_origin = _shipped_text("model_catalog.yaml")
     gpus_text, gpus_origin = _shipped_text("gpu_catalog.yaml")
-    catalog = catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin)
+    quality, quants = _shipped_text("model_quality.yaml"), _shipped_text("quant_quality.yaml")
+    catalog = catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin, quality, quants)
     if key is not None:
         entries = {
             "models": [m.model_dump(mode="json", exclude_unset=True) for m in catalog.models],
             "gpus": [g.model_dump(mode="json", exclude_unset=True) for g in catalog.gpus],
+            "quant_losses": [q.model_dump(mode="json", exclude_unset=True) for q in catalog.quant_losses],
         }
         cache.write_entry("catalog", key, entries)
     return catalog
@@ -463,7 +502,8 @@ def _cached_catalog(document: Any) -> Catalog | None:
     try:
         models = tuple(ModelSpec.model_validate(m) for m in document["models"])
         gpus = tuple(GpuSpec.model_validate(g) for g in document["gpus"])
-        return Catalog(models=models, gpus=gpus)
+        losses = tuple(QuantLoss.model_validate(q) for q in document["quant_losses"])
+        return Catalog(models=models, gpus=gpus, quant_losses=losses)
     except (KeyError, TypeError, ValidationError, InputError):
         return None
 
@@ -477,7 +517,9 @@ def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:
     shipped = load_shipped_catalog()
     try:
         user = load_user_models()
-        return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus) if user else shipped
+        if not user:
+            return shipped
+        return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus, quant_losses=shipped.quant_losses)
     except InputError as exc:
         problem = str(exc) if str(user_models_path()) in str(exc) else f"{user_models_path()}: {exc}"
         if warn is None:

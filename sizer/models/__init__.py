@@ -11,7 +11,19 @@ from __future__ import annotations
 from sizer.constants import UseCase
 from sizer.models.assumptions import Assumptions, LlamaCppAssumptions, VllmAssumptions
 from sizer.models.base import USD_PER_EUR, Currency, DateText, Engine, Money, PositiveFloat, PositiveInt, Vendor, slug
-from sizer.models.catalog import Experts, FileWeights, GpuSpec, Mla, ModelSpec, Price, Quality, SlidingWindow
+from sizer.models.catalog import (
+    BenchmarkScore,
+    Experts,
+    FileWeights,
+    GpuSpec,
+    Mla,
+    ModelSpec,
+    Price,
+    Quality,
+    QuantLoss,
+    SlidingWindow,
+    UseCaseScores,
+)
 from sizer.models.costs import ApiPrice, CloudGpuPrice, CostSettings
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
 from sizer.models.launch import LaunchSpec
@@ -53,6 +65,9 @@ __all__ = [
     "PositiveInt",
     "Price",
     "Quality",
+    "QuantLoss",
+    "BenchmarkScore",
+    "UseCaseScores",
     "Reason",
     "SlidingWindow",
     "UseCase",

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sizer import bounds as b
-from sizer.constants import UseCase
+from sizer.constants import USE_CASES, UseCase
 from sizer.models.base import _ID_PATTERN, Currency, DateText, PositiveFloat, PositiveInt, Vendor, _Frozen, _parse_date
 
 
@@ -113,9 +113,80 @@ class Mla(_Frozen):
 
 
 class Quality(_Frozen):
+    """The catalog's older single figure (MMLU, 5-shot), kept readable; ranking uses
+    `ModelSpec.quality_by_use_case`."""
+
     score: float
     benchmark: str
     source: str
+
+
+# The use cases a benchmark score may be filed under: sizer's own, and tools (function calling,
+# shown by `catalog models`; no recommend use case asks for it yet).
+SCORED_USE_CASES: tuple[str, ...] = (*USE_CASES, "tools")
+
+
+class BenchmarkScore(_Frozen):
+    """One published benchmark result of one model, raw, on the benchmark's own scale."""
+
+    benchmark: str = Field(min_length=1)
+    version: str = Field(min_length=1)  # what makes two scores comparable: harness, release, settings
+    date: DateText
+    independent: bool  # True: a leaderboard or third party ran it; False: the vendor reported it
+    score: float = Field(ge=0)
+    scale: Literal["percent", "fraction"] = "percent"
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+    _date = field_validator("date", mode="before")(_parse_date)
+
+    @model_validator(mode="after")
+    def _on_scale(self) -> BenchmarkScore:
+        if self.score > (100 if self.scale == "percent" else 1):
+            raise ValueError(f"score {self.score} is beyond the {self.scale} scale")
+        return self
+
+    @property
+    def percent(self) -> float:
+        """The score on a 0-100 scale."""
+        return self.score * 100 if self.scale == "fraction" else self.score
+
+
+class UseCaseScores(_Frozen):
+    """A model's benchmark results for one use case (data/model_quality.yaml)."""
+
+    use_case: str
+    scores: tuple[BenchmarkScore, ...] = Field(min_length=1)
+
+    @field_validator("use_case")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SCORED_USE_CASES:
+            raise ValueError(f"unknown use case {value!r}; choose {', '.join(SCORED_USE_CASES)}")
+        return value
+
+
+class QuantLoss(_Frozen):
+    """The measured quality loss of one weight format (data/quant_quality.yaml): either the share
+    of a benchmark score it costs (`loss_frac`), or the perplexity rise it causes over 16-bit
+    weights (`delta_ppl` over `base_ppl`), which sizer.core.quality turns into that share."""
+
+    quant: str = Field(min_length=1)
+    loss_frac: float | None = Field(default=None, ge=0, lt=1)
+    delta_ppl: float | None = Field(default=None, ge=0)
+    base_ppl: float | None = Field(default=None, gt=0)
+    measure: str = Field(min_length=1)  # what was measured, on which model
+    date: DateText
+    source: str = Field(min_length=1)
+
+    _date = field_validator("date", mode="before")(_parse_date)
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> QuantLoss:
+        ppl = self.delta_ppl is not None and self.base_ppl is not None
+        if ppl == (self.loss_frac is not None) or (not ppl and (self.delta_ppl or self.base_ppl)):
+            raise ValueError("give loss_frac, or delta_ppl with base_ppl, not both")
+        return self
 
 
 class FileWeights(_Frozen):
@@ -158,6 +229,7 @@ class ModelSpec(_Frozen):
     use_cases: tuple[UseCase, ...] = ()
     german: bool = False
     quality: Quality | None = None
+    quality_by_use_case: tuple[UseCaseScores, ...] = ()  # from data/model_quality.yaml
     source: str = "unknown"
     notes: str | None = None
     file_weights: FileWeights | None = None  # set when the model came from a file, not the catalog

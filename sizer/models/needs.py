@@ -19,8 +19,9 @@ class Needs(_Frozen):
     budget: Money | None = None
     engine: Engine = Engine.LLAMA_CPP
     quant: str = "Q4_K_M"
+    choose_quant: bool = False  # True: recommend picks the format among the engine's (quant is the fallback)
     kv_cache_type: KvCacheType = "f16"
-    commercial_only: bool = False
+    commercial_only: bool = True  # companies by default; False admits non-commercial licences
     max_power_w: float | None = Field(default=None, gt=0)
     min_quality: float | None = None
     top: int = Field(default=5, ge=1)

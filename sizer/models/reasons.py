@@ -25,8 +25,9 @@ _RIG: Final = frozenset({"gpu_count", "gpu_name"})
 _PICK: Final = frozenset(
     {
         "use_case",
-        "min_quality",  # MMLU the use case (or --min-quality) asks for
-        "quality",  # the model's MMLU, None where none is published
+        "min_quality",  # the bar of the use case (or --min-quality), sizer's 0-100 scale
+        "quality",  # the model's score for the use case after its format's loss, None: unscored
+        "quant",  # the weight format the score and speed are for
         "params_total",
         "decode_tokens_per_s",
         *_RIG,
@@ -47,9 +48,11 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "compute": frozenset(),
         "per-token-fixed-cost": frozenset(),
         "offload": frozenset({"offloaded_layers", "total_layers"}),
-        # Why recommend picked a model (Recommendation.reason_code): it reaches the quality the use
-        # case needs, or nothing that does fits and it is the best of the rest.
-        "smallest-fit": _PICK,
+        # Why recommend picked a model (Recommendation.reason_code): the cheapest that meets the
+        # use case's bar (right-sized), the best within budget that meets it, or the best within
+        # budget that does not.
+        "right-sized": _PICK,
+        "best-quality": _PICK,
         "best-below-quality": _PICK,
         # Why recommend left a model out (Exclusion.reason_code).
         "not-for-use-case": frozenset({"use_case"}),

@@ -39,7 +39,9 @@ REC_COLUMNS = (
     "price",
     "per month",
     "per 1M tokens",
+    "score",
     "license",
+    "commercial use",
 )
 
 
@@ -57,5 +59,7 @@ def rec_cells(i: int, r: Recommendation) -> list[str]:
         "owned" if r.kind == "runs here" else money(r.cost.hardware, c),
         money(r.cost.per_month, c),
         money(r.cost.per_million_tokens, c, 2),
+        "unscored" if r.quality is None else f"{r.quality.score_after_quant:g} ({r.quality.use_case})",
         r.license,
+        "yes" if r.commercial_use else "NO",
     ]

@@ -10,12 +10,20 @@ from sizer.render.messages import message
 
 
 def recommend_markdown(ranking: Ranking) -> str:
-    """The picks as a Markdown table with reasons and commands."""
-    lines = ["| " + " | ".join(REC_COLUMNS) + " |", "|" + "---|" * len(REC_COLUMNS)]
-    lines += ["| " + " | ".join(rec_cells(i, r)) + " |" for i, r in enumerate(ranking.recommendations, 1)]
-    lines.append("")
-    for i, r in enumerate(ranking.recommendations, 1):
-        lines += [f"{i}. {message(r.reason_code)}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
+    """Both answers (right-sized, best within budget) as Markdown tables with reasons and commands."""
+    lines: list[str] = []
+    for answer, label in (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget")):
+        picks = getattr(ranking, answer)
+        lines += [f"**{label}** ({ranking.needs.use_case}, bar {ranking.min_quality:g})", ""]
+        if not picks:
+            lines += ["nothing meets these needs", ""]
+            continue
+        lines += ["| " + " | ".join(REC_COLUMNS) + " |", "|" + "---|" * len(REC_COLUMNS)]
+        lines += ["| " + " | ".join(rec_cells(i, r)) + " |" for i, r in enumerate(picks, 1)]
+        lines.append("")
+        for i, r in enumerate(picks, 1):
+            flag = "" if r.commercial_use else " **Licence does not allow commercial use.**"
+            lines += [f"{i}. {message(r.reason_code)}{flag}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
     return "\n".join(lines)
 
 

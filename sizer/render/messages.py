@@ -39,13 +39,18 @@ TEMPLATES: Final[dict[str, str]] = {
     "per-token-fixed-cost": N_("per-token fixed cost (kernel launches; small model on a fast GPU)"),
     "offload": N_("system RAM: {offloaded_layers} of {total_layers} layers offloaded"),
     # Why a pick.
-    "smallest-fit": N_(
-        "smallest fit for {use_case} at MMLU >= {min_quality:g} ({quality_text}); "
+    "right-sized": N_(
+        "cheapest that meets {use_case}'s bar {min_quality:g} ({quality_text}); "
+        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
+    ),
+    "best-quality": N_(
+        "best {use_case} quality within budget ({quality_text}, bar {min_quality:g}); "
         "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "best-below-quality": N_(
-        "best that fits, below the MMLU {min_quality:g} {use_case} asks for ({quality_text}); "
+        "best that fits, below {use_case}'s bar {min_quality:g} ({quality_text}); "
         "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
@@ -53,7 +58,7 @@ TEMPLATES: Final[dict[str, str]] = {
     "not-for-use-case": N_("not made for {use_case}"),
     "licence-not-commercial": N_("licence ({license}) does not allow commercial use"),
     "exceeds-max-context": N_("supports {max_context:,} tokens, not {context:,}"),
-    "below-quality": N_("below the quality {use_case} needs ({score_text})"),
+    "below-quality": N_("below the bar {min_quality:g} for {use_case} ({score_text})"),
     "no-hardware": N_("no hardware to consider (none here, none within budget)"),
     "does-not-fit": N_("does not fit even {gpu_count} x {gpu_name} for {users} user(s) at {context:,} tokens"),
     "too-slow-on-largest": N_(
@@ -87,9 +92,10 @@ TEMPLATES: Final[dict[str, str]] = {
 
 # Phrases some sentences choose between, by a value.
 PIECES: Final[dict[str, str]] = {
-    "quality-score": N_("MMLU {quality:g}"),
-    "quality-unscored": N_("{params_billions:.0f} B, no published score"),
-    "score-unpublished": N_("no published score"),
+    "quality-score": N_("score {quality:g} at {quant}"),
+    "quality-unscored": N_("{params_billions:.0f} B, no {use_case} score"),
+    "score-published": N_("score {quality:g}"),
+    "score-unpublished": N_("no {use_case} score"),
     "price": N_("{hardware_price:,.0f} {currency}"),
     "price-owned": N_("already here"),
     "headroom-kept": N_(" less {headroom_frac:.0%} headroom"),
@@ -125,16 +131,16 @@ def _number(values: dict[str, ReasonValue], name: str) -> float:
 
 def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
     """The placeholders a template needs beyond the code's own values."""
-    if code in ("smallest-fit", "best-below-quality"):
+    if code in ("right-sized", "best-quality", "best-below-quality"):
         quality = (
-            _piece("quality-score", quality=v["quality"])
+            _piece("quality-score", quality=v["quality"], quant=v["quant"])
             if v["quality"] is not None
-            else _piece("quality-unscored", params_billions=_number(v, "params_total") / 1e9)
+            else _piece("quality-unscored", params_billions=_number(v, "params_total") / 1e9, use_case=v["use_case"])
         )
         price = _piece("price-owned") if v["owned"] else _piece("price", **v)
         return {"quality_text": quality, "price_text": price}
     if code == "below-quality":
-        score = _piece("quality-score", **v) if v["quality"] is not None else _piece("score-unpublished")
+        score = _piece("score-published", **v) if v["quality"] is not None else _piece("score-unpublished", **v)
         return {"score_text": score}
     if code == "insufficient-vram":
         headroom = _piece("headroom-kept", **v) if v["headroom_frac"] else ""

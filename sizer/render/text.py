@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sizer.core.recommend import Ranking
+from sizer.core.recommend import Ranking, Recommendation
 from sizer.core.rigs import Rig, Runnable
 from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
@@ -133,53 +133,69 @@ def check_text(report: CheckReport, origin: str) -> Table:
     return table
 
 
+ANSWERS = (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget"))
+
+
+def licence_text(r: Recommendation) -> str:
+    """The licence, flagged where it does not allow commercial use."""
+    return r.license if r.commercial_use else f"{r.license} (NOT for commercial use)"
+
+
+def score_text(r: Recommendation) -> str:
+    return "-" if r.quality is None else f"{r.quality.score_after_quant:.0f}"
+
+
 def recommend_table(ranking: Ranking) -> Group:
-    """The picks as tables (runs here, to buy), each pick's reason and command below."""
+    """Both answers (right-sized, best within budget), each as tables per kind (runs here, to
+    buy) with each pick's reason and command below."""
     n = ranking.needs
+    quant = "best format" if n.choose_quant else n.quant
     header = Text(
-        f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {n.quant}, "
-        f"{n.engine.value}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
+        f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {quant}, "
+        f"{n.engine.value}, bar {ranking.min_quality:g}"
+        + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
         style="bold",
     )
     parts: list[RenderableType] = [header]
-    for kind in ("runs here", "to buy"):
-        recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
-        if not recs:
-            continue
-        title = f"Runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "To buy"
-        c = recs[0][1].cost.currency.value
-        table = Table(title=title, title_justify="left")
-        columns = (
-            "#",
-            "model",
-            "hardware",
-            "GiB used/has",
-            "tok/s",
-            "users",
-            f"price {c}",
-            f"{c}/month",
-            f"{c}/1M tok",
-        )
-        for col in columns:
-            table.add_column(col, justify="left" if col in {"model", "hardware"} else "right", overflow="fold")
-        for i, r in recs:
-            table.add_row(
-                str(i),
-                f"{r.model} {r.quant}",
-                rig_label(r),
-                f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
-                f"{r.decode_tokens_per_s:,.0f}",
-                str(r.users_served),
-                "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
-                f"{r.cost.per_month:,.0f}",
-                "" if r.cost.per_million_tokens is None else f"{r.cost.per_million_tokens:,.2f}",
-            )
-        parts.append(table)
-        for i, r in recs:
-            parts.append(Text(f"{i}. {message(r.reason_code)}; licence: {r.license}\n   $ {r.command}"))
+    for answer, label in ANSWERS:
+        picks: tuple[Recommendation, ...] = getattr(ranking, answer)
+        if not picks:
+            why = "nothing meets the bar" if answer == "right_sized" else "nothing serves the load"
+            parts.append(Text(f"{label}: {why} ({n.use_case} {ranking.min_quality:g})", style="yellow"))
+        for kind in ("runs here", "to buy"):
+            recs = [(i, r) for i, r in enumerate(picks, 1) if r.kind == kind]
+            if recs:
+                parts += _answer_table(ranking, label, kind, recs)
     if not ranking.recommendations:
         parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
     return Group(*parts)
+
+
+def _answer_table(
+    ranking: Ranking, label: str, kind: str, recs: Sequence[tuple[int, Recommendation]]
+) -> list[RenderableType]:
+    where = f"runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "to buy"
+    c = recs[0][1].cost.currency.value
+    table = Table(title=f"{label}: {where}", title_justify="left")
+    columns = ("#", "model", "hardware", "score", "GiB used/has", "tok/s", "users", f"price {c}", f"{c}/month")
+    for col in columns:
+        table.add_column(col, justify="left" if col in {"model", "hardware"} else "right", overflow="fold")
+    for i, r in recs:
+        table.add_row(
+            str(i),
+            f"{r.model} {r.quant}" + ("" if r.commercial_use else " (NC)"),
+            rig_label(r),
+            score_text(r),
+            f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
+            f"{r.decode_tokens_per_s:,.0f}",
+            str(r.users_served),
+            "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
+            f"{r.cost.per_month:,.0f}",
+        )
+    lines: list[RenderableType] = [table]
+    for i, r in recs:
+        lines.append(Text(f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   $ {r.command}"))
+    return lines
 
 
 def excluded_table(ranking: Ranking) -> Table:
@@ -188,6 +204,8 @@ def excluded_table(ranking: Ranking) -> Table:
     table.add_column("why")
     for e in ranking.excluded:
         table.add_row(e.model, message(e.reason_code))
+    for model in ranking.unscored:  # never past a bar, never above a scored model
+        table.add_row(model, f"unscored: no {ranking.needs.use_case} benchmark places it")
     return table
 
 

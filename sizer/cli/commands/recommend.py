@@ -40,14 +40,18 @@ def recommend(
     gpus: o.GpusOpt = None,
     hardware: o.HardwareOpt = None,
     engine: o.EngineOpt = "llama.cpp",
-    quant: Annotated[str | None, typer.Option("--quant", "-q", help="Quantization (default: the engine's).")] = None,
+    quant: Annotated[
+        str | None, typer.Option("--quant", "-q", help="Weight format (default: the best of the engine's that fits).")
+    ] = None,
     kv_cache: o.KvOpt = None,
     license_: Annotated[
-        str, typer.Option("--license", help="commercial: drop models whose licence forbids commercial use.")
-    ] = "any",
+        str,
+        typer.Option("--license", help="commercial (default): only licences that allow commercial use; any: all, flagged."),
+    ] = "commercial",
     max_power: Annotated[float | None, typer.Option("--max-power", help="Most the GPUs may draw, W.")] = None,
     min_quality: Annotated[
-        float | None, typer.Option("--min-quality", help="MMLU the model must reach (default per use case).")
+        float | None,
+        typer.Option("--min-quality", help="Score 0-100 the model must reach after its format's loss (default per use case)."),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Picks to show per kind (here, to buy).")] = 5,
     kwh_price: Annotated[
@@ -147,6 +151,7 @@ def _needs(
         budget=Money(amount=budget, currency=Currency(currency.upper())) if budget is not None else None,
         engine=runtime.name,
         quant=fmt,
+        choose_quant=quant is None,
         kv_cache_type=kv_cache or "f16",
         commercial_only=license_ == "commercial",
         max_power_w=max_power,

@@ -1,0 +1,159 @@
+"""Quality per use case: published benchmark scores placed on one 0-100 scale within a use case,
+and what a weight format costs of them.
+
+Pure: catalog models and the formats' measured losses in, scores out (docs/method.md, "Quality
+per use case" and "What quantization costs").
+
+A score is placed against the catalog models that share its benchmark version (the same
+harness, release and settings): its z-score among them, mapped to 0-100 by the normal
+distribution, so 50 is that population's mean and 84 one standard deviation above it. A model
+with scores on several benchmark versions of a use case gets their mean; independent results
+(leaderboards, third parties) are used alone when a model has any. A benchmark version with
+fewer than MIN_POPULATION models cannot place a score and is left out.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from sizer.models import BenchmarkScore, ModelSpec, QuantLoss
+
+# Use cases no benchmark of their own covers across the catalog: scored by chat's entries
+# (instruction following and knowledge, which summaries and answers from documents rest on).
+SCORED_BY: Mapping[str, str] = {"summarization": "chat", "rag": "chat"}
+# Fewest catalog models a benchmark version needs before it can place a score: sizer's choice; a
+# mean and spread of three or four model-card figures swing with any one of them.
+MIN_POPULATION = 5
+
+
+class Score(BaseModel):
+    """A model's quality for a use case, as `recommend` and `catalog models` report it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    use_case: str
+    score: float  # 0-100 within the use case, at the published (16-bit) weights
+    score_after_quant: float  # the same after the weight format's measured loss
+    quant: str | None  # the format score_after_quant is for (None: the published weights)
+    benchmark: str  # the benchmark versions the score rests on, "; "-separated
+    date: str  # the newest of their dates
+    source: str  # their sources, " ; "-separated
+    independent: bool  # every one of them independent (not vendor-reported)
+
+
+@dataclass(frozen=True)
+class Population:
+    """The catalog models' raw scores on one benchmark version: mean, spread and count."""
+
+    mean: float
+    sd: float
+    n: int
+
+
+def loss_frac(loss: QuantLoss) -> float:
+    """The share of a benchmark score a format costs.
+
+    Perplexity-measured formats: the relative rise in perplexity over 16-bit weights, taken as the
+    relative loss of score (llama.cpp's Llama 3 8B table: Q4_K_M +2.8 %; published downstream
+    evaluations of Q4_K_M lose 1-3 % of the score).
+    """
+    if loss.loss_frac is not None:
+        return loss.loss_frac
+    assert loss.delta_ppl is not None and loss.base_ppl is not None  # QuantLoss validates one of the two
+    return loss.delta_ppl / loss.base_ppl
+
+
+def losses_by_quant(losses: Iterable[QuantLoss]) -> dict[str, float]:
+    """Format name -> share of the score it costs."""
+    return {q.quant: loss_frac(q) for q in losses}
+
+
+def score_after_quant(score: float, quant: str | None, losses: Mapping[str, float]) -> float:
+    """A raw benchmark score after `quant`'s measured loss: score x (1 - loss). A format with no
+    measurement (or None, the published weights) costs nothing."""
+    return score * (1 - losses.get(quant, 0.0)) if quant else score
+
+
+def normalise(raw: float, population: Population) -> float:
+    """A raw score placed in its population, 0-100: 100 x Phi(z), z = (raw - mean) / sd."""
+    z = (raw - population.mean) / population.sd
+    return 100 * 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def population(values: Iterable[float]) -> Population | None:
+    """Mean and sample standard deviation of the models' scores; None below MIN_POPULATION or
+    when all are equal (no spread to place a score in)."""
+    xs = list(values)
+    if len(xs) < MIN_POPULATION:
+        return None
+    sd = statistics.stdev(xs)
+    return Population(mean=statistics.fmean(xs), sd=sd, n=len(xs)) if sd > 0 else None
+
+
+def _group(s: BenchmarkScore) -> tuple[str, str]:
+    return s.benchmark, s.version
+
+
+def _entries(model: ModelSpec, use_case: str) -> tuple[BenchmarkScore, ...]:
+    key = SCORED_BY.get(use_case, use_case)
+    return next((u.scores for u in model.quality_by_use_case if u.use_case == key), ())
+
+
+def _per_group(entries: Iterable[BenchmarkScore]) -> dict[tuple[str, str], list[BenchmarkScore]]:
+    out: dict[tuple[str, str], list[BenchmarkScore]] = {}
+    for e in entries:
+        out.setdefault(_group(e), []).append(e)
+    return out
+
+
+class QualityTable:
+    """The populations of every benchmark version over `models`, and each model's score per use
+    case placed in them. Built once per catalog; looking a score up is cheap."""
+
+    def __init__(self, models: Iterable[ModelSpec], losses: Iterable[QuantLoss] = ()) -> None:
+        self.losses = losses_by_quant(losses)
+        self._models = {m.id: m for m in models}
+        raw: dict[tuple[str, str, str], list[float]] = {}
+        for m in self._models.values():
+            for u in m.quality_by_use_case:
+                for group, scores in _per_group(u.scores).items():
+                    raw.setdefault((u.use_case, *group), []).append(statistics.fmean(s.percent for s in scores))
+        self.populations = {k: p for k, v in raw.items() if (p := population(v)) is not None}
+
+    def score(self, model: ModelSpec, use_case: str, quant: str | None = None) -> Score | None:
+        """`model`'s quality for `use_case` at weight format `quant` (None: as published), or None
+        when no benchmark version it has results on can place a score."""
+        key = SCORED_BY.get(use_case, use_case)
+        groups = {
+            g: es for g, es in _per_group(_entries(model, use_case)).items() if (key, *g) in self.populations
+        }
+        if any(e.independent for es in groups.values() for e in es):
+            groups = {g: [e for e in es if e.independent] for g, es in groups.items()}
+            groups = {g: es for g, es in groups.items() if es}
+        if not groups:
+            return None
+        placed, after = [], []
+        for g, es in sorted(groups.items()):
+            pop, raw = self.populations[(key, *g)], statistics.fmean(e.percent for e in es)
+            placed.append(normalise(raw, pop))
+            after.append(normalise(score_after_quant(raw, quant, self.losses), pop))
+        used = [e for _, es in sorted(groups.items()) for e in es]
+        return Score(
+            use_case=use_case,
+            score=round(statistics.fmean(placed), 1),
+            score_after_quant=round(statistics.fmean(after), 1),
+            quant=quant,
+            benchmark="; ".join(f"{b} ({v})" for b, v in sorted(groups)),
+            date=max(e.date for e in used),
+            source=" ; ".join(dict.fromkeys(e.source for e in used)),
+            independent=all(e.independent for e in used),
+        )
+
+    def scores(self, model: ModelSpec, use_cases: Iterable[str]) -> list[Score]:
+        """The model's score for each of `use_cases` that it has one for, at its published weights."""
+        return [s for u in use_cases if (s := self.score(model, u)) is not None]
