@@ -29,7 +29,8 @@ def fresh(monkeypatch, tmp_path):
 def _parsed():
     models, models_origin = loaders._shipped_text("model_catalog.yaml")
     gpus, gpus_origin = loaders._shipped_text("gpu_catalog.yaml")
-    return loaders.catalog_from_yaml(models, gpus, models_origin, gpus_origin)
+    quality, quants = loaders._shipped_text("model_quality.yaml"), loaders._shipped_text("quant_quality.yaml")
+    return loaders.catalog_from_yaml(models, gpus, models_origin, gpus_origin, quality, quants)
 
 
 def _entries(kind: str) -> list[Path]:

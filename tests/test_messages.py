@@ -27,11 +27,12 @@ SENTENCES = [
     ("per-token-fixed-cost", {}, "per-token fixed cost (kernel launches; small model on a fast GPU)"),
     ("offload", {"offloaded_layers": 6, "total_layers": 32}, "system RAM: 6 of 32 layers offloaded"),
     (
-        "smallest-fit",
+        "right-sized",
         {
             "use_case": "chat",
-            "min_quality": 65.0,
+            "min_quality": 40.0,
             "quality": 65.62,
+            "quant": "Q4_K_M",
             "params_total": 3_090_000_000,
             "decode_tokens_per_s": 66.4,
             "gpu_count": 1,
@@ -43,8 +44,29 @@ SENTENCES = [
             "currency": "EUR",
             "per_month": 54.3,
         },
-        "smallest fit for chat at MMLU >= 65 (MMLU 65.62); 66 tok/s per user on 1 x Apple M2 Max (30-core GPU), "
-        "serves 89 user(s) at 10 tok/s; 1,714 EUR, 54 EUR/month",
+        "cheapest that meets chat's bar 40 (score 65.62 at Q4_K_M); 66 tok/s per user on 1 x Apple M2 Max "
+        "(30-core GPU), serves 89 user(s) at 10 tok/s; 1,714 EUR, 54 EUR/month",
+    ),
+    (
+        "best-quality",
+        {
+            "use_case": "code",
+            "min_quality": 50.0,
+            "quality": 81.3,
+            "quant": "Q6_K",
+            "params_total": 32_800_000_000,
+            "decode_tokens_per_s": 20.4,
+            "gpu_count": 2,
+            "gpu_name": "GeForce RTX 3090",
+            "users_served": 7,
+            "min_tokens_per_s": 10.0,
+            "owned": False,
+            "hardware_price": 4070.0,
+            "currency": "EUR",
+            "per_month": 208.0,
+        },
+        "best code quality within budget (score 81.3 at Q6_K, bar 50); 20 tok/s per user on 2 x GeForce RTX 3090, "
+        "serves 7 user(s) at 10 tok/s; 4,070 EUR, 208 EUR/month",
     ),
     (
         "best-below-quality",
@@ -52,6 +74,7 @@ SENTENCES = [
             "use_case": "vision",
             "min_quality": 90.0,
             "quality": None,
+            "quant": "Q4_K_M",
             "params_total": 7_240_000_000,
             "decode_tokens_per_s": 33.6,
             "gpu_count": 2,
@@ -63,7 +86,7 @@ SENTENCES = [
             "currency": "USD",
             "per_month": 12.4,
         },
-        "best that fits, below the MMLU 90 vision asks for (7 B, no published score); 34 tok/s per user on "
+        "best that fits, below vision's bar 90 (7 B, no vision score); 34 tok/s per user on "
         "2 x GeForce RTX 3060 12GB, serves 5 user(s) at 12.5 tok/s; already here, 12 USD/month",
     ),
     ("not-for-use-case", {"use_case": "code"}, "not made for code"),
@@ -76,12 +99,12 @@ SENTENCES = [
     (
         "below-quality",
         {"use_case": "reasoning", "min_quality": 75.0, "quality": 68.4},
-        "below the quality reasoning needs (MMLU 68.4)",
+        "below the bar 75 for reasoning (score 68.4)",
     ),
     (
         "below-quality",
         {"use_case": "chat", "min_quality": 65.0, "quality": None},
-        "below the quality chat needs (no published score)",
+        "below the bar 65 for chat (no chat score)",
     ),
     ("no-hardware", {}, "no hardware to consider (none here, none within budget)"),
     (
@@ -219,7 +242,7 @@ def test_every_template_and_piece_goes_through_the_translation_hook(monkeypatch)
     monkeypatch.setattr(messages, "_", lambda text: "«" + text + "»")
     owned = next(values for code, values, _ in SENTENCES if code == "best-below-quality")
     assert message(Reason(code="best-below-quality", **owned)) == (
-        "«best that fits, below the MMLU 90 vision asks for («7 B, no published score»); 34 tok/s per user on "
+        "«best that fits, below vision's bar 90 («7 B, no vision score»); 34 tok/s per user on "
         "2 x GeForce RTX 3060 12GB, serves 5 user(s) at 12.5 tok/s; «already here», 12 USD/month»"
     )
     assert message(Reason(code="memory-bandwidth")) == "«memory bandwidth»"

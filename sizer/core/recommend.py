@@ -415,6 +415,8 @@ def _feasible(
     for done, ((count, owned), group) in enumerate(sorted(groups.items())):
         if progress:
             progress(done, len(groups))
+        if not models:
+            continue
         if owned:  # a probed or described machine: its free memory and measured bandwidth, one by one
             for fmt in formats:
                 for o in group:

@@ -72,9 +72,11 @@ def test_given_gpu_and_licence_filter():
 def test_table_markdown_and_explain():
     table = run("--use-case", "chat", "--budget", "4000", "--explain")
     assert table.exit_code == 0, table.output
-    assert "To buy" in table.stdout and "Excluded" in table.stdout and "$ " in table.stdout
+    assert "Right-sized: to buy" in table.stdout and "Best within budget: to buy" in table.stdout
+    assert "Excluded" in table.stdout and "$ " in table.stdout and "unscored" in table.stdout
     markdown = run("--use-case", "chat", "--budget", "4000", "--markdown").stdout
-    assert markdown.startswith("| # |") and "```console" in markdown
+    assert markdown.startswith("**Right-sized**") and "**Best within budget**" in markdown
+    assert "| # |" in markdown and "```console" in markdown
 
 
 class _Tags(HTMLParser):

@@ -55,12 +55,13 @@ def test_recommend_picks_and_exclusions_carry_codes_and_sentences():
     assert data["recommendations"] and data["excluded"]
     for pick in data["recommendations"]:
         code = _says(pick, "reason")
-        assert code["code"] in {"smallest-fit", "best-below-quality"}
+        assert code["code"] in {"right-sized", "best-quality", "best-below-quality"}
         assert (code["gpu_name"], code["gpu_count"]) == ("GeForce RTX 4090", pick["gpu_count"])
         assert code["users_served"] == pick["users_served"]
-        assert code["quality"] == pick["quality"]
+        assert code["quality"] == (pick["quality"]["score_after_quant"] if pick["quality"] else None)
+        assert code["quant"] == pick["quant"]
         assert code["hardware_price"] == pick["cost"]["hardware"]
-        assert code["use_case"] == "chat" and code["min_quality"] == 65  # chat's default MMLU
+        assert code["use_case"] == "chat" and code["min_quality"] == 40  # chat's default bar
     excluded = {e["model"]: (e["reason"], _says(e, "reason")) for e in data["excluded"]}
     # orca-mini-3b is a chat model under CC BY-NC-SA 4.0: non-commercial.
     assert excluded["orca-mini-3b"] == (

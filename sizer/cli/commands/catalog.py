@@ -50,20 +50,26 @@ def models(
         need = model_memory(m, workload)
         rows.append((m, need, smallest_gpu_class(catalog, need)))
     if chosen == "json":
+        from sizer.core.quality import QualityTable
+        from sizer.models.catalog import SCORED_USE_CASES
         from sizer.render.json import to_json
 
-        emit(
-            to_json(
-                {
-                    "quant": quant,
-                    "context": context,
-                    "models": [
-                        {**m.model_dump(mode="json"), "memory_bytes_total": need, "smallest_gpu_class": cls}
-                        for m, need, cls in rows
-                    ],
-                }
-            )
-        )
+        table = QualityTable(catalog.models, catalog.quant_losses)
+
+        def entry(m: Any, need: int, cls: str) -> dict[str, Any]:
+            # `quality`: the score per use case (sizer's 0-100 scale, as published weights);
+            # `quality_mmlu`: the catalog's older single MMLU figure; `quality_by_use_case`: the raw scores.
+            dumped = m.model_dump(mode="json")
+            scores = [s.model_dump(mode="json") for s in table.scores(m, SCORED_USE_CASES)]
+            return {
+                **dumped,
+                "quality": scores,
+                "quality_mmlu": dumped["quality"],
+                "memory_bytes_total": need,
+                "smallest_gpu_class": cls,
+            }
+
+        emit(to_json({"quant": quant, "context": context, "models": [entry(m, n, c) for m, n, c in rows]}))
         return
     from sizer.render.text import models_table
 
