@@ -24,6 +24,7 @@ LAYERS = {
     "sizer.core.memory": 1,
     "sizer.core.speed": 1,
     "sizer.core.catalog": 1,
+    "sizer.core.quality": 1,  # benchmark scores per use case, normalised; what a format costs
     "sizer.engines": 2,
     "sizer.core": 3,  # the decisions: estimate, sweep, serving, rigs, cost, recommend, spec
     "sizer.calibrate": 4,

@@ -116,3 +116,48 @@ def test_seed_prices(name, eur):
 def test_apple_bins_differ_in_bandwidth():
     assert CATALOG.match_gpu("Apple M3 Max (30-core GPU, 36GB)").gpu.mem_bandwidth_gb_per_s == 300
     assert CATALOG.match_gpu("Apple M3 Max (40-core GPU, 64GB)").gpu.mem_bandwidth_gb_per_s == 400
+
+
+def test_every_quality_score_has_benchmark_version_date_and_source():
+    from sizer.io.loaders import load_shipped_catalog
+
+    catalog = load_shipped_catalog()
+    scored = [m for m in catalog.models if m.quality_by_use_case]
+    assert len(scored) >= 60
+    for m in scored:
+        for u in m.quality_by_use_case:
+            for s in u.scores:
+                assert s.benchmark and s.version and s.date and s.source.startswith("http"), (m.id, u.use_case)
+
+
+def test_every_format_recommend_chooses_has_a_measured_loss_with_source():
+    from sizer.core.recommend import CHOICE_FORMATS
+    from sizer.io.loaders import load_shipped_catalog
+
+    losses = {q.quant: q for q in load_shipped_catalog().quant_losses}
+    for fmt in CHOICE_FORMATS:
+        assert fmt in losses and losses[fmt].source.startswith("http") and losses[fmt].date
+
+
+def test_catalog_models_json_gives_quality_per_use_case():
+    import json
+
+    from typer.testing import CliRunner
+
+    from sizer.cli.app import app
+
+    data = json.loads(CliRunner().invoke(app, ["catalog", "models", "--json"]).stdout)
+    entry = next(m for m in data["models"] if m["id"] == "llama-3.3-70b")
+    chat = next(q for q in entry["quality"] if q["use_case"] == "chat")
+    assert {"use_case", "score", "benchmark", "date", "source", "independent"} <= set(chat)
+    assert 0 <= chat["score"] <= 100
+
+
+def test_quality_file_is_what_the_script_builds():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = root / "benchmarks" / "quality_catalog.py"
+    assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True).returncode == 0

@@ -129,9 +129,7 @@ class QualityTable:
         """`model`'s quality for `use_case` at weight format `quant` (None: as published), or None
         when no benchmark version it has results on can place a score."""
         key = SCORED_BY.get(use_case, use_case)
-        groups = {
-            g: es for g, es in _per_group(_entries(model, use_case)).items() if (key, *g) in self.populations
-        }
+        groups = {g: es for g, es in _per_group(_entries(model, use_case)).items() if (key, *g) in self.populations}
         if any(e.independent for es in groups.values() for e in es):
             groups = {g: [e for e in es if e.independent] for g, es in groups.items()}
             groups = {g: es for g, es in groups.items() if es}

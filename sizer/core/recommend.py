@@ -1,8 +1,10 @@
 """Matching models to hardware: ranked model–hardware pairings with speed, cost and the reasons.
 
 Pure: catalog, needs and hardware options in, a Ranking out; calls the estimator only. The
-ranking follows a selection framework: fit to the use case first; then right-size (the smallest
-model that reaches the quality the use case needs); then speed; then cost and risk (licence).
+ranking follows a selection framework: fit to the use case and licence first; start from the best
+(the highest score for the use case after the weight format's loss, within budget), then
+right-size (the cheapest rig and model that still meet the use case's bar); both at the speed
+and load asked for (docs/method.md, "Two answers").
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ def _rig_key(c: _Candidate) -> tuple[str, int]:
 class _Candidate:
     """One model in one format on one rig that serves the load: what both answers rank."""
 
-    __slots__ = ("model", "quant", "option", "decode", "hardware", "per_month", "score")
+    __slots__ = ("decode", "hardware", "model", "option", "per_month", "quant", "score")
 
     def __init__(
         self,
@@ -281,7 +283,9 @@ def recommend(
             published = table.score(m, needs.use_case)
             if not quality_ok(published, needs):
                 quality = published.score if published else None
-                why = Reason(code="below-quality", use_case=needs.use_case, min_quality=needs.min_quality, quality=quality)
+                why = Reason(
+                    code="below-quality", use_case=needs.use_case, min_quality=needs.min_quality, quality=quality
+                )
                 excluded.append(Exclusion(model=m.id, reason_code=why))
         models = [m for m in models if quality_ok(table.score(m, needs.use_case), needs)]
     feasible = _feasible(models, options, needs, formats, assumptions, progress)
@@ -303,7 +307,9 @@ def recommend(
             charted += _alternatives(mid, alternatives.get(mid, []))
     for m in models:
         if not any(feasible[fmt].get(m.id) for fmt in formats):
-            excluded.append(Exclusion(model=m.id, reason_code=_why_not(m, options, _at(needs, formats[0]), assumptions)))
+            excluded.append(
+                Exclusion(model=m.id, reason_code=_why_not(m, options, _at(needs, formats[0]), assumptions))
+            )
     return Ranking(
         hardware=tuple(f"{o.count} x {o.gpu.name}" for o in options if o.owned),
         needs=needs,
@@ -322,7 +328,9 @@ def _at(needs: Needs, fmt: str) -> Needs:
     return needs if needs.quant == fmt else needs.model_copy(update={"quant": fmt})
 
 
-def _one_per_model(candidates: Sequence[_Candidate], key: Callable[[_Candidate], tuple[object, ...]]) -> list[_Candidate]:
+def _one_per_model(
+    candidates: Sequence[_Candidate], key: Callable[[_Candidate], tuple[object, ...]]
+) -> list[_Candidate]:
     """Each model's best candidate by `key`, in the order of `key`."""
     best: dict[str, tuple[tuple[object, ...], _Candidate]] = {}
     for c in candidates:
@@ -340,7 +348,7 @@ def _merged(right: Sequence[Recommendation], best: Sequence[Recommendation]) -> 
         rs = [r for r in right if r.kind == kind]
         bb = [r for r in best if r.kind == kind]
         for i in range(max(len(rs), len(bb))):
-            for r in (rs[i : i + 1] + bb[i : i + 1]):
+            for r in rs[i : i + 1] + bb[i : i + 1]:
                 key = (r.kind, r.model, r.quant, r.gpu, r.gpu_count)
                 if key in out:
                     out[key] = out[key].model_copy(update={"answers": (*out[key].answers, *r.answers)})
@@ -419,13 +427,7 @@ def _feasible(
             continue
         if owned:  # a probed or described machine: its free memory and measured bandwidth, one by one
             for fmt in formats:
-                for o in group:
-                    for m in models:
-                        if not _runs(runtime, m, o):
-                            continue
-                        est = estimate_option(m, o, _at(needs, fmt), needs.users, a)
-                        if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
-                            out[fmt].setdefault(m.id, []).append(o)
+                _feasible_owned(models, group, _at(needs, fmt), runtime, a, out[fmt])
             continue
         result = sweep(
             models,
@@ -447,6 +449,24 @@ def _feasible(
     if progress:
         progress(len(groups), len(groups))
     return out
+
+
+def _feasible_owned(
+    models: Sequence[ModelSpec],
+    group: Sequence[HardwareOption],
+    needs: Needs,
+    runtime: Runtime,
+    a: Assumptions,
+    out: dict[str, list[HardwareOption]],
+) -> None:
+    """Add to `out` the owned rigs of `group` that hold each model for the load, one estimate each."""
+    for o in group:
+        for m in models:
+            if not _runs(runtime, m, o):
+                continue
+            est = estimate_option(m, o, needs, needs.users, a)
+            if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
+                out.setdefault(m.id, []).append(o)
 
 
 def _runs(runtime: Runtime, model: ModelSpec, option: HardwareOption) -> bool:
@@ -509,7 +529,9 @@ def _recommendation(
     )
 
 
-def _reason(c: _Candidate, est: Estimate, served: int, money: Cost, needs: Needs, answers: tuple[Answer, ...]) -> Reason:
+def _reason(
+    c: _Candidate, est: Estimate, served: int, money: Cost, needs: Needs, answers: tuple[Answer, ...]
+) -> Reason:
     meets = quality_ok(c.score, needs)
     code = "right-sized" if "right_sized" in answers else "best-quality" if meets else "best-below-quality"
     return Reason(

@@ -344,7 +344,9 @@ def _with_scores(models: list[ModelSpec], data: Any, origin: str) -> list[ModelS
         if not isinstance(uses, dict):
             raise CatalogError(f"{origin}: models.{model_id}: expected a mapping of use case -> scores")
         try:
-            scores[model_id] = tuple(UseCaseScores.model_validate({"use_case": u, "scores": e}) for u, e in uses.items())
+            scores[model_id] = tuple(
+                UseCaseScores.model_validate({"use_case": u, "scores": e}) for u, e in uses.items()
+            )
         except ValidationError as exc:
             raise CatalogError(describe_validation_error(exc, origin, f"models.{model_id}")) from None
     return [m.model_copy(update={"quality_by_use_case": scores[m.id]}) if m.id in scores else m for m in models]

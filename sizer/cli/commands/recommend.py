@@ -46,12 +46,16 @@ def recommend(
     kv_cache: o.KvOpt = None,
     license_: Annotated[
         str,
-        typer.Option("--license", help="commercial (default): only licences that allow commercial use; any: all, flagged."),
+        typer.Option(
+            "--license", help="commercial (default): only licences that allow commercial use; any: all, flagged."
+        ),
     ] = "commercial",
     max_power: Annotated[float | None, typer.Option("--max-power", help="Most the GPUs may draw, W.")] = None,
     min_quality: Annotated[
         float | None,
-        typer.Option("--min-quality", help="Score 0-100 the model must reach after its format's loss (default per use case)."),
+        typer.Option(
+            "--min-quality", help="Score 0-100 the model must reach after its format's loss (default per use case)."
+        ),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Picks to show per kind (here, to buy).")] = 5,
     kwh_price: Annotated[

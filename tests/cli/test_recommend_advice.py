@@ -1,0 +1,120 @@
+"""Advice an infrastructure engineer would sign, through the CLI: each test states what any
+sensible answer holds, not the answer sizer happens to give."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from sizer.cli.app import app
+from sizer.io import hardware
+from sizer.io.loaders import load_catalog
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_gpu_here(monkeypatch):
+    monkeypatch.setattr(hardware.nvml, "_read_nvml", lambda *a, **k: ([], ["NVML unavailable (test)"]), raising=False)
+
+
+def recommend(*args: str) -> dict:
+    result = runner.invoke(app, ["recommend", *args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _code_tuned(model_id: str) -> bool:
+    return "coder" in model_id or model_id.startswith("codellama")
+
+
+def test_code_on_a_4090_first_pick_is_scored_for_code_and_as_good_as_the_best_code_model_that_fits():
+    data = recommend("--use-case", "code", "--users", "5", "--gpu", "RTX 4090", "--top", "50")
+    first = data["recommendations"][0]
+    assert first["quality"] is not None and first["quality"]["use_case"] == "code"
+    # best_in_budget lists every model that fits and serves: the code-tuned ones among them
+    tuned = [
+        p["quality"]["score_after_quant"] for p in data["best_in_budget"] if _code_tuned(p["model"]) and p["quality"]
+    ]
+    assert _code_tuned(first["model"]) or first["quality"]["score_after_quant"] >= max(tuned, default=0)
+    assert first["users_served"] >= 5 and first["decode_tokens_per_s"] >= 10
+
+
+def test_chat_on_two_3090s_offers_a_model_of_30b_or_more():
+    data = recommend("--use-case", "chat", "--gpu", "2x RTX 3090")
+    sizes = {m.id: m.params_total for m in load_catalog().models}
+    assert any(sizes[p["model"]] >= 30e9 for p in data["best_in_budget"])
+
+
+def test_no_pick_forbids_commercial_use_by_default():
+    data = recommend()
+    assert data["recommendations"]
+    catalog = load_catalog()
+    for pick in data["recommendations"]:
+        assert pick["commercial_use"] is True and catalog.model(pick["model"]).commercial_use is True
+
+
+def test_licence_any_admits_non_commercial_models_and_flags_them_everywhere():
+    data = recommend("--use-case", "chat", "--license", "any", "--gpu", "RTX 4090", "--top", "50")
+    flagged = [p for p in data["recommendations"] if not p["commercial_use"]]
+    assert flagged, "a non-commercial chat model fits a 4090"
+    text = runner.invoke(
+        app, ["recommend", "--use-case", "chat", "--license", "any", "--gpu", "RTX 4090", "--top", "50"]
+    )
+    assert "(NC)" in text.stdout and "NOT for commercial use" in text.stdout
+    md = runner.invoke(
+        app, ["recommend", "--use-case", "chat", "--license", "any", "--gpu", "RTX 4090", "--top", "50", "--markdown"]
+    )
+    assert "does not allow commercial use" in md.stdout
+
+
+@pytest.mark.parametrize("bar", [0, 30, 60, 85, 99])
+def test_every_pick_reaches_min_quality_after_its_format_loss(bar):
+    data = recommend("--min-quality", str(bar), "--gpu", "2x RTX 3090", "--top", "20")
+    for pick in data["recommendations"] + data["right_sized"] + data["best_in_budget"]:
+        assert pick["quality"] is not None and pick["quality"]["score_after_quant"] >= bar
+
+
+def test_two_answers_and_the_merged_list():
+    data = recommend("--use-case", "chat", "--budget", "8000", "--users", "5")
+    assert {"needs", "hardware", "excluded", "recommendations", "right_sized", "best_in_budget"} <= set(data)
+    merged = {(p["kind"], p["model"], p["quant"], p["gpu"], p["gpu_count"]) for p in data["recommendations"]}
+    both = {
+        (p["kind"], p["model"], p["quant"], p["gpu"], p["gpu_count"])
+        for p in data["right_sized"] + data["best_in_budget"]
+    }
+    assert merged == both
+    scores = [p["quality"]["score_after_quant"] if p["quality"] else -1 for p in data["best_in_budget"]]
+    assert scores == sorted(scores, reverse=True)  # best first
+    for p in data["right_sized"]:
+        assert p["quality"]["score_after_quant"] >= 40  # chat's bar
+        assert set(p["quality"]) >= {"use_case", "score", "score_after_quant", "benchmark", "date", "source"}
+        assert p["license"] and isinstance(p["commercial_use"], bool)
+        assert p["cost"]["hardware"] <= 8000
+    monthly = [p["cost"]["per_month"] for p in data["right_sized"]]
+    assert monthly == sorted(monthly)  # cheapest first
+
+
+def test_recommend_chooses_the_format_and_quant_overrides_it():
+    chosen = recommend("--use-case", "chat", "--gpu", "RTX 4090", "--top", "50")
+    assert len({p["quant"] for p in chosen["recommendations"]}) > 1
+    fixed = recommend("--use-case", "chat", "--gpu", "RTX 4090", "--quant", "Q4_K_M")
+    assert {p["quant"] for p in fixed["recommendations"]} == {"Q4_K_M"}
+
+
+def test_an_unscored_model_never_ranks_above_a_scored_one_and_explain_lists_it():
+    data = recommend("--use-case", "chat", "--gpu", "2x RTX 3090", "--top", "50")
+    seen_unscored = False
+    for p in data["best_in_budget"]:
+        if p["quality"] is None:
+            seen_unscored = True
+        else:
+            assert not seen_unscored, "a scored model ranks below an unscored one"
+    assert all(p["quality"] is not None for p in data["right_sized"])
+    assert data["unscored"]
+    text = runner.invoke(
+        app, ["recommend", "--use-case", "chat", "--gpu", "2x RTX 3090", "--explain"], env={"COLUMNS": "200"}
+    )
+    assert f"{data['unscored'][0]}" in text.stdout and "unscored: no chat benchmark" in text.stdout

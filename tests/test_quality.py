@@ -1,0 +1,72 @@
+"""Quality per use case: normalisation and the format's penalty, against values worked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from sizer.core.quality import Population, QualityTable, loss_frac, normalise, population, score_after_quant
+from sizer.models import BenchmarkScore, QuantLoss, UseCaseScores
+from tests.conftest import LLAMA_31_8B
+
+
+def _model(i: int, scores: dict[str, list[BenchmarkScore]]):
+    uses = tuple(UseCaseScores(use_case=u, scores=tuple(es)) for u, es in scores.items())
+    return LLAMA_31_8B.model_copy(update={"id": f"m{i}", "name": f"M{i}", "aliases": (), "quality_by_use_case": uses})
+
+
+def _s(score, benchmark="B", version="v1", independent=True, scale="percent"):
+    return BenchmarkScore(
+        benchmark=benchmark,
+        version=version,
+        date="2025-01",
+        independent=independent,
+        score=score,
+        scale=scale,
+        source="s",
+    )
+
+
+def test_normalise_is_the_normal_percentile_of_the_z_score():
+    pop = Population(mean=50.0, sd=10.0, n=5)
+    assert normalise(50.0, pop) == pytest.approx(50.0)
+    assert normalise(60.0, pop) == pytest.approx(84.134, abs=1e-3)  # Phi(1)
+    assert normalise(30.0, pop) == pytest.approx(2.275, abs=1e-3)  # Phi(-2)
+
+
+def test_population_needs_five_models_and_a_spread():
+    assert population([1, 2, 3, 4]) is None
+    assert population([5, 5, 5, 5, 5]) is None
+    pop = population([40, 50, 60, 70, 80])
+    assert pop is not None and pop.mean == 60 and pop.sd == pytest.approx(15.811, abs=1e-3)  # sqrt(1000/4)
+
+
+def test_the_penalty_by_hand():
+    ppl = QuantLoss(quant="Q4_K_M", delta_ppl=0.175482, base_ppl=6.231636, measure="m", date="2024-05", source="s")
+    assert loss_frac(ppl) == pytest.approx(0.028160, abs=1e-6)  # 0.175482 / 6.231636
+    losses = {"Q4_K_M": loss_frac(ppl), "FP8": 0.0}
+    assert score_after_quant(80.0, "Q4_K_M", losses) == pytest.approx(77.747, abs=1e-3)  # 80 x (1 - 0.02816)
+    assert score_after_quant(80.0, "FP8", losses) == 80.0
+    assert score_after_quant(80.0, None, losses) == 80.0
+    assert score_after_quant(80.0, "MXFP4", losses) == 80.0  # no measurement: no penalty
+
+
+def test_a_table_places_scores_and_prefers_independent_results():
+    raw = [40, 50, 60, 70, 80]  # mean 60, sd 15.811
+    models = [_model(i, {"chat": [_s(x)]}) for i, x in enumerate(raw)]
+    # a sixth model with a vendor score on another benchmark and an independent one on B
+    models.append(_model(9, {"chat": [_s(0.7, "V", "card", independent=False, scale="fraction"), _s(60)]}))
+    table = QualityTable(models, [QuantLoss(quant="Q8_0", loss_frac=0.1, measure="m", date="2024", source="s")])
+    # population of B now holds six: 40 50 60 70 80 60 -> mean 60, sd sqrt(1000/5) = 14.142
+    top = table.score(models[4], "chat", "Q8_0")
+    assert top.score == pytest.approx(92.1, abs=0.05)  # Phi(20 / 14.142) = Phi(1.414)
+    assert top.score_after_quant == pytest.approx(80.2, abs=0.05)  # 80 x 0.9 = 72: Phi(12 / 14.142) = Phi(0.849)
+    assert top.benchmark == "B (v1)" and top.date == "2025-01" and top.source == "s" and top.independent
+    assert table.score(models[5], "chat").score == pytest.approx(50.0)  # the vendor figure (V: one model) unused
+    assert table.score(models[5], "rag").use_case == "rag"  # rag is scored by chat's benchmarks
+    assert table.score(models[5], "code") is None  # nothing for code
+
+
+def test_score_stays_within_0_and_100():
+    models = [_model(i, {"code": [_s(x)]}) for i, x in enumerate([0, 1, 2, 3, 100])]
+    table = QualityTable(models)
+    assert all(0 <= table.score(m, "code").score <= 100 for m in models)
