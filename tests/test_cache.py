@@ -30,7 +30,8 @@ def _parsed():
     models, models_origin = loaders._shipped_text("model_catalog.yaml")
     gpus, gpus_origin = loaders._shipped_text("gpu_catalog.yaml")
     quality, quants = loaders._shipped_text("model_quality.yaml"), loaders._shipped_text("quant_quality.yaml")
-    return loaders.catalog_from_yaml(models, gpus, models_origin, gpus_origin, quality, quants)
+    prices = loaders._shipped_text(loaders.PRICES_FILE)
+    return loaders.catalog_from_yaml(models, gpus, models_origin, gpus_origin, quality, quants, prices)
 
 
 def _entries(kind: str) -> list[Path]:
@@ -106,6 +107,23 @@ def test_the_key_follows_the_version_and_each_file(fresh, monkeypatch):
     assert key != loaders._shipped_key("model_catalog.yaml", "gpu_catalog.yaml")
 
 
+def test_the_catalog_key_covers_the_prices_file(fresh):
+    assert "gpu_prices.yaml" in loaders.SHIPPED_CATALOG_FILES
+    before = loaders._shipped_key(*loaders.SHIPPED_CATALOG_FILES)
+    first = loaders.load_shipped_catalog().gpu("rtx-4090").price
+    assert first is not None
+    prices = fresh / "gpu_prices.yaml"
+    text = prices.read_text(encoding="utf-8")
+    marker = "\n  rtx-4090:\n    amount: "
+    assert marker in text
+    start = text.index(marker) + len(marker)
+    end = text.index("\n", start)
+    prices.write_text(text[:start] + "1234" + text[end:], encoding="utf-8")  # a new price, same layout
+    assert loaders._shipped_key(*loaders.SHIPPED_CATALOG_FILES) != before
+    loaders.load_shipped_catalog.cache_clear()
+    assert loaders.load_shipped_catalog().gpu("rtx-4090").price.amount == 1234  # re-parsed, not the old entry
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -150,7 +168,7 @@ def test_an_unwritable_cache_directory_never_fails_a_load(fresh, monkeypatch, tm
 
 
 def test_an_unreadable_entry_never_fails_a_load(fresh):
-    key = loaders._shipped_key("model_catalog.yaml", "gpu_catalog.yaml")
+    key = loaders._shipped_key(*loaders.SHIPPED_CATALOG_FILES)
     entry = cache.cache_dir() / f"catalog-{key}.json"
     entry.mkdir(parents=True)  # reading and replacing a directory both fail
     assert loaders.load_shipped_catalog().models == _parsed().models

@@ -29,6 +29,7 @@ class Cost(_Frozen):
 def hardware_price(option: HardwareOption, settings: CostSettings) -> float | None:
     """Price of buying the rig in the settings' currency: GPUs plus the base system; None if unpriced.
 
+    The base system is the class that holds `option.count` GPUs (CostSettings.base_system);
     Apple and other unified-memory machines are priced as whole computers (no base system).
     """
     if option.owned:
@@ -37,7 +38,7 @@ def hardware_price(option: HardwareOption, settings: CostSettings) -> float | No
     if price is None:
         return None
     gpus = Money(amount=price.amount, currency=price.currency).to(settings.currency) * option.count
-    return gpus + (0.0 if option.gpu.unified_memory else settings.base_system_price)
+    return gpus + (0.0 if option.gpu.unified_memory else settings.base_system(option.count).price)
 
 
 def cost(hardware: float, option: HardwareOption, aggregate_tokens_per_s: float, settings: CostSettings) -> Cost:
@@ -48,7 +49,8 @@ def cost(hardware: float, option: HardwareOption, aggregate_tokens_per_s: float,
     per month = hardware / (years x 12) + power; tokens = aggregate tok/s x busy seconds.
     """
     busy_hours = settings.hours_per_month * settings.utilisation_frac
-    watts = option.gpu.tdp_w * option.count + (0.0 if option.gpu.unified_memory else settings.base_system_power_w)
+    box_w = 0.0 if option.gpu.unified_memory else settings.base_system(option.count).power_w
+    watts = option.gpu.tdp_w * option.count + box_w
     power = watts / 1000 * busy_hours * settings.kwh_price
     per_month = hardware / (settings.amortisation_years * 12) + power
     tokens = aggregate_tokens_per_s * busy_hours * 3600

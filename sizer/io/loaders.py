@@ -33,7 +33,7 @@ from sizer.errors import CatalogError, InputError
 from sizer.io import cache
 from sizer.io.files import read_bytes
 from sizer.io.writing import locked, real_target, write_text
-from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec, QuantLoss, UseCaseScores
+from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec, Price, QuantLoss, UseCaseScores
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -298,6 +298,45 @@ def _shipped_key(*filenames: str) -> str | None:
     return cache.cache_key([__version__.encode(), pydantic.VERSION.encode(), *files])
 
 
+PRICES_FILE = "gpu_prices.yaml"
+_PRICES_KEYS = {"prices", "awaiting_catalog"}
+
+
+def read_prices(text: str, origin: str) -> dict[str, Price]:
+    """The GPU prices file: `prices`, one price per GPU id (CatalogError names file, id and field).
+
+    `awaiting_catalog` lists ids priced before their catalog entry exists; the loader reads only
+    `prices` (tests/test_prices.py checks the two lists against the catalog).
+    """
+    data = read_yaml(text, origin)
+    if not isinstance(data, dict) or not isinstance(data.get("prices"), dict):
+        raise CatalogError(f"{origin}: expected a mapping with a 'prices' mapping (GPU id: price)")
+    extra = sorted(str(k) for k in data if k not in _PRICES_KEYS)
+    if extra:
+        raise CatalogError(f"{origin}: unknown top-level key {echo(extra[0])!r} (expected prices, awaiting_catalog)")
+    out: dict[str, Price] = {}
+    for gpu_id, raw in data["prices"].items():
+        try:
+            out[str(gpu_id)] = Price.model_validate(raw)
+        except ValidationError as exc:
+            raise CatalogError(describe_validation_error(exc, origin, f"prices[{echo(str(gpu_id))}]")) from None
+    return out
+
+
+def merge_prices(gpus: list[GpuSpec], prices: dict[str, Price], origin: str) -> list[GpuSpec]:
+    """Each GPU with its price from the prices file. A price for an id the catalog lacks is left
+    out (it may wait for a catalog entry); a GPU priced in both files is refused."""
+    out = []
+    for gpu in gpus:
+        price = prices.get(gpu.id)
+        if price is not None:
+            if gpu.price is not None:
+                raise CatalogError(f"{origin}: {gpu.id!r} is priced in the GPU catalog too; keep its price here only")
+            gpu = gpu.model_copy(update={"price": price})
+        out.append(gpu)
+    return out
+
+
 def catalog_from_yaml(
     models_text: str,
     gpus_text: str,
@@ -305,13 +344,17 @@ def catalog_from_yaml(
     gpus_origin: str,
     quality: tuple[str, str] | None = None,
     quants: tuple[str, str] | None = None,
+    prices: tuple[str, str] | None = None,
 ) -> Catalog:
     """Validate catalog YAML texts into a Catalog (CatalogError names file, entry and field).
 
     `quality` and `quants` are the texts and origins of the benchmark scores per model
-    (model_quality.yaml) and the formats' measured losses (quant_quality.yaml), when given."""
+    (model_quality.yaml) and the formats' measured losses (quant_quality.yaml), when given;
+    `prices` those of the GPU prices (gpu_prices.yaml), merged into the GPU entries."""
     models = _entries(read_yaml(models_text, models_origin), "models", ModelSpec, models_origin)
     gpus = _entries(read_yaml(gpus_text, gpus_origin), "gpus", GpuSpec, gpus_origin)
+    if prices is not None:
+        gpus = merge_prices(gpus, read_prices(*prices), prices[1])
     if quality is not None:
         models = _with_scores(models, read_yaml(quality[0], quality[1]), quality[1])
     losses = _entries(read_yaml(*quants), "quants", QuantLoss, quants[1]) if quants is not None else []
@@ -437,7 +480,7 @@ def load_cost_settings(currency: str = "EUR") -> CostSettings:
 
 
 def _parse_cost_settings(want: Currency) -> CostSettings:
-    from sizer.models import ApiPrice, CloudGpuPrice, Money
+    from sizer.models import ApiPrice, BaseSystem, CloudGpuPrice, Money
 
     text, origin = _shipped_text("costs.yaml")
     data = read_yaml(text, origin) or {}
@@ -450,12 +493,19 @@ def _parse_cost_settings(want: Currency) -> CostSettings:
     try:
         if power is None:
             raise KeyError(f"no business electricity price for region {region}")
-        base = defaults["base_system_price"]
+        systems = tuple(
+            BaseSystem(
+                name=b["class"],
+                max_gpus=b["max_gpus"],
+                price=Money(amount=b["price"]["amount"], currency=b["price"]["currency"]).to(want),
+                power_w=b["power_w"],
+            )
+            for b in defaults["base_systems"]
+        )
         settings = CostSettings(
             currency=want,
             kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want),
-            base_system_price=Money(amount=base["amount"], currency=base["currency"]).to(want),
-            base_system_power_w=defaults["base_system_power_w"],
+            base_systems=systems,
             utilisation_frac=defaults["utilisation_frac"],
             amortisation_years=defaults["amortisation_years"],
             cloud_gpu_hourly=tuple(
@@ -471,7 +521,13 @@ def _parse_cost_settings(want: Currency) -> CostSettings:
 
 
 # The shipped files a Catalog is built from (all of them in its cache key).
-SHIPPED_CATALOG_FILES = ("model_catalog.yaml", "gpu_catalog.yaml", "model_quality.yaml", "quant_quality.yaml")
+SHIPPED_CATALOG_FILES = (
+    "model_catalog.yaml",
+    "gpu_catalog.yaml",
+    "model_quality.yaml",
+    "quant_quality.yaml",
+    PRICES_FILE,
+)
 
 
 @functools.cache
@@ -486,7 +542,8 @@ def load_shipped_catalog() -> Catalog:
     models_text, models_origin = _shipped_text("model_catalog.yaml")
     gpus_text, gpus_origin = _shipped_text("gpu_catalog.yaml")
     quality, quants = _shipped_text("model_quality.yaml"), _shipped_text("quant_quality.yaml")
-    catalog = catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin, quality, quants)
+    prices = _shipped_text(PRICES_FILE)
+    catalog = catalog_from_yaml(models_text, gpus_text, models_origin, gpus_origin, quality, quants, prices)
     if key is not None:
         entries = {
             "models": [m.model_dump(mode="json", exclude_unset=True) for m in catalog.models],

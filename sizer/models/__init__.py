@@ -24,7 +24,7 @@ from sizer.models.catalog import (
     SlidingWindow,
     UseCaseScores,
 )
-from sizer.models.costs import ApiPrice, CloudGpuPrice, CostSettings
+from sizer.models.costs import ApiPrice, BaseSystem, CloudGpuPrice, CostSettings
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
 from sizer.models.launch import LaunchSpec
 from sizer.models.needs import Needs
@@ -38,6 +38,7 @@ __all__ = [
     "USD_PER_EUR",
     "ApiPrice",
     "Assumptions",
+    "BaseSystem",
     "BenchmarkScore",
     "CloudGpuPrice",
     "CostSettings",

@@ -11,16 +11,33 @@ from sizer.constants import USE_CASES, UseCase
 from sizer.models.base import _ID_PATTERN, Currency, DateText, PositiveFloat, PositiveInt, Vendor, _Frozen, _parse_date
 
 
+PriceKind = Literal["street", "list", "system"]
+
+
+def _legacy_kind(value: object) -> object:
+    """'msrp' (the catalog's earlier word for a launch list price) reads as 'list'."""
+    return "list" if value == "msrp" else value
+
+
 class Price(_Frozen):
-    """A price with its currency, the date it held and where it came from."""
+    """A price with its currency, VAT basis, the date it held and where it came from.
+
+    kind: street = an observed shop price; list = a vendor list price (MSRP); system = the price
+    of a whole machine (a Mac, a DGX Spark), not of a card. `converted_from` says what the amount
+    was converted from, at which dated rate (e.g. "USD 1,999 at 0.8519 EUR/USD, ECB 2026-01-22").
+    """
 
     amount: PositiveFloat
     currency: Currency
     date: DateText
-    kind: Literal["msrp", "street", "list"] = "msrp"
+    vat_included: bool  # False: net of VAT (sales tax), as a business buyer pays it
+    kind: PriceKind
     source: str = Field(min_length=1)
+    converted_from: str | None = Field(default=None, min_length=1)
+    note: str | None = None
 
     _date = field_validator("date", mode="before")(_parse_date)
+    _kind = field_validator("kind", mode="before")(_legacy_kind)
 
 
 class GpuSpec(_Frozen):
