@@ -69,7 +69,7 @@ def test_cached_cost_settings_equal_the_parsed_ones_in_each_currency(fresh, monk
         cached = loaders.load_cost_settings(currency.value)
         assert cached == settings
         assert cached.currency is currency
-    assert parsed[Currency.USD].base_system_price != parsed[Currency.EUR].base_system_price
+    assert parsed[Currency.USD].base_system(1).price != parsed[Currency.EUR].base_system(1).price
 
 
 def test_an_edited_catalog_file_is_parsed_again(fresh):

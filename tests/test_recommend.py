@@ -17,7 +17,8 @@ from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX
 
 
 def _priced(gpu, amount, currency="EUR"):
-    return gpu.model_copy(update={"price": Price(amount=amount, currency=currency, date="2025", source="test")})
+    price = Price(amount=amount, currency=currency, date="2025", vat_included=False, kind="street", source="test")
+    return gpu.model_copy(update={"price": price})
 
 
 def _chat(model, score, commercial=True):

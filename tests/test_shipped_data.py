@@ -107,10 +107,16 @@ def test_device_strings_resolve_exactly(device_string, bandwidth):
     assert CATALOG.gpu(device_string).mem_bandwidth_gb_per_s == pytest.approx(bandwidth, rel=0.01)
 
 
-@pytest.mark.parametrize(("name", "eur"), [("RTX 4070", 648), ("RTX 4080", 1100), ("RTX 4090", 1900)])
-def test_seed_prices(name, eur):
+@pytest.mark.parametrize(
+    ("name", "eur"),
+    [
+        ("RX 9070 XT", 578.15),  # 688 EUR incl. 19 % VAT (data/gpu_prices.yaml) / 1.19
+        ("RTX 4090", 2691.87),  # 3,159.99 USD / 1.1739 USD per EUR
+    ],
+)
+def test_prices_come_from_the_prices_file(name, eur):
     price = CATALOG.gpu(name).price
-    assert price is not None and (price.amount, price.currency.value) == (eur, "EUR")
+    assert price is not None and (price.amount, price.currency.value, price.vat_included) == (eur, "EUR", False)
 
 
 def test_apple_bins_differ_in_bandwidth():

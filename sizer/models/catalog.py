@@ -10,7 +10,6 @@ from sizer import bounds as b
 from sizer.constants import USE_CASES, UseCase
 from sizer.models.base import _ID_PATTERN, Currency, DateText, PositiveFloat, PositiveInt, Vendor, _Frozen, _parse_date
 
-
 PriceKind = Literal["street", "list", "system"]
 
 

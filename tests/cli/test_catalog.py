@@ -29,13 +29,21 @@ def test_models_table_lists_gib():
     assert "GiB" in result.output and "llama-3.1-8b" in result.output
 
 
-def test_gpus_json_has_prices_from_the_seed():
+def test_gpus_json_has_the_price_object():
     result = runner.invoke(app, ["catalog", "gpus", "--json"], catch_exceptions=False)
     data = json.loads(result.output)
     by_id = {g["id"]: g for g in data["gpus"]}
     assert len(by_id) >= 40
     rtx4090 = next(g for g in data["gpus"] if "NVIDIA GeForce RTX 4090" in g["aliases"])
-    assert rtx4090["price"]["currency"] == "EUR" and rtx4090["price"]["amount"] == 1900
+    price = rtx4090["price"]
+    assert {"amount", "currency", "date", "vat_included", "kind", "source"} <= set(price)
+    assert (price["amount"], price["currency"], price["vat_included"], price["kind"]) == (
+        2691.87,
+        "EUR",
+        False,
+        "street",
+    )
+    assert price["converted_from"].startswith("USD 3,159.99 at 0.8519 EUR/USD")
     assert rtx4090["suited_for"].startswith("models up to")
 
 
