@@ -108,7 +108,7 @@ _PRICE = (
 
 def test_a_price_for_an_unknown_id_is_left_out():
     text = _prices("  card-a:\n" + _PRICE + "  card-z:\n" + _PRICE)
-    catalog = loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", text, "p.yaml")
+    catalog = loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", prices=(text, "p.yaml"))
     assert catalog.gpu("card-a").price.amount == 100
     assert [g.id for g in catalog.gpus] == ["card-a"]
 
@@ -119,7 +119,7 @@ def test_a_gpu_priced_in_both_files_is_refused():
         "source: test, price: {amount: 1, currency: EUR, date: '2026', vat_included: false, kind: list, source: x}}",
     )
     with pytest.raises(CatalogError, match=r"p\.yaml: 'card-a' is priced in the GPU catalog too"):
-        loaders.catalog_from_yaml(_MODELS, gpus, "m.yaml", "g.yaml", _prices("  card-a:\n" + _PRICE), "p.yaml")
+        loaders.catalog_from_yaml(_MODELS, gpus, "m.yaml", "g.yaml", prices=(_prices("  card-a:\n" + _PRICE), "p.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -133,12 +133,12 @@ def test_a_gpu_priced_in_both_files_is_refused():
 )
 def test_a_bad_prices_file_is_refused_naming_file_and_entry(text, message):
     with pytest.raises(CatalogError, match=message):
-        loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", text, "p.yaml")
+        loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", prices=(text, "p.yaml"))
 
 
 def test_msrp_reads_as_list():
     text = _prices("  card-a:\n" + _PRICE.replace("kind: street", "kind: msrp"))
-    catalog = loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", text, "p.yaml")
+    catalog = loaders.catalog_from_yaml(_MODELS, _MINIMAL_GPUS, "m.yaml", "g.yaml", prices=(text, "p.yaml"))
     assert catalog.gpu("card-a").price.kind == "list"
 
 

@@ -54,7 +54,7 @@ def _loader_class() -> Any:
     """The safe loader (C parser when available) with construction errors tied to their node.
 
     SafeConstructor raises bare ValueError or KeyError for values such as `2024-02-30`,
-    `!!int zz` or `!!bool maybe`; they become a YAMLError that names the line.
+    `!!int zz`, `!!int ""` (IndexError) or `!!bool maybe`; they become a YAMLError that names the line.
     """
     import yaml
 
@@ -66,7 +66,7 @@ def _loader_class() -> Any:
                 return super().construct_object(node, deep)
             except yaml.YAMLError:
                 raise
-            except (ValueError, TypeError, KeyError, OverflowError, ArithmeticError) as exc:
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError, ArithmeticError) as exc:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"cannot read the value ({echo(exc)})", node.start_mark
                 ) from None
