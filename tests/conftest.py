@@ -98,6 +98,7 @@ RTX_4090 = GpuSpec(
     memory_type="GDDR6X",
     mem_bandwidth_gb_per_s=1008,
     fp16_tflops=165.2,
+    fp8_tflops=330.3,  # FP8 with FP32 accumulate, dense (Ada whitepaper)
     tdp_w=450,
     source="NVIDIA Ada whitepaper",
 )

@@ -127,7 +127,9 @@ def test_unified_memory_offers_three_quarters_to_the_gpu():
 def test_batch_raises_aggregate_but_not_per_sequence_speed():
     one = estimate(LLAMA_31_8B, A100_SXM, Workload(batch=1, context=512))
     many = estimate(LLAMA_31_8B, A100_SXM, Workload(batch=16, context=512))
-    assert many.aggregate_tokens_per_s > 8 * one.aggregate_tokens_per_s
+    # Measured (llama-batched-bench, GB10, Qwen2.5-Coder-7B Q8_0, PP 512): 16 sequences give
+    # 335 tok/s against 29.2 for one, 11.5x; llama.cpp's per-sequence kernels keep it below 16x.
+    assert 4 * one.aggregate_tokens_per_s < many.aggregate_tokens_per_s < 16 * one.aggregate_tokens_per_s
     assert many.decode_tokens_per_s <= one.decode_tokens_per_s
 
 

@@ -36,7 +36,22 @@ GpuOpt = Annotated[
     typer.Option("--gpu", "-g", help="GPU name as NVML, llama.cpp or a shop writes it; default: this machine."),
 ]
 GpusOpt = Annotated[int | None, typer.Option("--gpus", "-n", help="Number of GPUs (default 1, or 'Nx' in --gpu).")]
-EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="Inference engine: llama.cpp, ollama, vllm or sglang.")]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", "-e", help="Inference engine: llama.cpp, ollama, vllm, sglang or tensorrt-llm.")
+]
+PromptTokensOpt = Annotated[
+    int | None, typer.Option("--prompt-tokens", help="Serving: prompt tokens per request (with --output-tokens).")
+]
+OutputTokensOpt = Annotated[
+    int | None, typer.Option("--output-tokens", help="Serving: generated tokens per request (with --prompt-tokens).")
+]
+GpuMemoryOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--gpu-memory-utilization",
+        help="Share of each GPU the engine may take (vLLM, SGLang, TensorRT-LLM); default the engine's own (0.9).",
+    ),
+]
 KvOpt = Annotated[
     str | None,
     typer.Option("--kv-cache", help="KV cache type: f16, q8_0, q4_0 (llama.cpp, ollama) or fp8 (vLLM, SGLang)."),

@@ -125,6 +125,7 @@ class WeightSummary:
     embedding_bytes: int
     read_per_token_bytes: float  # decode reads: all but the embedding table; MoE: active experts only
     active_params: int  # parameters multiplied per token (FLOP count basis)
+    expert_bytes: float = 0.0  # routed experts, all of them (MoE): a batch reads the share it routes to
 
 
 _LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps", "ffn_gate", "ffn_up"}
@@ -157,7 +158,7 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     """Bytes of every weight matrix at its storage type under `fmt` (llama.cpp's mixing rules)."""
     traits = _traits(m)
     layer_bytes = [0.0] * m.layers
-    head = embed = read = 0.0
+    head = embed = read = experts = 0.0
     active_params = 0.0
     expert_share = m.experts.active / m.experts.count if m.experts else 1.0
     for role, row, params, layers in _tensor_groups(m):
@@ -175,6 +176,8 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
                 active_params += params
             continue
         read += sum(sizes) * share
+        if role.endswith("_exps"):
+            experts += sum(sizes)
         active_params += params * len(layers) * share
         if role == "output":
             head += sizes[0]
@@ -188,7 +191,8 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
         # The file's own tensor bytes are exact; keep the layout's split between the parts.
         scale = m.file_weights.total_bytes / total
         layer_bytes = [b * scale for b in layer_bytes]
-        head, embed, read, total = head * scale, embed * scale, read * scale, m.file_weights.total_bytes
+        head, embed, read, experts = head * scale, embed * scale, read * scale, experts * scale
+        total = m.file_weights.total_bytes
     return WeightSummary(
         total_bytes=round(total),
         layer_bytes=tuple(round(b) for b in layer_bytes),
@@ -196,6 +200,7 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
         embedding_bytes=round(embed),
         read_per_token_bytes=read,
         active_params=round(active_params),
+        expert_bytes=experts,
     )
 
 

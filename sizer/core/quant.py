@@ -45,6 +45,7 @@ GGML_BITS: dict[str, float] = {
     "AWQ4": 4.0 + 20 / 128,  # int4 + fp16 scale and int4 zero per group of 128
     "GPTQ4": 4.0 + 20 / 128,  # same group layout as AWQ (group size 128)
     "NF4": 4.0 + 8 / 64 + 32 / (64 * 256),  # bitsandbytes: 8-bit absmax per 64, fp32 per 256 absmax
+    "NVFP4": 4.0 + 8 / 16,  # E2M1 + one FP8 (E4M3) scale per block of 16 (NVIDIA's NVFP4 layout)
 }
 
 # k-quant types need rows divisible by 256; llama.cpp falls back to these for other rows.
@@ -111,6 +112,7 @@ _FORMATS: tuple[QuantFormat, ...] = (
     QuantFormat("AWQ", "AWQ4", "engine", "4-bit AWQ, group 128"),
     QuantFormat("GPTQ", "GPTQ4", "engine", "4-bit GPTQ, group 128"),
     QuantFormat("NF4", "NF4", "engine", "bitsandbytes 4-bit NormalFloat, double quant"),
+    QuantFormat("NVFP4", "NVFP4", "engine", "4-bit float weights and activations (Blackwell FP4 units)"),
 )
 _BY_KEY = {q.name.lower(): q for q in _FORMATS}
 _SYNONYMS = {

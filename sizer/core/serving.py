@@ -1,21 +1,221 @@
-"""Serving under concurrency: how many users a rig serves. The seam where the serving model grows
-(one step-time model per engine scheduler); today a bisection on per-user decode speed. Pure."""
+"""Serving under concurrency: what a rig does with many requests at once. Pure.
+
+A step of the engine's scheduler decodes one token for each running sequence: it reads the
+weights the batch touches (MoE: the distinct experts its tokens route to) and every sequence's
+KV cache at its own depth, multiplies and attends, and pays fixed costs per layer and per
+sequence (core/speed.py: `decode_step_seconds`). Prompts are processed in chunks of the engine's
+batch-token budget, compute-bound at the weights' precision. From those two: a static batch (C
+requests submitted together), the closed loop (C always in flight), the peak over concurrencies
+the KV cache holds, and how many users meet a per-user speed. Each engine supplies its terms
+(sizer.engines: `speed_terms`, `scheduler`).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sizer.core.estimate import estimate
-from sizer.core.memory import MemoryNeed, per_gpu_bytes
+from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, per_gpu_bytes
+from sizer.core.quant import resolve_quant
 from sizer.core.rigs import HardwareOption
-from sizer.core.speed import SpeedTerms, decode_step_seconds
+from sizer.core.speed import (
+    SpeedTerms,
+    allreduce_s,
+    attention_dim,
+    decode_step_s,
+    decode_step_seconds,
+    prefill_seconds,
+    prompt_flops,
+    step_flops_per_s,
+    weights_read_bytes,
+)
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime
-from sizer.models import Assumptions, Estimate, ModelSpec, Vendor, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
+from sizer.models.results import Peak, Serving
 
 MAX_USERS = 1024
+
+
+@dataclass(frozen=True)
+class Rig:
+    """What the serving model needs of one model on one rig under one engine."""
+
+    model: ModelSpec
+    weights: WeightSummary
+    terms: SpeedTerms
+    workload: Workload  # format, KV-cache type, engine (its batch and context are set per step)
+    a: Assumptions
+    chunk_tokens: int  # prompt tokens per scheduler step (vLLM --max-num-batched-tokens, llama.cpp -ub)
+    max_slots: int  # most sequences the engine runs at once by default (vLLM --max-num-seqs)
+    kv_pool_bytes: float  # KV cache the rig holds beyond weights and overheads, all GPUs together
+
+
+def serving_rig(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    gpu_count: int,
+    workload: Workload,
+    a: Assumptions,
+    available_bytes_per_gpu: int | None = None,
+    bandwidth_gb_per_s: float | None = None,
+) -> Rig:
+    """The serving model's view of `gpu_count` x `gpu` running `model` under the workload's engine."""
+    runtime = engine_for(workload.engine)
+    need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
+    pool = gpu_count * (capacity - need.per_gpu_overhead_bytes) - need.weights.total_bytes
+    slots = runtime.scheduler(workload, a)
+    return Rig(
+        model=model,
+        weights=need.weights,
+        terms=runtime.speed_terms(gpu, gpu_count, a, bandwidth_gb_per_s),
+        workload=workload,
+        a=a,
+        chunk_tokens=slots.batch_tokens,
+        max_slots=slots.max_slots,
+        kv_pool_bytes=max(pool, 0.0),
+    )
+
+
+def step_s(rig: Rig, batch: int, depth: float) -> float:
+    """Seconds of one decode step for `batch` sequences that each hold `depth` tokens."""
+    d = max(1, round(depth))
+    w = rig.workload.model_copy(update={"batch": batch, "context": d})
+    kv = kv_cache_bytes(rig.model, d, batch, rig.workload.kv_cache_type)
+    return decode_step_seconds(rig.model, rig.weights, kv, w, rig.terms, rig.a)
+
+
+def prompts_s(rig: Rig, prompts: int, prompt_tokens: int) -> float:
+    """Seconds to process `prompts` prompts of `prompt_tokens` each, in chunks of the engine's
+    batch-token budget: compute-bound at the weights' precision, weights streamed once per chunk
+    (MoE: the experts a chunk's tokens touch), a fixed cost per layer and chunk."""
+    m, tokens = rig.model, prompts * prompt_tokens
+    chunks = math.ceil(tokens / rig.chunk_tokens)
+    flops = prompts * prompt_flops(rig.weights.active_params, m.layers, attention_dim(m), prompt_tokens)
+    rate = step_flops_per_s(rig.terms, resolve_quant(rig.workload.quant), rig.a)
+    stream = (
+        chunks * weights_read_bytes(rig.weights, m, min(tokens, rig.chunk_tokens)) / rig.terms.bandwidth_bytes_per_s
+    )
+    return float(prefill_seconds(flops, rate, stream, chunks, m.layers, rig.a) + allreduce_s(m, tokens, rig.terms))
+
+
+def max_concurrency(rig: Rig, tokens_per_request: int) -> float:
+    """Requests of `tokens_per_request` tokens the KV cache holds at once (vLLM prints it at start)."""
+    per_request = kv_cache_bytes(rig.model, tokens_per_request, 1, rig.workload.kv_cache_type)
+    return rig.kv_pool_bytes / per_request
+
+
+def _running(rig: Rig, concurrency: int, held: float) -> int:
+    """Sequences that run at once: those asked for, as far as the KV cache and the engine allow."""
+    return max(1, min(concurrency, rig.max_slots, math.floor(held) if held >= 1 else 1))
+
+
+def static_batch(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: int) -> tuple[float, float]:
+    """C requests submitted together: (seconds until the last has its first token, until all are done).
+
+    The engine prefills every prompt, then decodes all running sequences together at their mean
+    depth; what the KV cache cannot hold waits and runs in a later wave."""
+    held = max_concurrency(rig, prompt_tokens + output_tokens)
+    wave = _running(rig, concurrency, held)
+    ttft = latency = 0.0
+    left = concurrency
+    while left > 0:
+        n = min(wave, left)
+        prefill = prompts_s(rig, n, prompt_tokens)
+        ttft = latency + prefill
+        latency += prefill + (output_tokens - 1) * step_s(rig, n, prompt_tokens + output_tokens / 2)
+        left -= n
+    return ttft, latency
+
+
+@dataclass(frozen=True)
+class Loop:
+    """The closed loop: C requests always in flight."""
+
+    ttft_s: float
+    itl_s: float
+    request_latency_s: float
+    output_tokens_per_s: float
+    running: int
+
+
+def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: int) -> Loop:
+    """C requests always in flight, each of `prompt_tokens` in and `output_tokens` out.
+
+    Steady state: the running sequences decode together at their mean depth, and each request's
+    prompt is computed within the same steps (chunked prefill), so a request's time is its
+    output steps plus every running request's prompt compute. Requests of one length that start
+    together finish together, so they come back together: a new request waits, first come first
+    served, for the prompts of its wave ahead of it (half of them on average) and, past what
+    runs at once, for a free slot."""
+    held = max_concurrency(rig, prompt_tokens + output_tokens)
+    n = _running(rig, concurrency, held)
+    step = step_s(rig, n, prompt_tokens + output_tokens / 2)
+    wave_prompts = prompts_s(rig, n, prompt_tokens)
+    cycle = output_tokens * step + wave_prompts  # every running request's tokens and prompt once
+    itl = cycle / output_tokens
+    ttft = wave_prompts * (n + 1) / (2 * n) + step / 2
+    if concurrency > n:  # the rest queue for a slot: each wave of n takes a cycle
+        ttft += (concurrency - n) / n * cycle
+    latency = ttft + (output_tokens - 1) * itl
+    return Loop(ttft, itl, latency, n * output_tokens / cycle, n)
+
+
+def concurrency_ladder(most: int) -> list[int]:
+    """1, 2, 4, ... up to `most` (and `most` itself): the concurrencies a peak search tries."""
+    out, c = [], 1
+    while c < most:
+        out.append(c)
+        c *= 2
+    return [*out, max(1, most)]
+
+
+def peak(rig: Rig, prompt_tokens: int, output_tokens: int) -> Peak:
+    """The best closed-loop throughput over the concurrencies the KV cache and the engine allow."""
+    held = max_concurrency(rig, prompt_tokens + output_tokens)
+    most = _running(rig, MAX_USERS * 64, held)
+    best = max(
+        (closed_loop(rig, c, prompt_tokens, output_tokens).output_tokens_per_s, c) for c in concurrency_ladder(most)
+    )
+    return Peak(concurrency=best[1], output_tokens_per_s=best[0])
+
+
+def serving(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: int) -> Serving:
+    """Every serving figure of `concurrency` requests of `prompt_tokens` in, `output_tokens` out."""
+    held = max_concurrency(rig, prompt_tokens + output_tokens)
+    batch_ttft, batch_latency = static_batch(rig, concurrency, prompt_tokens, output_tokens)
+    loop = closed_loop(rig, concurrency, prompt_tokens, output_tokens)
+    return Serving(
+        concurrency=concurrency,
+        prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens,
+        batch_ttft_s=batch_ttft,
+        batch_latency_s=batch_latency,
+        ttft_s=loop.ttft_s,
+        itl_s=loop.itl_s,
+        request_latency_s=loop.request_latency_s,
+        output_tokens_per_s=loop.output_tokens_per_s,
+        max_concurrency=held,
+        peak=peak(rig, prompt_tokens, output_tokens),
+        limited_by=_limit(rig, concurrency, held, prompt_tokens + output_tokens // 2),
+    )
+
+
+def _limit(rig: Rig, concurrency: int, held: float, depth: int) -> str:
+    """What bounds serving at this concurrency: the KV cache, else what bounds a decode step."""
+    if concurrency > held:
+        return "kv-cache-capacity"
+    n = _running(rig, concurrency, held)
+    if n < concurrency:
+        return "scheduler"
+    w = rig.workload.model_copy(update={"batch": n, "context": depth})
+    kv = kv_cache_bytes(rig.model, depth, n, rig.workload.kv_cache_type)
+    return decode_step_s(rig.model, rig.weights, kv, w, rig.terms, rig.a, None)[1].code
 
 
 def needs_workload(needs: Needs, users: int) -> Workload:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sizer.core.memory import WeightSummary
-from sizer.core.quant import QuantFormat
+from sizer.core.quant import QuantFormat, resolve_quant
 from sizer.models import Assumptions, GpuSpec, ModelSpec, Offload, Vendor, Workload
 from sizer.models.reasons import Reason
 from sizer.units import gb_per_s_to_bytes_per_s, tflops_to_flops
@@ -43,6 +43,20 @@ def sustained_flops(gpu: GpuSpec, a: Assumptions, fp16_accumulate: bool = False)
     if not gpu.unified_memory:
         sustained = min(sustained, gpu.tdp_w * a.tflops_per_watt)
     return tflops_to_flops(sustained)
+
+
+def engine_flops(gpu: GpuSpec, efficiency: float) -> float:
+    """Sustained dense 16-bit matrix FLOP/s of one GPU under a serving engine that reaches
+    `efficiency` of the datasheet rate (its tuned GEMMs; no board-power cap: the serving data
+    on datacenter cards show none)."""
+    return tflops_to_flops(gpu.fp16_tflops * efficiency)
+
+
+def low_precision_flops(gpu: GpuSpec, efficiency: float) -> dict[str, float | None]:
+    """Sustained FP8, INT8 and FP4 matrix FLOP/s of one GPU under a serving engine (None where it
+    has no such units): the datasheet's dense rate times the engine's efficiency."""
+    rates = {"fp8": gpu.fp8_tflops, "int8": gpu.int8_tops, "fp4": gpu.fp4_tflops}
+    return {key: None if peak is None else tflops_to_flops(peak * efficiency) for key, peak in rates.items()}
 
 
 def _maximum(x: Any, y: Any) -> Any:
@@ -79,10 +93,55 @@ class SpeedTerms:
     """What one rig of GPUs offers a decode or prompt step under an engine (sizer.engines builds it)."""
 
     bandwidth_bytes_per_s: float  # achievable, summed where the engine reads all GPUs at once
-    flops_per_s: float  # sustained matrix throughput, likewise
+    flops_per_s: float  # sustained 16-bit matrix throughput, likewise
     fixed_s: float  # per-token cost of the rig beyond the per-layer cost (layer-split hops)
     fixed_per_layer_s: float  # per-token cost per layer beyond layer_overhead_s (all-reduces)
     ubatch_tokens: int  # prompt tokens per forward pass: weights stream once per micro-batch
+    per_seq_s: float = 0.0  # scheduler, sampling and detokenising cost per extra sequence per step
+    # Small-batch matrix kernels (llama.cpp's dequantising mat-vec kernels up to a few sequences)
+    # multiply each extra sequence's token at this share of the matrix rate, on top of the
+    # weights' read (None: batched steps are one GEMM, bounded only by the roofline).
+    small_batch_efficiency: float | None = None
+    # Sustained low-precision matrix throughput where the GPU has such units (None: it has not).
+    fp8_flops_per_s: float | None = None
+    int8_flops_per_s: float | None = None
+    fp4_flops_per_s: float | None = None
+    # An FP8 KV cache on a GPU without FP8 units is converted in the attention kernel: the share
+    # of the f16 cache's read speed (per byte) it keeps.
+    emulated_fp8_kv_frac: float = 1.0
+    # Tensor parallel: seconds per byte a ring all-reduce takes across the rig (0: one GPU).
+    allreduce_s_per_byte: float = 0.0
+
+
+def allreduce_s(m: ModelSpec, tokens: Any, terms: SpeedTerms) -> Any:
+    """Seconds the tensor-parallel all-reduces of `tokens` tokens take: two per layer (after
+    attention and after the FFN), each of the token's hidden state in 16 bits."""
+    return tokens * 2 * m.layers * m.hidden_size * 2 * terms.allreduce_s_per_byte
+
+
+def matmul_flops_per_s(terms: SpeedTerms, fmt: QuantFormat) -> float:
+    """Matrix FLOP/s at the weights' precision: FP8 and INT8 (W8A8) and NVFP4/MXFP4 (W4A4) run
+    on the GPU's low-precision units where it has them; other quantized weights are expanded to
+    16 bits first (quantized_prefill_frac is applied by the caller), as are those without units."""
+    low = {"FP8": terms.fp8_flops_per_s, "INT8": terms.int8_flops_per_s}.get(fmt.name)
+    if fmt.name in {"NVFP4", "MXFP4"}:
+        low = terms.fp4_flops_per_s
+    return low if low is not None else terms.flops_per_s
+
+
+def weights_read_bytes(ws: WeightSummary, m: ModelSpec, batch: Any) -> Any:
+    """Bytes of weights one step over `batch` sequences reads: all but the embedding once, and of
+    the routed experts the share the batch's tokens route to -- E(1 - (1 - k/E)^B) distinct
+    experts of E with k per token, when tokens pick experts independently."""
+    if m.experts is None or not ws.expert_bytes:
+        return ws.read_per_token_bytes + 0 * batch
+    share = m.experts.active / m.experts.count
+    return ws.read_per_token_bytes + ws.expert_bytes * (1 - (1 - share) ** batch - share)
+
+
+def attention_flops(m: ModelSpec, depth: Any) -> Any:
+    """FLOPs of one token's attention over `depth` cached tokens: QK^T and AV, 2 x 2 x dim x depth per layer."""
+    return 4.0 * m.layers * attention_dim(m) * depth
 
 
 def fixed_step_s(layers: Any, fixed_s: Any, fixed_per_layer_s: Any, a: Assumptions) -> Any:
@@ -98,17 +157,39 @@ def _decode_step(
     terms: SpeedTerms,
     a: Assumptions,
     offload: Offload | None,
-) -> tuple[float, float, float, float]:
-    """A decode step's bytes read, the bandwidth they come at, its FLOPs and its fixed seconds."""
-    read = ws.read_per_token_bytes + kv  # every step reads the active weights and the whole KV cache
-    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a)
+) -> tuple[float, float, float, float, float]:
+    """A decode step's bytes read, the bandwidth they come at, its FLOPs, the FLOP/s they run at
+    and its fixed seconds.
+
+    Every step reads the weights the batch touches and the whole KV cache (an FP8 cache the GPU
+    cannot read natively at the converting kernel's speed), multiplies each sequence's token by
+    the active weights and attends over its context, and pays the per-layer, per-sequence and
+    all-reduce costs.
+    """
+    kv_speed = 1.0
+    if w.kv_cache_type == "fp8" and terms.fp8_flops_per_s is None:
+        kv_speed = terms.emulated_fp8_kv_frac
+    read = weights_read_bytes(ws, m, w.batch) + kv / kv_speed
+    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a) + (w.batch - 1) * terms.per_seq_s
+    fixed += allreduce_s(m, w.batch, terms)
+    if terms.small_batch_efficiency is not None:
+        fixed += (w.batch - 1) * 2.0 * ws.active_params / (terms.flops_per_s * terms.small_batch_efficiency)
     bandwidth = terms.bandwidth_bytes_per_s
     if offload is not None:  # offloaded layers are read from system RAM instead
         cpu_share = 1 - offload.gpu_layers / offload.total_layers
         ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
         bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
-    flops = 2.0 * ws.active_params * w.batch
-    return read, bandwidth, flops, fixed
+    flops = w.batch * (2.0 * ws.active_params + attention_flops(m, w.context))
+    return read, bandwidth, flops, step_flops_per_s(terms, resolve_quant(w.quant), a), fixed
+
+
+def step_flops_per_s(terms: SpeedTerms, fmt: QuantFormat, a: Assumptions) -> float:
+    """Matrix FLOP/s of a step on these weights: the low-precision rate where it applies, else
+    the 16-bit rate, less the expansion cost of quantized weights."""
+    rate = matmul_flops_per_s(terms, fmt)
+    if rate == terms.flops_per_s and dequantizes(fmt):
+        rate *= a.quantized_prefill_frac
+    return rate
 
 
 def decode_step_seconds(
@@ -121,8 +202,8 @@ def decode_step_seconds(
     offload: Offload | None = None,
 ) -> float:
     """Seconds per decode step, as `decode_step_s` gives them, without saying what bounds it."""
-    read, bandwidth, flops, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
-    return float(decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed))
+    read, bandwidth, flops, rate, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
+    return float(decode_seconds(read, bandwidth, flops, rate, fixed))
 
 
 def decode_step_s(
@@ -135,12 +216,12 @@ def decode_step_s(
     offload: Offload | None,
 ) -> tuple[float, Reason]:
     """Seconds per decode step (one token for each of `batch` sequences) and what bounds it."""
-    read, bandwidth, flops, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
-    seconds = decode_seconds(read, bandwidth, flops, terms.flops_per_s, fixed)
+    read, bandwidth, flops, rate, fixed = _decode_step(m, ws, kv, w, terms, a, offload)
+    seconds = decode_seconds(read, bandwidth, flops, rate, fixed)
     if offload is not None:
         offloaded = offload.total_layers - offload.gpu_layers
         reason = Reason(code="offload", offloaded_layers=offloaded, total_layers=offload.total_layers)
-    elif flops / terms.flops_per_s > read / bandwidth:
+    elif flops / rate > read / bandwidth:
         reason = Reason(code="compute")
     elif fixed > read / bandwidth:
         reason = Reason(code="per-token-fixed-cost")
@@ -161,10 +242,10 @@ def prefill_tokens_per_s(
     """Prompt-processing tokens/s for a prompt of `context` tokens."""
     tokens = w.context
     flops = prompt_flops(ws.active_params, m.layers, attention_dim(m), tokens)
-    flops_per_s = terms.flops_per_s * (a.quantized_prefill_frac if dequantizes(fmt) else 1.0)
+    flops_per_s = step_flops_per_s(terms, fmt, a)
     ubatches = math.ceil(tokens / terms.ubatch_tokens)
     stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
-    seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a)
+    seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a) + allreduce_s(m, tokens, terms)
     if offload is not None:
         # Offloaded layers are computed where they live; llama.cpp streams them over PCIe per batch.
         cpu_share = 1 - offload.gpu_layers / offload.total_layers

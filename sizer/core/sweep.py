@@ -8,7 +8,16 @@ from typing import Any
 
 from sizer.core.memory import weights
 from sizer.core.quant import resolve_quant
-from sizer.core.speed import attention_dim, decode_seconds, dequantizes, fixed_step_s, prefill_seconds, prompt_flops
+from sizer.core.speed import (
+    attention_dim,
+    attention_flops,
+    decode_seconds,
+    fixed_step_s,
+    prefill_seconds,
+    prompt_flops,
+    step_flops_per_s,
+    weights_read_bytes,
+)
 from sizer.engines import engine_for
 from sizer.engines.base import kv_need
 from sizer.models import Assumptions, Engine, GpuSpec, KvCacheType, ModelSpec, Vendor, Workload
@@ -52,11 +61,14 @@ def sweep(
     m_count, q_count = len(models), len(fmts)
     weight_bytes = np.empty((m_count, q_count))
     read = np.empty((m_count, q_count))
+    stream = np.empty((m_count, q_count))
     active = np.empty((m_count, q_count))
     for i, m in enumerate(models):
         for j, fmt in enumerate(fmts):
             ws = weights(m, fmt)
-            weight_bytes[i, j], read[i, j], active[i, j] = ws.total_bytes, ws.read_per_token_bytes, ws.active_params
+            weight_bytes[i, j], active[i, j] = ws.total_bytes, ws.active_params
+            read[i, j] = weights_read_bytes(ws, m, batch)  # a decode step over the batch
+            stream[i, j] = ws.read_per_token_bytes  # a prompt micro-batch, as speed.prefill_tokens_per_s
     runtime = engine_for(engine)
     # KV cache and the engine's scratch per GPU, [model, context]; the GPU runtime's own context
     # is added per GPU vendor below.
@@ -73,10 +85,23 @@ def sweep(
         return np.array(values)[None, None, :, None]
 
     bandwidth = per_gpu_axis([t.bandwidth_bytes_per_s for t in terms])
-    flops_per_s = per_gpu_axis([t.flops_per_s for t in terms])
     fixed = fixed_step_s(
         layers, per_gpu_axis([t.fixed_s for t in terms]), per_gpu_axis([t.fixed_per_layer_s for t in terms]), a
+    ) + (batch - 1) * per_gpu_axis([t.per_seq_s for t in terms])
+    # Small-batch kernels: each extra sequence's matrix work at that share of the rate (speed.py).
+    small = per_gpu_axis(
+        [t.flops_per_s * t.small_batch_efficiency if t.small_batch_efficiency else np.inf for t in terms]
     )
+    fixed = fixed + (batch - 1) * 2.0 * active[:, :, None, None] / small
+    hidden = np.array([m.hidden_size for m in models], dtype=float)[:, None, None, None]
+    # Tensor-parallel all-reduces per token (speed.allreduce_s), [model, 1, gpu, 1].
+    reduce_s = 2 * layers * hidden * 2 * per_gpu_axis([t.allreduce_s_per_byte for t in terms])
+    fixed = fixed + batch * reduce_s
+    kv_speed = per_gpu_axis(
+        [t.emulated_fp8_kv_frac if kv_cache_type == "fp8" and t.fp8_flops_per_s is None else 1.0 for t in terms]
+    )
+    # Matrix FLOP/s at each format's precision on each GPU, [1, quant, gpu, 1].
+    rate = np.array([[step_flops_per_s(t, f, a) for t in terms] for f in fmts])[None, :, :, None]
     ubatch_tokens = per_gpu_axis([t.ubatch_tokens for t in terms])
 
     stored = weight_bytes[:, :, None] + kv[:, None, :]  # [m, q, c]
@@ -84,24 +109,26 @@ def sweep(
     fits = per_gpu <= capacity[None, None, :, None]
     total = stored[:, :, None, :] + gpu_count * (overhead[:, None, None, :] + runtime_bytes[None, None, :, None])
 
+    tokens = np.array(contexts, dtype=float)[None, None, None, :]
+    depth_flops = np.array([[attention_flops(m, c) for c in contexts] for m in models], dtype=float)
     step = decode_seconds(
-        read[:, :, None, None] + kv[:, None, None, :],
+        read[:, :, None, None] + kv[:, None, None, :] / kv_speed,
         bandwidth,
-        2.0 * active[:, :, None, None] * batch,
-        flops_per_s,
+        batch * (2.0 * active[:, :, None, None] + depth_flops[:, None, None, :]),
+        rate,
         fixed,
     )
-    tokens = np.array(contexts, dtype=float)[None, None, None, :]
-    quantized = np.array([dequantizes(f) for f in fmts])[None, :, None, None]
-    prompt_rate = flops_per_s * np.where(quantized, a.quantized_prefill_frac, 1.0)
     ubatches = np.ceil(tokens / ubatch_tokens)
-    prompt_s = prefill_seconds(
-        prompt_flops(active[:, :, None, None], layers, attention, tokens),
-        prompt_rate,
-        ubatches * read[:, :, None, None] / bandwidth,
-        ubatches,
-        layers,
-        a,
+    prompt_s = (
+        prefill_seconds(
+            prompt_flops(active[:, :, None, None], layers, attention, tokens),
+            rate,
+            ubatches * stream[:, :, None, None] / bandwidth,
+            ubatches,
+            layers,
+            a,
+        )
+        + tokens * reduce_s
     )
     return Sweep(
         models=tuple(m.id for m in models),

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import difflib
 
-from sizer.engines import llama_cpp, ollama, sglang, vllm
+from sizer.engines import llama_cpp, ollama, sglang, tensorrt_llm, vllm
 from sizer.engines.base import Runtime
 from sizer.errors import InputError
 from sizer.models import Engine
 
-RUNTIMES: dict[Engine, Runtime] = {m.RUNTIME.name: m.RUNTIME for m in (llama_cpp, ollama, vllm, sglang)}
+RUNTIMES: dict[Engine, Runtime] = {m.RUNTIME.name: m.RUNTIME for m in (llama_cpp, ollama, vllm, sglang, tensorrt_llm)}
 # Other spellings people use: the label ("vLLM", "SGLang") and llama.cpp's usual variants.
 _ALIASES = {
     **{r.label.lower(): e for e, r in RUNTIMES.items()},
     "llamacpp": Engine.LLAMA_CPP,
     "llama-cpp": Engine.LLAMA_CPP,
     "llama-server": Engine.LLAMA_CPP,
+    "trtllm": Engine.TENSORRT_LLM,
+    "trt-llm": Engine.TENSORRT_LLM,
+    "tensorrt": Engine.TENSORRT_LLM,
+    "nim": Engine.TENSORRT_LLM,
 }
 
 

@@ -40,6 +40,7 @@ class Scheduler:
     slots: int  # sequences served at once: llama.cpp -np, OLLAMA_NUM_PARALLEL, vLLM --max-num-seqs
     context_per_slot: int  # tokens each sequence holds: vLLM --max-model-len, ollama num_ctx
     batch_tokens: int  # prompt tokens per forward pass: llama.cpp n_ubatch, vLLM --max-num-batched-tokens
+    max_slots: int = 256  # most sequences it runs at once when asked for more (vLLM --max-num-seqs)
 
     @property
     def context_total(self) -> int:
@@ -162,9 +163,7 @@ def check_gpu(runtime: Runtime, gpu: GpuSpec) -> None:
     """The engine has a back end for the GPU's vendor (InputError else)."""
     if gpu.vendor not in runtime.vendors:
         names = sorted(v.value for v in runtime.vendors)
-        raise InputError(
-            f"{runtime.label} does not run on {gpu.vendor.value} GPUs ({gpu.name}); it runs on {_list(names)}"
-        )
+        raise InputError(f"{runtime.label} does not run on {gpu.vendor} GPUs ({gpu.name}); it runs on {_list(names)}")
 
 
 def tensor_parallel_sizes(model: ModelSpec, most: int = 64) -> list[int]:
@@ -189,7 +188,7 @@ def rig_refusal(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, gpu_count: int
     if gpu.vendor not in runtime.vendors:
         vendors = ", ".join(sorted(v.value for v in runtime.vendors))
         return Reason(
-            code="engine-no-backend", engine=runtime.label, vendor=gpu.vendor.value, gpu_name=gpu.name, vendors=vendors
+            code="engine-no-backend", engine=runtime.label, vendor=str(gpu.vendor), gpu_name=gpu.name, vendors=vendors
         )
     if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
         return Reason(

@@ -69,6 +69,8 @@ class LlamaCpp:
             fixed_s=(gpu_count - 1) * a.split_hop_s,
             fixed_per_layer_s=0.0,
             ubatch_tokens=a.llama_cpp.ubatch,
+            per_seq_s=a.llama_cpp.per_seq_s,
+            small_batch_efficiency=a.llama_cpp.small_batch_efficiency_frac,
         )
 
     def launch(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sizer.core.memory import MemoryNeed, device_bytes
 from sizer.core.quant import resolve_quant
-from sizer.core.speed import SpeedTerms, sustained_flops
+from sizer.core.speed import SpeedTerms, engine_flops, low_precision_flops
 from sizer.engines._formats import GPU_SERVER
 from sizer.engines.base import Scheduler, check_common, memory_need
 from sizer.models import (
@@ -47,10 +47,12 @@ class Vllm:
 
     def scheduler(self, workload: Workload, a: Assumptions) -> Scheduler:
         """--max-num-seqs sequences of --max-model-len tokens; --max-num-batched-tokens per step."""
+        s = self.settings(a)
         return Scheduler(
             slots=workload.batch,
             context_per_slot=workload.context,
-            batch_tokens=self.settings(a).max_batched_tokens,
+            batch_tokens=s.max_batched_tokens,
+            max_slots=s.max_num_seqs,
         )
 
     def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
@@ -79,18 +81,28 @@ class Vllm:
     ) -> SpeedTerms:
         """Tensor parallel: every GPU streams its share of each tensor at once (bandwidth and
         compute add up), and each layer pays two all-reduces when there is more than one GPU.
+        The scheduler adds a cost per running sequence; paged attention reads the KV cache at
+        its own efficiency; FP8, INT8 and FP4 weights run on the GPU's units for them.
 
         Prompt micro-batches: llama.cpp's, as the prompt constants were fitted on llama.cpp runs
         at that size and no vLLM prompt runs are at hand to fit a chunk size of its own.
         """
         s = self.settings(a)
+        vendor = s.amd_efficiency_frac if gpu.vendor is Vendor.AMD else 1.0
         bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
+        low = low_precision_flops(gpu, s.compute_efficiency_frac * vendor)
         return SpeedTerms(
-            bandwidth_bytes_per_s=gpu_count * bandwidth * s.bandwidth_efficiency_frac,
-            flops_per_s=gpu_count * sustained_flops(gpu, a),
+            bandwidth_bytes_per_s=gpu_count * bandwidth * s.bandwidth_efficiency_frac * vendor,
+            flops_per_s=gpu_count * engine_flops(gpu, s.compute_efficiency_frac * vendor),
             fixed_s=0.0,
             fixed_per_layer_s=2 * s.tensor_parallel_allreduce_s if gpu_count > 1 else 0.0,
             ubatch_tokens=a.llama_cpp.ubatch,
+            per_seq_s=s.per_seq_s / vendor,
+            fp8_flops_per_s=_times(gpu_count, low["fp8"]),
+            int8_flops_per_s=_times(gpu_count, low["int8"]),
+            fp4_flops_per_s=_times(gpu_count, low["fp4"]),
+            emulated_fp8_kv_frac=s.emulated_fp8_kv_frac,
+            allreduce_s_per_byte=ring_allreduce_s_per_byte(gpu, gpu_count, a),
         )
 
     def launch(
@@ -102,6 +114,19 @@ class Vllm:
         argv += ["--max-model-len", str(slots.context_per_slot), "--max-num-seqs", str(slots.slots)]
         argv += ["--gpu-memory-utilization", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
         return LaunchSpec(argv=(*argv, *format_flags(workload, "fp8")))
+
+
+def ring_allreduce_s_per_byte(gpu: GpuSpec, gpu_count: int, a: Assumptions) -> float:
+    """A ring all-reduce over n GPUs sends 2(n-1)/n of the data over each GPU's link, one way at
+    half the datasheet's two-way figure; GPUs without NVLink or Infinity Fabric use PCIe."""
+    if gpu_count < 2:
+        return 0.0
+    link = gpu.interconnect_gb_per_s / 2 if gpu.interconnect_gb_per_s else a.pcie_gb_per_s
+    return 2 * (gpu_count - 1) / gpu_count / gb_per_s_to_bytes_per_s(link)
+
+
+def _times(count: int, rate: float | None) -> float | None:
+    return None if rate is None else count * rate
 
 
 def format_flags(workload: Workload, fp8_kv_name: str) -> list[str]:

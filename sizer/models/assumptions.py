@@ -14,6 +14,12 @@ class LlamaCppAssumptions(_Frozen):
     ubatch: int = Field(default=512, gt=0)
     # CUDA/ROCm context per GPU (nvidia-smi shows ~300-500 MiB before any tensor); none on Metal.
     gpu_context_gib: float = Field(default=0.4, ge=0)
+    # Cost of each sequence beyond the first in a batched decode step (sampling, batch bookkeeping),
+    # seconds (fit on llama-batched-bench tables, benchmarks/serving_accuracy.py).
+    per_seq_s: float = Field(default=0.0, ge=0)
+    # Batched decode: each extra sequence's token costs its matrix work at this share of the
+    # prompt-processing FLOP rate (the mat-vec kernels dequantise per sequence; fit as per_seq_s).
+    small_batch_efficiency_frac: float = Field(default=0.2, gt=0, le=1)
 
 
 class VllmAssumptions(_Frozen):
@@ -21,7 +27,7 @@ class VllmAssumptions(_Frozen):
     benchmarks/data/serving.csv), not fitted."""
 
     # Fraction of the summed datasheet bandwidth a tensor-parallel decode step reaches.
-    bandwidth_efficiency_frac: float = Field(default=0.8, gt=0, le=1)
+    bandwidth_efficiency_frac: float = Field(default=0.9, gt=0, le=1)
     # Time of one all-reduce, two per layer per token on more than one GPU (NCCL latency order).
     tensor_parallel_allreduce_s: float = Field(default=2.0e-5, ge=0)
     # Non-torch memory (CUDA graphs, NCCL, CUDA context), GiB per GPU: reference memory.csv, Llama-3-8B TP=1.
@@ -30,6 +36,17 @@ class VllmAssumptions(_Frozen):
     gpu_memory_utilization_frac: float = Field(default=0.9, gt=0, le=1)
     # --max-num-batched-tokens: tokens of one scheduler step, which sets the profile run's activation peak.
     max_batched_tokens: int = Field(default=2048, gt=0)
+    # --max-num-seqs: most sequences one scheduler step runs (vLLM's default 256).
+    max_num_seqs: int = Field(default=256, gt=0)
+    # Cost of each sequence beyond the first in a decode step (scheduler, sampling, detokenising),
+    # seconds (fit on static batches, benchmarks/serving_accuracy.py).
+    per_seq_s: float = Field(default=5.0e-5, ge=0)
+    # Fraction of the datasheet's dense tensor rate reached in prompt chunks and large batches (fit).
+    compute_efficiency_frac: float = Field(default=0.3, gt=0, le=1)
+    # An FP8 KV cache on GPUs without FP8 units (Ampere, RDNA3): read speed per byte relative to f16 (fit).
+    emulated_fp8_kv_frac: float = Field(default=0.25, gt=0, le=1)
+    # AMD GPUs: the ROCm build's share of what the same kernels reach on CUDA (fit on MI300X rows).
+    amd_efficiency_frac: float = Field(default=0.25, gt=0, le=1)
 
 
 class Assumptions(_Frozen):
@@ -77,6 +94,18 @@ class Assumptions(_Frozen):
     # SGLang: vLLM's values (the same design: CUDA graphs, NCCL all-reduce, a static memory
     # fraction, --mem-fraction-static) until SGLang runs are measured.
     sglang: VllmAssumptions = VllmAssumptions()
+    # TensorRT-LLM: the same block (in-flight batching, paged KV, tensor parallel) with its own
+    # defaults: --max_batch_size 2048, --max_num_tokens 8192, KV share 0.9 (trtllm-serve's defaults).
+    tensorrt_llm: VllmAssumptions = VllmAssumptions(
+        max_num_seqs=2048, max_batched_tokens=8192, per_seq_s=1.0e-5, compute_efficiency_frac=0.7
+    )
 
 
 DEFAULT_ASSUMPTIONS = Assumptions()
+
+
+def with_memory_share(a: Assumptions, engine: str, share: float) -> Assumptions:
+    """`a` with the engine's share of each GPU (--gpu-memory-utilization) set to `share`."""
+    block = {"vllm": "vllm", "sglang": "sglang", "tensorrt-llm": "tensorrt_llm"}[str(engine)]
+    settings = getattr(a, block).model_copy(update={"gpu_memory_utilization_frac": share})
+    return a.model_copy(update={block: settings})

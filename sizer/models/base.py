@@ -26,6 +26,7 @@ class Engine(StrEnum):
     OLLAMA = "ollama"  # llama.cpp underneath, with its own knobs, names and memory rules
     VLLM = "vllm"
     SGLANG = "sglang"
+    TENSORRT_LLM = "tensorrt-llm"  # trtllm-serve; NVIDIA NIM runs it underneath
 
 
 class Vendor(StrEnum):

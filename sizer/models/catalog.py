@@ -59,6 +59,9 @@ class GpuSpec(_Frozen):
     fp8_tflops: PositiveFloat | None = None
     int8_tops: PositiveFloat | None = None
     fp4_tflops: PositiveFloat | None = None  # FP4 / NVFP4 / MXFP4
+    # GPU-to-GPU link (NVLink, Infinity Fabric), GB/s both directions together as datasheets
+    # print it; None: the GPUs talk over PCIe only.
+    interconnect_gb_per_s: PositiveFloat | None = None
     tdp_w: PositiveFloat
     launch: DateText | None = None
     price: Price | None = None

@@ -24,6 +24,30 @@ class Offload(_Frozen):
     cpu_bytes: int
 
 
+class Peak(_Frozen):
+    """The best steady-state throughput over the concurrencies that fit."""
+
+    concurrency: int
+    output_tokens_per_s: float
+
+
+class Serving(_Frozen):
+    """Requests of `prompt_tokens` in and `output_tokens` out, `concurrency` at a time (seconds, tokens/s)."""
+
+    concurrency: int
+    prompt_tokens: int
+    output_tokens: int
+    batch_ttft_s: float  # all submitted together: until the last has its first token
+    batch_latency_s: float  # all submitted together: until all have finished
+    ttft_s: float  # closed loop, `concurrency` always in flight: time to first token
+    itl_s: float  # closed loop: time between two tokens of one request
+    request_latency_s: float  # closed loop: first token plus the rest
+    output_tokens_per_s: float  # closed loop: generated tokens/s over all requests
+    max_concurrency: float  # requests of prompt + output tokens the KV cache holds at once
+    peak: Peak
+    limited_by: str  # kv-cache-capacity, compute, memory-bandwidth, per-token-fixed-cost, scheduler
+
+
 class Estimate(_Frozen):
     """One model on one piece of hardware: memory, fit and speed. This is the `estimate --json` object."""
 
@@ -44,4 +68,5 @@ class Estimate(_Frozen):
     prefill_tokens_per_s: float
     aggregate_tokens_per_s: float
     limited_by_code: Reason  # what bounds a decode step: memory-bandwidth, compute, per-token-fixed-cost, offload
+    serving: Serving | None = None  # with --prompt-tokens/--output-tokens: the serving model's figures
     assumptions: Assumptions

@@ -13,7 +13,7 @@ from sizer.io import hardware
 from sizer.io.loaders import load_catalog
 
 runner = CliRunner()
-SERVER_FORMATS = "F16, BF16, FP8, INT8, AWQ, GPTQ or NF4"
+SERVER_FORMATS = "F16, BF16, FP8, INT8, AWQ, GPTQ, NF4, MXFP4 or NVFP4"
 
 
 @pytest.fixture(autouse=True)

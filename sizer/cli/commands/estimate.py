@@ -23,12 +23,17 @@ def estimate(
     hardware: o.HardwareOpt = None,
     engine: o.EngineOpt = "llama.cpp",
     kv_cache: o.KvOpt = None,
+    prompt_tokens: o.PromptTokensOpt = None,
+    output_tokens: o.OutputTokensOpt = None,
+    gpu_memory_utilization: o.GpuMemoryOpt = None,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
 ) -> None:
     """Estimate memory and speed of one model on one piece of hardware, fully broken down.
 
     Without --gpu or --hardware it probes this machine and judges fit against free VRAM.
+    With --prompt-tokens and --output-tokens it adds serving figures for --batch requests at once:
+    time to first token, inter-token latency, throughput, how many such requests the KV cache holds.
 
     \b
     Examples:
@@ -40,24 +45,35 @@ def estimate(
       sizer estimate ./Llama-3.1-8B-Instruct-Q5_K_M.gguf --gpu "RTX 4070"
       sizer estimate ~/models/Mistral-7B-Instruct-v0.3 --gpu "RTX 4090" --quant Q8_0
       sizer estimate HuggingFaceTB/SmolLM2-1.7B-Instruct@main --gpu "RTX 3060"
+      sizer estimate llama-3.1-8b --engine vllm --gpu H100 --batch 32 --prompt-tokens 1000 --output-tokens 200
     """
     from sizer.cli.hardware import resolve_hardware, where
+    from sizer.cli.output import number
     from sizer.core.rigs import estimate_on_rig
+    from sizer.core.serving import serving, serving_rig
     from sizer.engines import engine_for
     from sizer.engines.base import check_kv_cache
     from sizer.io.loaders import load_catalog
     from sizer.io.sources import resolve_model
     from sizer.models import Workload
+    from sizer.models.assumptions import with_memory_share
 
     chosen = choose_format(output_format, json_out, FORMATS)
     for name, value, high in (
         ("--context", context, MAX_CONTEXT),
         ("--batch", batch, MAX_BATCH),
         ("--gpus", gpus, MAX_GPUS),
+        ("--prompt-tokens", prompt_tokens, MAX_CONTEXT),
+        ("--output-tokens", output_tokens, MAX_CONTEXT),
     ):
         count(name, value, high)
+    if (prompt_tokens is None) != (output_tokens is None):
+        raise InputError("--prompt-tokens and --output-tokens go together; give both")
+    number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
     runtime = engine_for(engine)
     check_kv_cache(runtime, kv_cache or "f16")
+    if gpu_memory_utilization is not None and not runtime.splits_tensors:
+        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
     catalog = load_catalog(warn=warn)
     spec = resolve_model(model, catalog, warn=warn)
     if context > spec.max_context:  # sized as asked, as `check` does, but never silently
@@ -70,7 +86,20 @@ def estimate(
         raise InputError(f"no GPU in {where(hardware)}{why}; pass --gpu NAME or --hardware FILE to size other hardware")
     rig = target.rigs[0]
     runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
-    result = estimate_on_rig(spec, rig, workload, None if target.named else gpus, target.assumptions)
+    if prompt_tokens is not None and output_tokens is not None and prompt_tokens + output_tokens > spec.max_context:
+        raise InputError(
+            f"--prompt-tokens + --output-tokens = {prompt_tokens + output_tokens:,} exceed {spec.id}'s "
+            f"context of {spec.max_context:,} tokens"
+        )
+    a = target.assumptions
+    if gpu_memory_utilization is not None:
+        a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    count_used = None if target.named else gpus
+    result = estimate_on_rig(spec, rig, workload, count_used, a)
+    if prompt_tokens is not None and output_tokens is not None:
+        n = count_used or rig.count
+        sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
+        result = result.model_copy(update={"serving": serving(sized, batch, prompt_tokens, output_tokens)})
     if chosen == "json":
         from sizer.render.json import to_json
 

@@ -1,0 +1,52 @@
+"""TensorRT-LLM (trtllm-serve; the engine behind NVIDIA NIM): 16-bit, FP8, INT8, AWQ/GPTQ and FP4
+weights, tensor parallel, NVIDIA only; in-flight batching with chunked context, and a KV cache
+that takes a share of the memory left after the weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sizer.core.memory import device_bytes
+from sizer.engines.base import Scheduler
+from sizer.engines.vllm import Vllm
+from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Vendor, VllmAssumptions, Workload
+
+
+@dataclass(frozen=True)
+class TensorRtLlm(Vllm):
+    name: Engine = Engine.TENSORRT_LLM
+    label: str = "TensorRT-LLM"
+    vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA})
+
+    def settings(self, a: Assumptions) -> VllmAssumptions:
+        return a.tensorrt_llm
+
+    def scheduler(self, workload: Workload, a: Assumptions) -> Scheduler:
+        """--max_batch_size sequences of --max_seq_len tokens; --max_num_tokens per step."""
+        s = self.settings(a)
+        return Scheduler(
+            slots=workload.batch,
+            context_per_slot=workload.context,
+            batch_tokens=s.max_batched_tokens,
+            max_slots=s.max_num_seqs,
+        )
+
+    def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
+        """All of the GPU: the KV cache then takes --kv_cache_free_gpu_memory_fraction of what
+        the weights and runtime leave (applied as the same share of each GPU, as vLLM's)."""
+        return int(device_bytes(gpu, a) * self.settings(a).gpu_memory_utilization_frac)
+
+    def launch(
+        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+    ) -> LaunchSpec:
+        """trtllm-serve with the tensor-parallel size, context, batch and KV-cache share as sized."""
+        slots = self.scheduler(workload, a)
+        s = self.settings(a)
+        argv = ["trtllm-serve", model.hf_repo or model.id, "--tp_size", str(gpu_count)]
+        argv += ["--max_seq_len", str(slots.context_per_slot), "--max_batch_size", str(slots.slots)]
+        argv += ["--max_num_tokens", str(s.max_batched_tokens)]
+        argv += ["--kv_cache_free_gpu_memory_fraction", f"{s.gpu_memory_utilization_frac:g}"]
+        return LaunchSpec(argv=tuple(argv))
+
+
+RUNTIME = TensorRtLlm()
