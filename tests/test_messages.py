@@ -25,6 +25,8 @@ SENTENCES = [
     ("memory-bandwidth", {}, "memory bandwidth"),
     ("compute", {}, "compute (large batch)"),
     ("per-token-fixed-cost", {}, "per-token fixed cost (kernel launches; small model on a fast GPU)"),
+    ("kv-cache-capacity", {}, "KV cache capacity: more requests than it holds wait"),
+    ("scheduler", {}, "the engine's limit on sequences per step"),
     ("offload", {"offloaded_layers": 6, "total_layers": 32}, "system RAM: 6 of 32 layers offloaded"),
     (
         "right-sized",

@@ -81,3 +81,17 @@ UseCaseOpt = Annotated[str, typer.Option("--use-case", "-u", help=", ".join(USE_
 def format_option(*choices: str) -> object:
     """A --format option offering `choices` (text first, the default)."""
     return typer.Option("--format", "-f", help=", ".join(choices) + f" (default {choices[0]}).")
+
+
+HeadcountOpt = Annotated[
+    int | None, typer.Option("--headcount", help="People who use it; with --requests-per-hour (busy hour, per person).")
+]
+RateOpt = Annotated[
+    float | None, typer.Option("--requests-per-hour", help="Requests each person sends in the busy hour.")
+]
+MaxTtftOpt = Annotated[
+    float | None, typer.Option("--max-ttft", help="SLO: seconds to the first token at the 95th percentile.")
+]
+MinSpeedOpt = Annotated[
+    float, typer.Option("--min-tokens-per-s", help="SLO: generated tokens/s each person sees at least.")
+]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sizer.core.estimate import estimate
 from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, per_gpu_bytes
-from sizer.core.quant import resolve_quant
+from sizer.core.quant import QuantFormat, resolve_quant
 from sizer.core.rigs import HardwareOption
 from sizer.core.speed import (
     SpeedTerms,
@@ -94,14 +94,26 @@ def prompts_s(rig: Rig, prompts: int, prompt_tokens: int) -> float:
     """Seconds to process `prompts` prompts of `prompt_tokens` each, in chunks of the engine's
     batch-token budget: compute-bound at the weights' precision, weights streamed once per chunk
     (MoE: the experts a chunk's tokens touch), a fixed cost per layer and chunk."""
-    m, tokens = rig.model, prompts * prompt_tokens
-    chunks = math.ceil(tokens / rig.chunk_tokens)
-    flops = prompts * prompt_flops(rig.weights.active_params, m.layers, attention_dim(m), prompt_tokens)
-    rate = step_flops_per_s(rig.terms, resolve_quant(rig.workload.quant), rig.a)
-    stream = (
-        chunks * weights_read_bytes(rig.weights, m, min(tokens, rig.chunk_tokens)) / rig.terms.bandwidth_bytes_per_s
-    )
-    return float(prefill_seconds(flops, rate, stream, chunks, m.layers, rig.a) + allreduce_s(m, tokens, rig.terms))
+    fmt = resolve_quant(rig.workload.quant)
+    return _prompts_s(rig.model, rig.weights, rig.terms, fmt, rig.a, rig.chunk_tokens, prompts, prompt_tokens)
+
+
+def _prompts_s(
+    m: ModelSpec,
+    ws: WeightSummary,
+    terms: SpeedTerms,
+    fmt: QuantFormat,
+    a: Assumptions,
+    chunk_tokens: int,
+    prompts: int,
+    prompt_tokens: int,
+) -> float:
+    tokens = prompts * prompt_tokens
+    chunks = math.ceil(tokens / chunk_tokens)
+    flops = prompts * prompt_flops(ws.active_params, m.layers, attention_dim(m), prompt_tokens)
+    rate = step_flops_per_s(terms, fmt, a)
+    stream = chunks * weights_read_bytes(ws, m, min(tokens, chunk_tokens)) / terms.bandwidth_bytes_per_s
+    return float(prefill_seconds(flops, rate, stream, chunks, m.layers, a) + allreduce_s(m, tokens, terms))
 
 
 def max_concurrency(rig: Rig, tokens_per_request: int) -> float:
@@ -144,7 +156,7 @@ class Loop:
     running: int
 
 
-def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: int) -> Loop:
+def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: int, depth: float | None = None) -> Loop:
     """C requests always in flight, each of `prompt_tokens` in and `output_tokens` out.
 
     Steady state: the running sequences decode together at their mean depth, and each request's
@@ -155,7 +167,7 @@ def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: i
     runs at once, for a free slot."""
     held = max_concurrency(rig, prompt_tokens + output_tokens)
     n = _running(rig, concurrency, held)
-    step = step_s(rig, n, prompt_tokens + output_tokens / 2)
+    step = step_s(rig, n, prompt_tokens + output_tokens / 2 if depth is None else depth)
     wave_prompts = prompts_s(rig, n, prompt_tokens)
     cycle = output_tokens * step + wave_prompts  # every running request's tokens and prompt once
     itl = cycle / output_tokens
@@ -270,8 +282,21 @@ def _fit(
 
 
 def _decode(model: ModelSpec, need: MemoryNeed, workload: Workload, terms: SpeedTerms, a: Assumptions) -> float:
-    """`estimate`'s per-sequence decode tokens/s with every layer on the GPUs."""
-    return 1.0 / decode_step_seconds(model, need.weights, need.kv_cache_bytes, workload, terms, a)
+    """Each user's tokens/s in the closed loop of `workload.batch` chat turns at full depth, every
+    layer on the GPUs: a decode step of all users at their context (`estimate`'s), plus every
+    user's turn prompt spread over the turn's output (core/serving.py: `closed_loop`)."""
+    step = decode_step_seconds(model, need.weights, need.kv_cache_bytes, workload, terms, a)
+    output, prompt = _turn(workload.context)
+    chunk = engine_for(workload.engine).scheduler(workload, a).batch_tokens
+    fmt = resolve_quant(workload.quant)
+    prompts = _prompts_s(model, need.weights, terms, fmt, a, chunk, workload.batch, prompt)
+    return 1.0 / (step + prompts / output)
+
+
+def _turn(context: int) -> tuple[int, int]:
+    """A chat turn's output and new prompt tokens within `context` (TURN_* where they fit)."""
+    output = min(TURN_OUTPUT_TOKENS, max(1, context // 2))
+    return output, max(1, min(TURN_PROMPT_TOKENS, context - output))
 
 
 def fit_and_decode(
@@ -306,18 +331,31 @@ def fit_and_decode(
     return out
 
 
+# A chat turn as users_served sizes it: the new prompt tokens of a turn (the history is already in
+# the cache) and the answer. LMSYS-Chat-1M averages 69.5 tokens per user message and 214.5 per
+# answer (data/costs.yaml `load`); rounded up for system prompts and retrieved passages.
+TURN_PROMPT_TOKENS = 512
+TURN_OUTPUT_TOKENS = 256
+
+
 def users_served(
     model: ModelSpec, option: HardwareOption, needs: Needs, assumptions: Assumptions = DEFAULT_ASSUMPTIONS
 ) -> int:
-    """How many concurrent users the rig serves at `min_tokens_per_s` each, all on the GPUs (0: none)."""
+    """How many concurrent users the rig serves at `min_tokens_per_s` each, all on the GPUs (0: none).
 
+    A user holds a scheduler slot of the full context; u users are served when the engine's slots
+    for all of them fit, the engine runs them all at once, and the closed loop of u chat turns at
+    full depth gives each at least `min_tokens_per_s` (`_decode`, which recommend ranks by too).
+    """
     runtime = engine_for(needs.engine)
     capacity, terms = _rig(runtime, option, assumptions)
 
     def serves(users: int) -> bool:
         workload = needs_workload(needs, users)
         fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
-        return fits and _decode(model, need, workload, terms, assumptions) >= needs.min_tokens_per_s
+        if not fits or users > runtime.scheduler(workload, assumptions).max_slots:
+            return False
+        return _decode(model, need, workload, terms, assumptions) >= needs.min_tokens_per_s
 
     if not serves(1):
         return 0
@@ -325,7 +363,7 @@ def users_served(
     while hi <= MAX_USERS and serves(hi):
         lo, hi = hi, hi * 2
     hi = min(hi, MAX_USERS + 1)
-    while hi - lo > 1:  # serves(lo) and not serves(hi)
+    while hi - lo > 1:  # serves(lo) and not serves(hi): both conditions only get harder with more users
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if serves(mid) else (lo, mid)
     return lo

@@ -48,6 +48,9 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "compute": frozenset(),
         "per-token-fixed-cost": frozenset(),
         "offload": frozenset({"offloaded_layers", "total_layers"}),
+        # What else bounds serving at a concurrency (Serving.limited_by).
+        "kv-cache-capacity": frozenset(),
+        "scheduler": frozenset(),
         # Why recommend picked a model (Recommendation.reason_code): the cheapest that meets the
         # use case's bar (right-sized), the best within budget that meets it, or the best within
         # budget that does not.

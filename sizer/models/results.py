@@ -48,6 +48,22 @@ class Serving(_Frozen):
     limited_by: str  # kv-cache-capacity, compute, memory-bandwidth, per-token-fixed-cost, scheduler
 
 
+class Capacity(_Frozen):
+    """A company's busy hour on the rig: `headcount` people sending requests at random (simulated)."""
+
+    headcount: int
+    requests_per_hour: float  # per person at the busy hour
+    arrival_rate_per_s: float
+    ttft_p50_s: float | None  # None: the queue grows without bound
+    ttft_p95_s: float | None
+    itl_p95_s: float
+    peak_concurrency: int
+    max_ttft_s: float | None  # the SLO on p95 time to first token (None: none set)
+    min_tokens_per_s: float  # the SLO on each person's generation speed
+    meets_slo: bool
+    max_headcount_at_slo: int
+
+
 class Estimate(_Frozen):
     """One model on one piece of hardware: memory, fit and speed. This is the `estimate --json` object."""
 
@@ -69,4 +85,5 @@ class Estimate(_Frozen):
     aggregate_tokens_per_s: float
     limited_by_code: Reason  # what bounds a decode step: memory-bandwidth, compute, per-token-fixed-cost, offload
     serving: Serving | None = None  # with --prompt-tokens/--output-tokens: the serving model's figures
+    capacity: Capacity | None = None  # with --headcount: the simulated busy hour
     assumptions: Assumptions

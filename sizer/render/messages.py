@@ -35,6 +35,8 @@ def _(text: str) -> str:
 TEMPLATES: Final[dict[str, str]] = {
     # What bounds a decode step.
     "memory-bandwidth": N_("memory bandwidth"),
+    "kv-cache-capacity": N_("KV cache capacity: more requests than it holds wait"),
+    "scheduler": N_("the engine's limit on sequences per step"),
     "compute": N_("compute (large batch)"),
     "per-token-fixed-cost": N_("per-token fixed cost (kernel launches; small model on a fast GPU)"),
     "offload": N_("system RAM: {offloaded_layers} of {total_layers} layers offloaded"),

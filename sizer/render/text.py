@@ -16,6 +16,8 @@ from sizer.core.recommend import Ranking, Recommendation
 from sizer.core.rigs import Rig, Runnable
 from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
+from sizer.models.reasons import Reason
+from sizer.models.results import Capacity, Serving
 from sizer.render.formatting import gb_per_s, gib, rig_label, tokens
 from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
@@ -47,7 +49,41 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
         table.add_row("Aggregate", tokens(est.aggregate_tokens_per_s))
     table.add_row("Prompt", tokens(est.prefill_tokens_per_s))
     table.add_row("Limited by", message(est.limited_by_code))
+    if est.serving is not None:
+        _serving_rows(table, est.serving)
+    if est.capacity is not None:
+        _capacity_rows(table, est.capacity)
     return table
+
+
+def _serving_rows(table: Table, s: Serving) -> None:
+    """The serving model's figures, as a section of the estimate table."""
+    table.add_row("Serving", f"{s.concurrency} request(s) of {s.prompt_tokens:,} in, {s.output_tokens:,} out")
+    table.add_row(
+        "  all at once", f"first tokens after {s.batch_ttft_s:.2f} s, all done after {s.batch_latency_s:.1f} s"
+    )
+    table.add_row(
+        "  kept in flight",
+        f"first token {s.ttft_s:.2f} s, then {1 / s.itl_s:.1f} tok/s each; {s.output_tokens_per_s:,.0f} in all",
+    )
+    table.add_row("  KV cache holds", f"{s.max_concurrency:.2f} such requests at once")
+    table.add_row("  peak", f"{s.peak.output_tokens_per_s:,.0f} tok/s at {s.peak.concurrency} in flight")
+    table.add_row("  limited by", message(Reason(code=s.limited_by)))
+
+
+def _capacity_rows(table: Table, c: Capacity) -> None:
+    """The simulated busy hour, as a section of the estimate table."""
+    table.add_row("Busy hour", f"{c.headcount:,} people x {c.requests_per_hour:g} requests/h")
+    if c.ttft_p95_s is None or c.ttft_p50_s is None:
+        table.add_row("  first token", Text("the queue grows without bound", style="red"))
+    else:
+        table.add_row("  first token", f"p50 {c.ttft_p50_s:.2f} s, p95 {c.ttft_p95_s:.2f} s")
+    table.add_row("  speed", f"{1 / c.itl_p95_s:.1f} tok/s each at the p95 gap" if c.itl_p95_s > 0 else "-")
+    table.add_row("  peak in flight", f"{c.peak_concurrency:,} requests")
+    slo = f"p95 first token <= {c.max_ttft_s:g} s, " if c.max_ttft_s is not None else ""
+    verdict = Text("met", style="green") if c.meets_slo else Text("missed", style="red")
+    table.add_row("  SLO", Text(f"{slo}>= {c.min_tokens_per_s:g} tok/s: ").append(verdict))
+    table.add_row("  most people", f"{c.max_headcount_at_slo:,} within the SLO")
 
 
 def model_added(model: ModelSpec, path: object) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
 from sizer.errors import InputError
@@ -26,6 +26,10 @@ def estimate(
     prompt_tokens: o.PromptTokensOpt = None,
     output_tokens: o.OutputTokensOpt = None,
     gpu_memory_utilization: o.GpuMemoryOpt = None,
+    headcount: o.HeadcountOpt = None,
+    requests_per_hour: o.RateOpt = None,
+    max_ttft: o.MaxTtftOpt = None,
+    min_tokens_per_s: o.MinSpeedOpt = 10.0,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
 ) -> None:
@@ -34,6 +38,9 @@ def estimate(
     Without --gpu or --hardware it probes this machine and judges fit against free VRAM.
     With --prompt-tokens and --output-tokens it adds serving figures for --batch requests at once:
     time to first token, inter-token latency, throughput, how many such requests the KV cache holds.
+    With --headcount and --requests-per-hour it simulates the busy hour: p50/p95 time to first
+    token, p95 inter-token latency, peak concurrency, and the most people served within the SLOs
+    (--max-ttft, --min-tokens-per-s).
 
     \b
     Examples:
@@ -46,6 +53,8 @@ def estimate(
       sizer estimate ~/models/Mistral-7B-Instruct-v0.3 --gpu "RTX 4090" --quant Q8_0
       sizer estimate HuggingFaceTB/SmolLM2-1.7B-Instruct@main --gpu "RTX 3060"
       sizer estimate llama-3.1-8b --engine vllm --gpu H100 --batch 32 --prompt-tokens 1000 --output-tokens 200
+      sizer estimate qwen3-32b --engine vllm --gpu "L40S" --gpus 2 --prompt-tokens 800 --output-tokens 300 \
+          --headcount 200 --requests-per-hour 10 --max-ttft 2
     """
     from sizer.cli.hardware import resolve_hardware, where
     from sizer.cli.output import number
@@ -70,6 +79,14 @@ def estimate(
     if (prompt_tokens is None) != (output_tokens is None):
         raise InputError("--prompt-tokens and --output-tokens go together; give both")
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
+    count("--headcount", headcount, MAX_HEADCOUNT)
+    number("--requests-per-hour", requests_per_hour, 0.0, 3600.0, above=True)
+    number("--max-ttft", max_ttft, 0.0, 86400.0, above=True)
+    number("--min-tokens-per-s", min_tokens_per_s, 0.0, 1e6)
+    if headcount is not None and requests_per_hour is None:
+        raise InputError("--headcount needs --requests-per-hour (requests per person at the busy hour)")
+    if headcount is not None and prompt_tokens is None:
+        raise InputError("--headcount needs --prompt-tokens and --output-tokens (the size of a request)")
     runtime = engine_for(engine)
     check_kv_cache(runtime, kv_cache or "f16")
     if gpu_memory_utilization is not None and not runtime.splits_tensors:
@@ -100,6 +117,13 @@ def estimate(
         n = count_used or rig.count
         sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
         result = result.model_copy(update={"serving": serving(sized, batch, prompt_tokens, output_tokens)})
+        if headcount is not None and requests_per_hour is not None:
+            from sizer.core.capacity import busy_hour
+
+            load = busy_hour(
+                sized, headcount, requests_per_hour, prompt_tokens, output_tokens, max_ttft, min_tokens_per_s
+            )
+            result = result.model_copy(update={"capacity": load})
     if chosen == "json":
         from sizer.render.json import to_json
 

@@ -1,0 +1,105 @@
+"""`estimate --prompt-tokens/--output-tokens` (and `--headcount`): the serving contract through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from sizer.cli.app import app
+
+runner = CliRunner()
+FIELDS = {
+    "concurrency",
+    "prompt_tokens",
+    "output_tokens",
+    "batch_ttft_s",
+    "batch_latency_s",
+    "ttft_s",
+    "itl_s",
+    "request_latency_s",
+    "output_tokens_per_s",
+    "max_concurrency",
+    "peak",
+    "limited_by",
+}
+# Each engine on a GPU it runs on, with a format it serves.
+ENGINES = {
+    "llama.cpp": ("RTX 4090", "Q4_K_M"),
+    "ollama": ("RTX 4090", "Q4_K_M"),
+    "vllm": ("H100 SXM", "BF16"),
+    "sglang": ("H100 SXM", "FP8"),
+    "tensorrt-llm": ("H100 SXM", "FP8"),
+}
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, ["estimate", *args, "--json"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_every_engine_gives_the_serving_object(engine):
+    gpu, quant = ENGINES[engine]
+    args = ["llama-3.1-8b", "--gpu", gpu, "--engine", engine, "--quant", quant, "--batch", "16"]
+    d = _json([*args, "--context", "2048", "--prompt-tokens", "1000", "--output-tokens", "200"])
+    s = d["serving"]
+    assert set(s) == FIELDS
+    assert (s["concurrency"], s["prompt_tokens"], s["output_tokens"]) == (16, 1000, 200)
+    for key in ("batch_ttft_s", "batch_latency_s", "ttft_s", "itl_s", "request_latency_s", "output_tokens_per_s"):
+        assert s[key] > 0, key
+    assert s["batch_latency_s"] > s["batch_ttft_s"]
+    assert s["request_latency_s"] > s["ttft_s"]
+    assert s["peak"]["output_tokens_per_s"] >= s["output_tokens_per_s"]
+    assert s["max_concurrency"] > 16
+    # aggregate_tokens_per_s keeps its meaning: --batch sequences decoding at --context
+    assert d["aggregate_tokens_per_s"] > d["decode_tokens_per_s"]
+
+
+def test_without_the_token_flags_there_is_no_serving_object():
+    d = _json(["llama-3.1-8b", "--gpu", "RTX 4090"])
+    assert d.get("serving") is None
+
+
+def test_gpu_memory_utilization_is_taken_and_echoed():
+    base = ["llama-3.1-8b", "--gpu", "A100 80GB SXM", "--engine", "vllm", "--prompt-tokens", "512"]
+    wide = _json([*base, "--output-tokens", "512"])
+    narrow = _json([*base, "--output-tokens", "512", "--gpu-memory-utilization", "0.5"])
+    assert narrow["assumptions"]["vllm"]["gpu_memory_utilization_frac"] == 0.5
+    assert narrow["serving"]["max_concurrency"] < wide["serving"]["max_concurrency"] / 2
+
+
+def test_headcount_gives_the_capacity_object():
+    rig = ["qwen3-32b", "--gpu", "L40S", "--gpus", "2", "--engine", "vllm", "--prompt-tokens", "800"]
+    d = _json([*rig, "--output-tokens", "300", "--headcount", "150", "--requests-per-hour", "10", "--max-ttft", "2"])
+    c = d["capacity"]
+    for key in ("headcount", "arrival_rate_per_s", "ttft_p50_s", "ttft_p95_s", "itl_p95_s", "peak_concurrency"):
+        assert key in c
+    assert c["arrival_rate_per_s"] == pytest.approx(150 * 10 / 3600)
+    assert c["meets_slo"] is (c["max_headcount_at_slo"] >= 150)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--prompt-tokens", "0", "--output-tokens", "10"], "--prompt-tokens must be >= 1"),
+        (["--prompt-tokens", "-5", "--output-tokens", "10"], "--prompt-tokens"),
+        (["--prompt-tokens", "100"], "go together"),
+        (["--prompt-tokens", "100000", "--output-tokens", "100000"], "exceed"),
+        (["--prompt-tokens", "10", "--output-tokens", "10", "--headcount", "50"], "--requests-per-hour"),
+        (["--prompt-tokens", "10", "--output-tokens", "10", "--gpu-memory-utilization", "1.5"], "<= 1"),
+    ],
+)
+def test_bad_serving_input_is_one_line_and_exit_2(extra, needle):
+    result = runner.invoke(app, ["estimate", "llama-3.1-8b", "--gpu", "H100 SXM", "--engine", "vllm", *extra])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.output
+
+
+def test_memory_share_is_refused_for_llama_cpp():
+    args = ["estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--gpu-memory-utilization", "0.8"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "vLLM" in result.output
