@@ -377,7 +377,9 @@ def _candidates(
         speeds = fit_and_decode(models, rigs_of, at, needs.users, a)
         for m in models:
             score = table.score(m, needs.use_case, fmt)
-            for o, (_, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
+            for o, (fits, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
+                if not fits or decode < needs.min_tokens_per_s:  # the serving model has the last word
+                    continue
                 if id(o) not in prices:
                     hardware = hardware_price(o, settings) or 0.0
                     prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
