@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sizer.core.catalog import Catalog
-from sizer.core.serving import Rig, closed_loop, peak, prompts_s, serving_rig, static_batch, step_s
+from sizer.core.serving import Rig, closed_loop, max_concurrency, peak, prompts_s, serving_rig, static_batch, step_s
 from sizer.engines import engine_for
 from sizer.errors import SizerError
 from sizer.io.loaders import load_catalog
@@ -145,6 +145,7 @@ _MEASURES = {
     "ttft_ms_median",
     "itl_ms_median",
     "tpot_ms_median",
+    "max_concurrency",
 }
 
 
@@ -171,7 +172,9 @@ def cases(catalog: Catalog) -> list[Case]:
             depth = int(float(r.get("depth") or 0))
             if r["measure"] == "decode_tok_s_at_depth":
                 prompt, output = max(depth, 1), max(output, 1)
-            if prompt < 1 or output < 1:
+            if r["measure"] == "max_concurrency":  # requests of max_model_len (input_len) tokens
+                output = 0
+            elif prompt < 1 or output < 1:
                 continue
             out.append(
                 Case(
@@ -211,6 +214,13 @@ def predict(c: Case, a: Assumptions) -> float | None:
     rig = _rig(c, a)
     if rig is None:
         return None
+    if c.measure == "max_concurrency":
+        return max_concurrency(rig, c.prompt)
+    return _timed(c, rig)
+
+
+def _timed(c: Case, rig: Rig) -> float | None:
+    """The row's speed or time."""
     n, p, o = c.concurrency or 1, c.prompt, c.output
     m = c.measure
     if m == "batched_decode_tok_s":
