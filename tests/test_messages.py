@@ -91,6 +91,25 @@ SENTENCES = [
         "best that fits, below vision's bar 90 (7 B, no vision score); 34 tok/s per user on "
         "2 x GeForce RTX 3060 12GB, serves 5 user(s) at 12.5 tok/s; already here, 12 USD/month",
     ),
+    (
+        "serves-model",
+        {
+            "model": "llama-3.3-70b",
+            "context": 32768,
+            "users": 20,
+            "decode_tokens_per_s": 14.2,
+            "gpu_count": 4,
+            "gpu_name": "H100 PCIe",
+            "users_served": 23,
+            "min_tokens_per_s": 10.0,
+            "owned": False,
+            "hardware_price": 101234.5,
+            "currency": "EUR",
+            "per_month": 3101.4,
+        },
+        "holds llama-3.3-70b for 20 user(s) at 32,768 tokens on 4 x H100 PCIe; 14 tok/s per user, serves 23 "
+        "user(s) at 10 tok/s; 101,234 EUR, 3,101 EUR/month",
+    ),
     ("not-for-use-case", {"use_case": "code"}, "not made for code"),
     (
         "licence-not-commercial",

@@ -7,11 +7,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sizer.core.catalog import Catalog
-from sizer.core.cost import cost
 from sizer.core.recommend import buyable_options, recommend
 from sizer.core.rigs import HardwareOption
 from sizer.core.serving import users_served
-from sizer.models import BenchmarkScore, CostSettings, Currency, Money, Price, Quality, QuantLoss, UseCaseScores
+from sizer.models import (
+    BenchmarkScore,
+    CostSettings,
+    Currency,
+    Load,
+    Money,
+    Price,
+    Quality,
+    QuantLoss,
+    UseCaseScores,
+)
 from sizer.models.needs import Needs
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
@@ -46,42 +55,13 @@ CATALOG = Catalog(
     quant_losses=(QuantLoss(quant="Q4_K_M", loss_frac=0.028, measure="test", date="2024", source="test"),),
 )
 SETTINGS = CostSettings(
-    kwh_price=0.30, base_system_price=1500, base_system_power_w=150, utilisation_frac=0.5, amortisation_years=3
+    kwh_price=0.30,
+    base_system_price=1500,
+    base_system_power_w=150,
+    utilisation_frac=0.5,
+    amortisation_years=3,
+    load=Load(busy_hours_per_month=168, requests_per_user_hour=10, prompt_tokens=200, output_tokens=200),
 )
-
-
-def test_cost_arithmetic_by_hand():
-    option = HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1)
-    money = cost(3400.0, option, aggregate_tokens_per_s=100.0, settings=SETTINGS)
-    # (450 W + 150 W) x 365 busy hours x 0.30 EUR/kWh = 65.70 EUR of power a month
-    assert money.power_per_month == pytest.approx(65.70)
-    # 3400 EUR over 36 months = 94.44 a month, plus power
-    assert money.per_month == pytest.approx(94.44 + 65.70, abs=0.01)
-    # 100 tok/s x 365 h x 3600 s = 131.4 M tokens a month
-    assert money.per_million_tokens == pytest.approx((94.444 + 65.70) / 131.4, rel=1e-3)
-
-
-def test_break_even_against_cloud_and_api():
-    from sizer.models import ApiPrice, CloudGpuPrice
-
-    with_prices = SETTINGS.model_copy(
-        update={
-            "cloud_gpu_hourly": (
-                CloudGpuPrice(
-                    gpu="RTX 4090", price_per_hour=0.5, currency="EUR", provider="x", date="2025", source="t"
-                ),
-            ),
-            "api_prices": (
-                ApiPrice(model="m", provider="p", output_per_million=2.0, currency="EUR", date="2025", source="t"),
-            ),
-        }
-    )
-    option = HardwareOption(gpu=CATALOG.gpu("RTX 4090"), count=1)
-    money = cost(3400.0, option, 100.0, with_prices)
-    assert money.cloud_per_month == pytest.approx(0.5 * 365)
-    assert money.break_even_months_vs_cloud == pytest.approx(3400 / (182.5 - 65.70), abs=0.1)
-    assert money.api_per_month == pytest.approx(2.0 * 131.4)
-    assert money.break_even_months_vs_api == pytest.approx(3400 / (262.8 - 65.70), abs=0.1)
 
 
 def test_currency_conversion_in_hardware_price():

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from sizer.core.catalog import Catalog
-from sizer.core.cost import Cost, cost, hardware_price
+from sizer.core.cost import Cost, cost, hardware_price, money_in, running_cost
 from sizer.core.estimate import memory_needed
 from sizer.core.launch import launch_spec, run_command
 from sizer.core.quality import QualityTable, Score
@@ -24,6 +24,7 @@ from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, 
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime, check_workload, rig_refusal
+from sizer.errors import InputError
 from sizer.models import (
     Assumptions,
     CostSettings,
@@ -74,6 +75,7 @@ class Recommendation(_Frozen):
     gpu: str
     gpu_name: str
     gpu_count: int
+    nodes: int = 1  # machines the GPUs are spread over (one box for now)
     memory_bytes: MemoryBytes
     available_bytes: int
     decode_tokens_per_s: float
@@ -198,7 +200,7 @@ def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> l
             price = hardware_price(option, settings)
             if price is None:
                 continue
-            if needs.budget is not None and price > needs.budget.to(settings.currency):
+            if needs.budget is not None and price > (money_in(needs.budget, settings) or 0.0):
                 continue
             if needs.max_power_w is not None and g.tdp_w * n > needs.max_power_w:
                 continue
@@ -381,8 +383,7 @@ def _candidates(
                 if not fits or decode < needs.min_tokens_per_s:  # the serving model has the last word
                     continue
                 if id(o) not in prices:
-                    hardware = hardware_price(o, settings) or 0.0
-                    prices[id(o)] = hardware, cost(hardware, o, 0.0, settings).per_month
+                    prices[id(o)] = _running(o, settings)
                 hardware, per_month = prices[id(o)]
                 out.append(_Candidate(m, fmt, o, decode, hardware, per_month, score))
                 if fmt == needs.quant or not needs.choose_quant:
@@ -498,13 +499,17 @@ def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, 
 
 
 def _recommendation(
-    c: _Candidate, needs: Needs, settings: CostSettings, a: Assumptions, answers: tuple[Answer, ...]
+    c: _Candidate,
+    needs: Needs,
+    settings: CostSettings,
+    a: Assumptions,
+    answers: tuple[Answer, ...] = (),
+    model_first: bool = False,
 ) -> Recommendation:
     model, option, at = c.model, c.option, _at(needs, c.quant)
     est = estimate_option(model, option, at, needs.users, a)
     served = users_served(model, option, at, a)
-    hardware = hardware_price(option, settings) or 0.0
-    money = cost(hardware, option, est.aggregate_tokens_per_s, settings)
+    money = pick_cost(model, option, est, at, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
     launch = launch_spec(model, option, est, at, a)
     return Recommendation(
@@ -525,7 +530,9 @@ def _recommendation(
         license=model.license,
         commercial_use=model.commercial_use is True,
         answers=answers,
-        reason_code=_reason(c, est, served, money, needs, answers),
+        reason_code=_model_first_reason(c, est, served, money, needs)
+        if model_first
+        else _reason(c, est, served, money, needs, answers),
         command=run_command(launch),
         launch=launch,
     )
@@ -549,6 +556,100 @@ def _reason(
         users_served=served,
         min_tokens_per_s=needs.min_tokens_per_s,
         owned=c.option.owned,
+        hardware_price=money.hardware,
+        currency=money.currency.value,
+        per_month=money.per_month,
+    )
+
+
+def pick_cost(model: ModelSpec, option: HardwareOption, est: Estimate, needs: Needs, settings: CostSettings) -> Cost:
+    """A pick's cost at the stated load: hardware (nothing for hardware the user has), running
+    cost, the month's tokens of `needs.users` users, and the API of the model's class."""
+    hardware = hardware_price(option, settings) or 0.0
+    return cost(hardware, option, settings, needs.users, est.prefill_tokens_per_s, est.aggregate_tokens_per_s, model)
+
+
+def recommend_for_model(
+    catalog: Catalog,
+    model: ModelSpec,
+    needs: Needs,
+    options: Sequence[HardwareOption],
+    settings: CostSettings,
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+) -> Ranking:
+    """What hardware serves `model` for `needs.users` users at `needs.context` tokens each and
+    `min_tokens_per_s` per user: every owned rig that does ("runs here") and, of the rigs to buy,
+    per GPU type the fewest GPUs that do, cheapest first ("to buy", at most `needs.top`).
+
+    A rig serves the model when its GPUs hold the weights plus users x context of KV cache (the
+    estimator's fit) and `users_served` reaches the users. Owned rigs that do not are excluded,
+    with the reason. A context beyond the model's is an InputError. The model is sized in
+    `needs.quant` (the format asked for, else the engine's default; no format is chosen) and
+    carries its score for the use case in that format; the licence is flagged, not screened (the
+    model was named). `right_sized` and `best_in_budget` stay empty: no model is chosen.
+    """
+    needs = needs.model_copy(update={"choose_quant": False})
+    runtime = engine_for(needs.engine)
+    check_workload(runtime, needs_workload(needs, needs.users))
+    if needs.context > model.max_context:
+        raise InputError(f"{model.id} supports {model.max_context:,} tokens of context, not {needs.context:,}")
+    runnable = [o for o in options if _runs(runtime, model, o)]
+    speeds = fit_and_decode([model], {model.id: runnable}, needs, needs.users, assumptions)[model.id]
+    quick = {
+        id(o): fits and decode >= needs.min_tokens_per_s for o, (fits, decode) in zip(runnable, speeds, strict=True)
+    }
+
+    def serves(o: HardwareOption) -> bool:
+        return quick.get(id(o), False) and users_served(model, o, needs, assumptions) >= needs.users
+
+    table = QualityTable(catalog.models, catalog.quant_losses)
+    score = table.score(model, needs.use_case, needs.quant)
+
+    def pick(o: HardwareOption) -> Recommendation:
+        hardware, per_month = _running(o, settings)
+        c = _Candidate(model, needs.quant, o, 0.0, hardware, per_month, score)
+        return _recommendation(c, needs, settings, assumptions, model_first=True)
+
+    owned = [o for o in options if o.owned]
+    picks = [pick(o) for o in owned if serves(o)]
+    excluded = [
+        Exclusion(model=model.id, reason_code=_why_not(model, [o], needs, assumptions)) for o in owned if not serves(o)
+    ]
+    fewest: dict[str, HardwareOption] = {}
+    for o in sorted((o for o in options if not o.owned), key=lambda o: (o.gpu.id, o.count)):
+        if o.gpu.id not in fewest and serves(o):
+            fewest[o.gpu.id] = o
+    priced = sorted(fewest.values(), key=lambda o: (*_running(o, settings), o.gpu.id, o.count))
+    picks += [pick(o) for o in priced[: needs.top]]
+    if not picks:
+        excluded.append(Exclusion(model=model.id, reason_code=_why_not(model, list(options), needs, assumptions)))
+    return Ranking(
+        hardware=tuple(f"{o.count} x {o.gpu.name}" for o in owned),
+        needs=needs,
+        recommendations=tuple(picks),
+        excluded=tuple(excluded),
+    )
+
+
+def _running(option: HardwareOption, settings: CostSettings) -> tuple[float, float]:
+    """(hardware price, cost per month) of a rig: nothing to buy for hardware the user has."""
+    hardware = hardware_price(option, settings) or 0.0
+    return hardware, round(running_cost(hardware, option, settings)[1], 2)
+
+
+def _model_first_reason(c: _Candidate, est: Estimate, served: int, money: Cost, needs: Needs) -> Reason:
+    model, option = c.model, c.option
+    return Reason(
+        code="serves-model",
+        model=model.id,
+        context=needs.context,
+        users=needs.users,
+        decode_tokens_per_s=est.decode_tokens_per_s,
+        gpu_count=option.count,
+        gpu_name=option.gpu.name,
+        users_served=served,
+        min_tokens_per_s=needs.min_tokens_per_s,
+        owned=option.owned,
         hardware_price=money.hardware,
         currency=money.currency.value,
         per_month=money.per_month,

@@ -480,7 +480,7 @@ def load_cost_settings(currency: str = "EUR") -> CostSettings:
 
 
 def _parse_cost_settings(want: Currency) -> CostSettings:
-    from sizer.models import ApiPrice, BaseSystem, CloudGpuPrice, Money
+    from sizer.models import ApiClass, ApiPrice, BaseSystem, CloudGpuPrice, ExchangeRates, Load
 
     text, origin = _shipped_text("costs.yaml")
     data = read_yaml(text, origin) or {}
@@ -493,26 +493,39 @@ def _parse_cost_settings(want: Currency) -> CostSettings:
     try:
         if power is None:
             raise KeyError(f"no business electricity price for region {region}")
+        rates = ExchangeRates.model_validate(_fields(data["exchange_rates"], ExchangeRates))
+
+        def to_want(amount: float, currency: str, what: str) -> float:
+            value = rates.convert(amount, currency, want.value)
+            if value is None:
+                raise ValueError(f"{what}: no exchange rate for {currency}")
+            return value
+
         systems = tuple(
             BaseSystem(
                 name=b["class"],
                 max_gpus=b["max_gpus"],
-                price=Money(amount=b["price"]["amount"], currency=b["price"]["currency"]).to(want),
+                price=to_want(b["price"]["amount"], b["price"]["currency"], f"base system {b['class']}"),
                 power_w=b["power_w"],
             )
             for b in defaults["base_systems"]
         )
         settings = CostSettings(
             currency=want,
-            kwh_price=Money(amount=power["price_per_kwh"], currency=power["currency"]).to(want),
+            kwh_price=to_want(power["price_per_kwh"], power["currency"], "electricity"),
             base_systems=systems,
             utilisation_frac=defaults["utilisation_frac"],
             amortisation_years=defaults["amortisation_years"],
+            load=Load.model_validate(_fields(data["load"], Load)),
+            exchange_rates=rates,
             cloud_gpu_hourly=tuple(
                 CloudGpuPrice.model_validate(_fields(c, CloudGpuPrice)) for c in data.get("cloud_gpu_hourly", [])
             ),
             api_prices=tuple(
                 ApiPrice.model_validate(_fields(p, ApiPrice)) for p in data.get("api_price_per_million_tokens", [])
+            ),
+            api_classes=tuple(
+                ApiClass.model_validate(_fields(c, ApiClass)) for c in (data.get("api") or {}).get("classes", [])
             ),
         )
     except (ValidationError, KeyError, TypeError, ValueError) as exc:

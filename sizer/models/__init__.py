@@ -24,7 +24,7 @@ from sizer.models.catalog import (
     SlidingWindow,
     UseCaseScores,
 )
-from sizer.models.costs import ApiPrice, BaseSystem, CloudGpuPrice, CostSettings
+from sizer.models.costs import ApiClass, ApiPrice, BaseSystem, CloudGpuPrice, CostSettings, ExchangeRates, Load
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
 from sizer.models.launch import LaunchSpec
 from sizer.models.needs import Needs
@@ -36,6 +36,7 @@ __all__ = [
     "PROBE_SCHEMA",
     "REASON_CODES",
     "USD_PER_EUR",
+    "ApiClass",
     "ApiPrice",
     "Assumptions",
     "BaseSystem",
@@ -48,6 +49,7 @@ __all__ = [
     "DiskInfo",
     "Engine",
     "Estimate",
+    "ExchangeRates",
     "Experts",
     "FileWeights",
     "GpuDevice",
@@ -56,6 +58,7 @@ __all__ = [
     "KvCacheType",
     "LaunchSpec",
     "LlamaCppAssumptions",
+    "Load",
     "MemoryBytes",
     "MemoryInfo",
     "Mla",

@@ -1,4 +1,5 @@
-"""What owning and renting hardware costs: electricity, base system, cloud and API prices."""
+"""What owning and renting hardware costs: electricity, base system, load, cloud and API prices,
+exchange rates."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 
 from pydantic import Field, model_validator
 
-from sizer.models.base import Currency, PositiveFloat, PositiveInt, _Frozen
+from sizer.models.base import USD_PER_EUR, Currency, PositiveFloat, PositiveInt, _Frozen
 
 
 class CloudGpuPrice(_Frozen):
@@ -42,6 +43,44 @@ class BaseSystem(_Frozen):
     boxes: PositiveInt = 1  # how many such machines a rig needs (more GPUs than the largest class holds)
 
 
+class ApiClass(_Frozen):
+    """A quality class of models and the hosted API a self-hosted model of that class is compared
+    with: models up to `max_params_b` billion parameters (None: any size) belong to it."""
+
+    name: str = Field(min_length=1)
+    max_params_b: PositiveFloat | None = None
+    model: str = Field(min_length=1)  # an ApiPrice.model
+
+
+class Load(_Frozen):
+    """How much an active user asks of the model: the basis of tokens per month.
+
+    No defaults here: the values and their sources live in data/costs.yaml (`load`), once.
+    """
+
+    busy_hours_per_month: float = Field(gt=0, le=744)  # hours a month the users work with it
+    requests_per_user_hour: float = Field(gt=0)  # requests one active user sends in a busy hour
+    prompt_tokens: float = Field(ge=0)  # tokens the model reads per request (history included)
+    output_tokens: float = Field(gt=0)  # tokens the model writes per request
+
+
+class ExchangeRates(_Frozen):
+    """Units of each currency one `base` buys, on `date`; a currency not listed cannot be converted."""
+
+    base: str = "EUR"
+    per_base: dict[str, PositiveFloat] = Field(default_factory=lambda: {"USD": USD_PER_EUR})
+    date: str = "2025"
+    source: str = "sizer.models.base.USD_PER_EUR"
+
+    def convert(self, amount: float, currency: str, to: str) -> float | None:
+        """`amount` of `currency` in `to` (None: no rate for one of them)."""
+        rate = {**self.per_base, self.base: 1.0}
+        have, want = rate.get(str(currency)), rate.get(str(to))
+        if have is None or want is None:
+            return None
+        return amount / have * want
+
+
 class CostSettings(_Frozen):
     """What running hardware costs: electricity, the box around the GPUs, use, write-off period.
 
@@ -53,12 +92,15 @@ class CostSettings(_Frozen):
     base_systems: tuple[BaseSystem, ...] = ()  # one class per GPU count band, in `currency`
     base_system_price: float | None = Field(default=None, ge=0)  # overrides every class's price (--base-price)
     base_system_power_w: float | None = Field(default=None, ge=0)  # overrides every class's own draw
-    utilisation_frac: float = Field(gt=0, le=1)
+    utilisation_frac: float = Field(gt=0, le=1)  # --utilisation: busy hours = this x hours_per_month
     amortisation_years: float = Field(gt=0)
     hours_per_month: float = Field(default=730, gt=0)  # 8760 h / 12
+    load: Load
+    exchange_rates: ExchangeRates = ExchangeRates()
     cloud_gpu_hourly: tuple[CloudGpuPrice, ...] = ()
     api_prices: tuple[ApiPrice, ...] = ()
-    api_reference: str | None = None  # the API model cost comparisons use; default: the cheapest listed
+    api_classes: tuple[ApiClass, ...] = ()
+    api_reference: str | None = None  # the API model cost comparisons use; default: the model's class
 
     @model_validator(mode="after")
     def _has_base_system(self) -> CostSettings:

@@ -25,3 +25,4 @@ class Needs(_Frozen):
     max_power_w: float | None = Field(default=None, gt=0)
     min_quality: float | None = None
     top: int = Field(default=5, ge=1)
+    model: str | None = None  # recommend --model: the hardware for this catalog model

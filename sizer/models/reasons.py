@@ -57,6 +57,22 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "right-sized": _PICK,
         "best-quality": _PICK,
         "best-below-quality": _PICK,
+        # Why recommend --model offers a rig: it holds and serves the model for the users.
+        "serves-model": frozenset(
+            {
+                "model",
+                "context",
+                "users",
+                "decode_tokens_per_s",
+                *_RIG,
+                "users_served",
+                "min_tokens_per_s",
+                "owned",
+                "hardware_price",
+                "currency",
+                "per_month",
+            }
+        ),
         # Why recommend left a model out (Exclusion.reason_code).
         "not-for-use-case": frozenset({"use_case"}),
         "licence-not-commercial": frozenset({"license"}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
 from sizer.units import GB, bytes_to_gib
 
@@ -39,6 +40,9 @@ REC_COLUMNS = (
     "price",
     "per month",
     "per 1M tokens",
+    "tokens per month",
+    "break-even vs API",
+    "break-even vs cloud",
     "score",
     "license",
     "commercial use",
@@ -59,7 +63,42 @@ def rec_cells(i: int, r: Recommendation) -> list[str]:
         "owned" if r.kind == "runs here" else money(r.cost.hardware, c),
         money(r.cost.per_month, c),
         money(r.cost.per_million_tokens, c, 2),
+        f"{r.cost.monthly_tokens / 1e6:,.1f} M",
+        break_even(r.cost.break_even_months_vs_api, r.cost.api_per_month),
+        break_even(r.cost.break_even_months_vs_cloud, r.cost.cloud_per_month),
         "unscored" if r.quality is None else f"{r.quality.score_after_quant:g} ({r.quality.use_case})",
         r.license,
         "yes" if r.commercial_use else "NO",
     ]
+
+
+def break_even(months: float | None, alternative_per_month: float | None) -> str:
+    """'14.2 months', 'already paid' (hardware here), 'never' (the alternative costs no more than
+    the power), '' (no price to compare)."""
+    if alternative_per_month is None:
+        return ""
+    if months == 0:
+        return "already paid"
+    return "never" if months is None else f"{months:,.1f} months"
+
+
+def cost_line(cost: Cost) -> str:
+    """The load and what buying is compared with, as the text and Markdown reasons show it."""
+    c = cost.currency.value
+    parts = [
+        f"{cost.monthly_tokens / 1e6:,.1f} M tokens/month ({cost.monthly_requests:,} requests"
+        + (", all the rig produces" if cost.capped else "")
+        + ")"
+    ]
+    if cost.api_per_month is not None:
+        api = f"{cost.api_reference}, {cost.api_class} class" if cost.api_class else f"{cost.api_reference}"
+        parts.append(
+            f"API ({api}) {cost.api_per_month:,.0f} {c}/month, break-even "
+            f"{break_even(cost.break_even_months_vs_api, cost.api_per_month)}"
+        )
+    if cost.cloud_per_month is not None:
+        parts.append(
+            f"renting the GPUs {cost.cloud_per_month:,.0f} {c}/month, break-even "
+            f"{break_even(cost.break_even_months_vs_cloud, cost.cloud_per_month)}"
+        )
+    return "; ".join(parts)

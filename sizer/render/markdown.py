@@ -5,16 +5,24 @@ from __future__ import annotations
 from rich.table import Table
 
 from sizer.core.recommend import Ranking
-from sizer.render.formatting import REC_COLUMNS, rec_cells
+from sizer.render.formatting import REC_COLUMNS, cost_line, rec_cells
 from sizer.render.messages import message
 
 
 def recommend_markdown(ranking: Ranking) -> str:
-    """Both answers (right-sized, best within budget) as Markdown tables with reasons and commands."""
+    """Both answers (right-sized, best within budget) as Markdown tables with reasons, the cost
+    at the load and commands; with --model, the rigs that serve the model."""
     lines: list[str] = []
-    for answer, label in (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget")):
+    n = ranking.needs
+    answers = (
+        (("recommendations", f"Serves {n.model}"),)
+        if n.model is not None
+        else (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget"))
+    )
+    for answer, label in answers:
         picks = getattr(ranking, answer)
-        lines += [f"**{label}** ({ranking.needs.use_case}, bar {ranking.min_quality:g})", ""]
+        bar = f"{n.context:,} tokens, {n.users} user(s)" if n.model is not None else f"bar {ranking.min_quality:g}"
+        lines += [f"**{label}** ({n.use_case}, {bar})", ""]
         if not picks:
             lines += ["nothing meets these needs", ""]
             continue
@@ -23,7 +31,13 @@ def recommend_markdown(ranking: Ranking) -> str:
         lines.append("")
         for i, r in enumerate(picks, 1):
             flag = "" if r.commercial_use else " **Licence does not allow commercial use.**"
-            lines += [f"{i}. {message(r.reason_code)}{flag}", "", f"   ```console\n   $ {r.command}\n   ```", ""]
+            lines += [
+                f"{i}. {message(r.reason_code)}{flag}",
+                f"   {cost_line(r.cost)}",
+                "",
+                f"   ```console\n   $ {r.command}\n   ```",
+                "",
+            ]
     return "\n".join(lines)
 
 

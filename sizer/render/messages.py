@@ -56,6 +56,11 @@ TEMPLATES: Final[dict[str, str]] = {
         "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
+    "serves-model": N_(
+        "holds {model} for {users} user(s) at {context:,} tokens on {gpu_count} x {gpu_name}; "
+        "{decode_tokens_per_s:.0f} tok/s per user, serves {users_served} user(s) at {min_tokens_per_s:g} tok/s; "
+        "{price_text}, {per_month:,.0f} {currency}/month"
+    ),
     # Why a model was left out.
     "not-for-use-case": N_("not made for {use_case}"),
     "licence-not-commercial": N_("licence ({license}) does not allow commercial use"),
@@ -133,6 +138,8 @@ def _number(values: dict[str, ReasonValue], name: str) -> float:
 
 def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
     """The placeholders a template needs beyond the code's own values."""
+    if code == "serves-model":
+        return {"price_text": _piece("price-owned") if v["owned"] else _piece("price", **v)}
     if code in ("right-sized", "best-quality", "best-below-quality"):
         quality = (
             _piece("quality-score", quality=v["quality"], quant=v["quant"])

@@ -18,7 +18,7 @@ from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
-from sizer.render.formatting import gb_per_s, gib, rig_label, tokens
+from sizer.render.formatting import cost_line, gb_per_s, gib, rig_label, tokens
 from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
 
@@ -186,22 +186,28 @@ def recommend_table(ranking: Ranking) -> Group:
     buy) with each pick's reason and command below."""
     n = ranking.needs
     quant = "best format" if n.choose_quant else n.quant
+    bar = f"model {n.model}" if n.model is not None else f"bar {ranking.min_quality:g}"
     header = Text(
         f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {quant}, "
-        f"{n.engine.value}, bar {ranking.min_quality:g}"
-        + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
+        f"{n.engine.value}, {bar}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
         style="bold",
     )
     parts: list[RenderableType] = [header]
-    for answer, label in ANSWERS:
-        picks: tuple[Recommendation, ...] = getattr(ranking, answer)
-        if not picks:
-            why = "nothing meets the bar" if answer == "right_sized" else "nothing serves the load"
-            parts.append(Text(f"{label}: {why} ({n.use_case} {ranking.min_quality:g})", style="yellow"))
+    if n.model is not None:  # model first: the rigs that serve the named model
         for kind in ("runs here", "to buy"):
-            recs = [(i, r) for i, r in enumerate(picks, 1) if r.kind == kind]
+            recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
             if recs:
-                parts += _answer_table(ranking, label, kind, recs)
+                parts += _answer_table(ranking, f"Serves {n.model}", kind, recs)
+    else:
+        for answer, label in ANSWERS:
+            picks: tuple[Recommendation, ...] = getattr(ranking, answer)
+            if not picks:
+                why = "nothing meets the bar" if answer == "right_sized" else "nothing serves the load"
+                parts.append(Text(f"{label}: {why} ({n.use_case} {ranking.min_quality:g})", style="yellow"))
+            for kind in ("runs here", "to buy"):
+                recs = [(i, r) for i, r in enumerate(picks, 1) if r.kind == kind]
+                if recs:
+                    parts += _answer_table(ranking, label, kind, recs)
     if not ranking.recommendations:
         parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
     return Group(*parts)
@@ -230,7 +236,9 @@ def _answer_table(
         )
     lines: list[RenderableType] = [table]
     for i, r in recs:
-        lines.append(Text(f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   $ {r.command}"))
+        lines.append(
+            Text(f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   {cost_line(r.cost)}\n   $ {r.command}")
+        )
     return lines
 
 

@@ -34,7 +34,13 @@ def recommend(
     min_tokens_per_s: Annotated[
         float, typer.Option("--min-tokens-per-s", help="Decode tokens/s each user needs.")
     ] = 10,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="What hardware serves this catalog model (model first).")
+    ] = None,
     budget: Annotated[float | None, typer.Option("--budget", help="Most the hardware may cost.")] = None,
+    buy: Annotated[
+        bool, typer.Option("--buy", help="Also show what to buy when --gpu/--hardware or this machine has GPUs.")
+    ] = False,
     currency: Annotated[str, typer.Option("--currency", help="EUR or USD.")] = "EUR",
     gpu: o.GpuOpt = None,
     gpus: o.GpusOpt = None,
@@ -65,7 +71,10 @@ def recommend(
         float | None, typer.Option("--base-price", help="Price of the system around the GPUs.")
     ] = None,
     utilisation: Annotated[
-        float | None, typer.Option("--utilisation", help="Share of hours the GPUs are busy, 0-1.")
+        float | None,
+        typer.Option(
+            "--utilisation", help="Share of the month's hours the users work with it, 0-1 (default: working hours)."
+        ),
     ] = None,
     years: Annotated[float | None, typer.Option("--years", help="Years to write the hardware off over.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Also list what was excluded and why.")] = False,
@@ -88,8 +97,10 @@ def recommend(
       sizer recommend --use-case rag --context 32768 --report report.html
       sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
       sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
+      sizer recommend --model llama-3.3-70b --context 32768 --users 20
     """
     from sizer.core.recommend import recommend as run_recommend
+    from sizer.core.recommend import recommend_for_model
     from sizer.io.loaders import load_catalog
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
@@ -99,9 +110,15 @@ def recommend(
     )  # fmt: skip
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
     catalog = load_catalog(warn=warn)
-    options = _options(catalog, needs, settings, gpu, gpus, hardware)
-    with progress("sizing model x GPU pairings") as step:
-        ranking = run_recommend(catalog, needs, options, settings, progress=step)
+    wanted = catalog.model(model) if model is not None else None
+    if wanted is not None:
+        needs = needs.model_copy(update={"model": wanted.id})
+    options = _options(catalog, needs, settings, gpu, gpus, hardware, buy or wanted is not None)
+    if wanted is not None:
+        ranking = recommend_for_model(catalog, wanted, needs, options, settings)
+    else:
+        with progress("sizing model x GPU pairings") as step:
+            ranking = run_recommend(catalog, needs, options, settings, progress=step)
     _write_report(report, ranking)
     _print(chosen, ranking, explain)
 
@@ -174,20 +191,24 @@ def _settings(
     number("--kwh-price", kwh_price, 0, MAX_MONEY)
     number("--base-price", base_price, 0, MAX_MONEY)
     number("--years", years, 0, MAX_YEARS, above=True)  # the write-off divides by it
-    overrides = {
+    overrides: dict[str, Any] = {
         "kwh_price": kwh_price,
         "base_system_price": base_price,
         "utilisation_frac": utilisation,
         "amortisation_years": years,
     }
     settings = load_cost_settings(currency.upper())
+    if utilisation is not None:  # the share of the month's hours the users are at it
+        hours = utilisation * settings.hours_per_month
+        overrides["load"] = settings.load.model_copy(update={"busy_hours_per_month": hours})
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
 
 
 def _options(
-    catalog: Any, needs: Any, settings: Any, gpu: str | None, gpus: int | None, hardware: Path | None
+    catalog: Any, needs: Any, settings: Any, gpu: str | None, gpus: int | None, hardware: Path | None, buy: bool
 ) -> list[Any]:
-    """Owned rigs (--gpu, --hardware or this machine) and, without --gpu/--hardware, rigs to buy.
+    """Owned rigs (--gpu, --hardware or this machine: hardware the user has, whether or not the
+    catalog prices it) and rigs to buy: when there is nothing owned, with --budget, or with `buy`.
 
     A GPU named with --gpu that the engine cannot run on is an error; one found here or in a
     hardware file is left out with a note.
@@ -218,13 +239,13 @@ def _options(
         HardwareOption(
             gpu=r.gpu,
             count=r.count,
-            owned=not target.named or r.gpu.price is None,
+            owned=True,
             available_bytes_per_gpu=r.available_bytes_per_gpu(),
             bandwidth_gb_per_s=r.bandwidth_gb_per_s,
         )
         for r in rigs
     ]
-    if gpu is None and hardware is None:
+    if not options or needs.budget is not None or buy:
         options += buyable_options(catalog, needs, settings)
     return options
 
