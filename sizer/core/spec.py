@@ -23,6 +23,7 @@ from sizer.models import (
     Currency,
     Engine,
     Estimate,
+    ExchangeRates,
     GpuSpec,
     KvCacheType,
     ModelSpec,
@@ -115,6 +116,9 @@ class Spec(_Strict):
     """A procurement spec (YAML). `hardware` is one offer; `offers` lists several to compare."""
 
     name: str = "spec"
+    currency: Currency | None = Field(
+        default=None, description="currency of every amount in the answer; default: the budget's, else EUR"
+    )
     hardware: Offer | None = None
     offers: tuple[Offer, ...] = ()
     workloads: tuple[SpecWorkload, ...] = Field(min_length=1)
@@ -125,6 +129,16 @@ class Spec(_Strict):
         if self.hardware is None and not self.offers:
             raise ValueError("give 'hardware' (one offer) or 'offers' (a list)")
         return self
+
+    @property
+    def answer_currency(self) -> Currency:
+        """The currency the check answers in: the spec's, else its budget's, else an offer's price's, else EUR."""
+        if self.currency is not None:
+            return self.currency
+        if self.constraints.budget is not None:
+            return self.constraints.budget.currency
+        priced = [o.price.currency for _, o in self.all_offers if o.price is not None]
+        return priced[0] if priced else Currency.EUR
 
     @property
     def all_offers(self) -> tuple[tuple[str, Offer], ...]:
@@ -201,12 +215,12 @@ class _Memo:
     other GPUs. Without it 100 x 100 took minutes (issue 10); benchmarks/speed.py times it.
     """
 
-    def __init__(self, assumptions: Assumptions, constraints: Constraints) -> None:
-        self.assumptions, self.constraints = assumptions, constraints
+    def __init__(self, assumptions: Assumptions, constraints: Constraints, rates: ExchangeRates | None = None) -> None:
+        self.assumptions, self.constraints, self.rates = assumptions, constraints, rates or ExchangeRates()
         # The keys hold id()s; the values keep the model and GPU alive so no id is reused meanwhile.
         self._fails: dict[tuple[object, ...], tuple[ModelSpec, GpuSpec, Estimate, tuple[Reason, ...]]] = {}
         self._needs: dict[tuple[object, ...], tuple[ModelSpec, int]] = {}
-        self._priced: tuple[GpuSpec, ...] | None = None
+        self._priced: tuple[tuple[GpuSpec, float], ...] | None = None
         self.candidates: dict[str, list[ModelSpec]] = {}  # use case -> its models, best first
 
     @staticmethod
@@ -247,15 +261,18 @@ class _Memo:
             self._needs[key] = need
         return need[1] > runtime.usable_bytes_per_gpu(gpu, self.assumptions) * (1 - headroom)
 
-    def priced_gpus(self, catalog: Catalog) -> tuple[GpuSpec, ...]:
-        """The catalog's priced discrete GPUs, cheapest first (ties by id): the other GPUs to suggest."""
+    def priced_gpus(self, catalog: Catalog, currency: Currency) -> tuple[tuple[GpuSpec, float], ...]:
+        """The catalog's priced discrete GPUs with their price in `currency`, cheapest first (ties by
+        id): the other GPUs to suggest. A price in a currency without a rate is left out."""
         if self._priced is None:
-            self._priced = tuple(
-                sorted(
-                    (g for g in catalog.gpus if g.price and not g.unified_memory),
-                    key=lambda g: (Money(amount=g.price.amount, currency=g.price.currency).to(Currency.EUR), g.id),  # type: ignore[union-attr]
-                )
-            )
+            priced = []
+            for g in catalog.gpus:
+                if g.price is None or g.unified_memory:
+                    continue
+                amount = self.rates.convert(g.price.amount, str(g.price.currency), currency.value)
+                if amount is not None:
+                    priced.append((g, amount))
+            self._priced = tuple(sorted(priced, key=lambda p: (p[1], p[0].id)))
         return self._priced
 
 
@@ -326,28 +343,34 @@ def _would_pass(
         if ok(model, gpu, n, work.weight_format):
             ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
-    budget = spec.constraints.budget
-    for g in memo.priced_gpus(catalog):
+    budget, currency = spec.constraints.budget, spec.answer_currency
+    allowed = memo.rates.convert(budget.amount, budget.currency.value, currency.value) if budget else None
+    for g, each in memo.priced_gpus(catalog, currency):
         if g.id == gpu.id:
             continue
-        cost = Money(amount=g.price.amount * count, currency=g.price.currency)  # type: ignore[union-attr]
-        if budget and cost.to(budget.currency) > budget.amount:
+        price = round(each * count, 2)
+        if allowed is not None and price > allowed:
             continue
         if ok(model, g, count, work.weight_format):
-            price, currency = cost.amount, cost.currency.value
-            ideas.append(Reason(code="other-gpu", gpu_count=count, gpu_name=g.name, price=price, currency=currency))
+            ideas.append(
+                Reason(code="other-gpu", gpu_count=count, gpu_name=g.name, price=price, currency=currency.value)
+            )
             break
     return ideas
 
 
-def _offer_rules(offer: Offer, path: str, gpu_sets: list[tuple[GpuSpec, int]], spec: Spec) -> list[Violation]:
-    """Rules of the offer itself: budget and power."""
+def _offer_rules(
+    offer: Offer, path: str, gpu_sets: list[tuple[GpuSpec, int]], spec: Spec, rates: ExchangeRates
+) -> list[Violation]:
+    """Rules of the offer itself: budget and power (money in the spec's answer currency)."""
     out = []
-    budget = spec.constraints.budget
-    if budget and offer.price and offer.price.to(budget.currency) > budget.amount:
-        price = offer.price.to(budget.currency)
-        over = Reason(code="over-budget", price=price, budget=budget.amount, currency=budget.currency.value)
-        out.append(_violation(f"{path}.price", over))
+    budget, currency = spec.constraints.budget, spec.answer_currency.value
+    if budget and offer.price:
+        price = rates.convert(offer.price.amount, offer.price.currency.value, currency)
+        allowed = rates.convert(budget.amount, budget.currency.value, currency)
+        if price is not None and allowed is not None and price > allowed:
+            over = Reason(code="over-budget", price=price, budget=allowed, currency=currency)
+            out.append(_violation(f"{path}.price", over))
     limits = (offer.max_power_w, spec.constraints.max_power_w)
     for where, reason in zip((f"{path}.max_power_w", "constraints"), _power_reasons(gpu_sets, limits), strict=True):
         if reason:
@@ -376,14 +399,17 @@ def check(
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
     resolve_model: Callable[[str], ModelSpec] | None = None,
     delivered: Sequence[tuple[str, GpuSpec, int]] | None = None,
+    rates: ExchangeRates | None = None,
 ) -> CheckReport:
     """Check every offer against every workload; collect every unmet requirement.
 
     `delivered` replaces the spec's offers with machines as they were delivered (label, GPU,
     count; from `sizer probe --json`): an acceptance test. Names that resolve to nothing raise
     UnknownNameError (the spec is invalid, exit 2); unmet requirements are results.
-    `resolve_model` replaces catalog look-up (Hub repos, files).
+    `resolve_model` replaces catalog look-up (Hub repos, files). Every amount is in the spec's
+    currency (`Spec.answer_currency`), converted at `rates` (default: sizer's dated EUR/USD rate).
     """
+    rates = rates or ExchangeRates()
     rigs: list[tuple[str, str, GpuSpec, int, list[Violation]]] = []
     warnings: list[Reason] = []
     if delivered is not None:
@@ -398,8 +424,8 @@ def check(
         warnings += notes
         gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
-        rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec)))
-    memo = _Memo(assumptions, spec.constraints)
+        rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec, rates)))
+    memo = _Memo(assumptions, spec.constraints, rates)
     outcomes = [
         _check_one(spec, catalog, memo, resolve_model, rig, (f"workloads[{i}]", work))
         for rig in rigs

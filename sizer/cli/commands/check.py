@@ -32,7 +32,7 @@ def check(
       sizer check spec.yaml --hardware delivered.json   # acceptance test of the machine delivered
     """
     from sizer.core.spec import check as run_check
-    from sizer.io.loaders import load_catalog, load_spec
+    from sizer.io.loaders import load_catalog, load_cost_settings, load_spec
 
     chosen = choose_format(output_format, json_out, FORMATS)
     catalog = load_catalog(warn=warn)
@@ -41,7 +41,8 @@ def check(
     reports = []
     for origin, spec, lines in loaded:
         try:
-            reports.append((origin, run_check(spec, catalog, delivered=delivered), lines))
+            rates = load_cost_settings().exchange_rates  # the dated rate every amount converts at
+            reports.append((origin, run_check(spec, catalog, delivered=delivered, rates=rates), lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
             raise InputError(f"{origin}: {err}") from None
     _print(chosen, reports)
