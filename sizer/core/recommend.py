@@ -72,6 +72,7 @@ class Recommendation(_Frozen):
     model: str
     model_name: str
     quant: str
+    engine: Engine  # what serves it (the launch command's)
     gpu: str
     gpu_name: str
     gpu_count: int
@@ -517,6 +518,7 @@ def _recommendation(
         model=model.id,
         model_name=model.name,
         quant=est.quant,
+        engine=needs.engine,
         gpu=option.gpu.id,
         gpu_name=option.gpu.name,
         gpu_count=option.count,

@@ -192,3 +192,51 @@ def test_check_answers_in_the_spec_currency(tmp_path):
         report = json.loads(run("check", str(path), "--format", "json").stdout)["specs"][0]
         ideas = [i for o in report["outcomes"] for i in o["would_pass_code"] if i["code"] == "other-gpu"]
         assert ideas and {i["currency"] for i in ideas} == {currency}
+
+
+PICK_KEYS = {
+    "kind",
+    "model",
+    "quant",
+    "engine",
+    "gpu",
+    "gpu_count",
+    "nodes",
+    "license",
+    "commercial_use",
+    "quality",
+    "decode_tokens_per_s",
+    "prefill_tokens_per_s",
+    "users_served",
+    "memory_bytes",
+    "available_bytes",
+    "cost",
+}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--use-case", "chat", "--users", "5", "--budget", "8000", "--engine", "vllm"),
+        ("--model", "llama-3.1-8b", "--users", "4", "--gpu", "RTX 3090", "--buy"),
+    ],
+)
+def test_every_pick_carries_quality_licence_and_cost_and_both_answers_exist(args):
+    data = picks(*args)
+    assert data["recommendations"]
+    assert isinstance(data["right_sized"], list) and isinstance(data["best_in_budget"], list)
+    for pick in data["recommendations"] + data["right_sized"] + data["best_in_budget"]:
+        assert set(pick) >= PICK_KEYS
+        assert pick["engine"] == data["needs"]["engine"]
+        assert pick["quality"] is None or pick["quality"]["quant"] == pick["quant"]
+        assert isinstance(pick["commercial_use"], bool)
+        assert set(pick["cost"]) >= COST_KEYS
+
+
+def test_model_first_scores_the_named_model_in_its_format_and_picks_no_answers():
+    data = picks("--model", "llama-3.1-8b", "--users", "2", "--gpu", "RTX 4090")
+    assert data["recommendations"] and data["right_sized"] == [] and data["best_in_budget"] == []
+    for pick in data["recommendations"]:
+        assert pick["reason_code"]["code"] == "serves-model" and pick["answers"] == []
+        assert pick["quant"] == "Q4_K_M"  # llama.cpp's default: model first sizes one format
+        assert pick["quality"] is not None and pick["quality"]["use_case"] == "chat"
