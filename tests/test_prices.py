@@ -13,14 +13,18 @@ from sizer.core.cost import hardware_price
 from sizer.core.rigs import HardwareOption
 from sizer.errors import CatalogError
 from sizer.io import loaders
-from sizer.models import BaseSystem, CostSettings, Currency
+from sizer.models import USD_PER_EUR, BaseSystem, CostSettings, Currency, Load
 
 RAW = yaml.safe_load((loaders.data_dir() / loaders.PRICES_FILE).read_text(encoding="utf-8"))
 PRICES = RAW["prices"]
+COSTS = yaml.safe_load((loaders.data_dir() / "costs.yaml").read_text(encoding="utf-8"))
 CATALOG = loaders.load_catalog()
 GPU_IDS = {g.id for g in CATALOG.gpus}
-USD_PER_EUR = 1.1739  # the one dated rate the file's header names (ECB, reported 2026-01-22)
-_CONVERTED = re.compile(r"^USD ([\d,]+(?:\.\d+)?) at 0\.8519 EUR/USD, ECB \d{4}-\d{2}-\d{2}$")
+# sizer's one dated rate (data/costs.yaml exchange_rates, mirrored by USD_PER_EUR), as EUR per USD
+EUR_PER_USD = f"{1 / USD_PER_EUR:.4f}"
+_CONVERTED = re.compile(
+    rf"^USD ([\d,]+(?:\.\d+)?) at {re.escape(EUR_PER_USD)} EUR/USD, ECB {COSTS['exchange_rates']['date']}$"
+)
 
 # The file held 44 priced ids when compiled (38 catalog GPUs, 6 waiting for their catalog entry).
 MIN_PRICED_IDS = 44
@@ -182,8 +186,11 @@ _CLASSES = (
 )
 
 
+_LOAD = Load(busy_hours_per_month=160, requests_per_user_hour=10, prompt_tokens=200, output_tokens=300)
+
+
 def _settings(**kw) -> CostSettings:
-    base = {"kwh_price": 0.3, "utilisation_frac": 0.5, "amortisation_years": 3, "base_systems": _CLASSES}
+    base = {"kwh_price": 0.3, "utilisation_frac": 0.5, "amortisation_years": 3, "base_systems": _CLASSES, "load": _LOAD}
     return CostSettings(**{**base, **kw})
 
 
@@ -212,7 +219,7 @@ def test_a_base_price_override_replaces_every_class_price():
 
 def test_cost_settings_need_a_base_system():
     with pytest.raises(ValueError, match="base_systems"):
-        CostSettings(kwh_price=0.3, utilisation_frac=0.5, amortisation_years=3)
+        CostSettings(kwh_price=0.3, utilisation_frac=0.5, amortisation_years=3, load=_LOAD)
 
 
 def test_the_shipped_base_systems_cover_one_to_eight_gpus():

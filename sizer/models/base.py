@@ -53,9 +53,12 @@ def _parse_date(value: object) -> object:
 DateText = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 
 
-# Dated EUR/USD rate used wherever the two currencies meet (ECB reference rate, 2025:
-# 1 EUR = 1.1665 USD, as reported at https://utroruse.com/amp/?id=1134215).
-USD_PER_EUR = 1.1665
+# Dated EUR/USD rate used wherever the two currencies meet: the ECB euro reference rate of
+# 1 EUR = 1.1739 USD, as reported on 2026-01-22 by
+# https://businessnovinite.bg/bg-biznes/kursat-na-dolara-za-22-januari-2026-g.html . The rate of
+# record is data/costs.yaml `exchange_rates`; this mirrors it for code without the cost settings,
+# and tests/core/test_cost_data.py keeps the two (and data/gpu_prices.yaml's conversions) equal.
+USD_PER_EUR = 1.1739
 
 
 class Money(_Frozen):

@@ -34,9 +34,21 @@ def test_the_exchange_rate_is_dated_sourced_and_the_one_the_code_falls_back_to()
     assert rates["per_base"]["USD"] == USD_PER_EUR
     settings = load_cost_settings("USD")
     assert settings.exchange_rates.convert(100, "EUR", "USD") == pytest.approx(100 * USD_PER_EUR)
-    # the shipped EUR prices (electricity, base system) arrive converted
+    # the shipped EUR prices (electricity, each base system) arrive converted
     eur = load_cost_settings("EUR")
-    assert settings.base_system_price == pytest.approx(eur.base_system_price * USD_PER_EUR)
+    assert settings.kwh_price == pytest.approx(eur.kwh_price * USD_PER_EUR)
+    for n in (1, 4, 8):
+        assert settings.base_system(n).price == pytest.approx(eur.base_system(n).price * USD_PER_EUR)
+
+
+def test_the_gpu_prices_convert_at_the_same_one_rate():
+    # data/gpu_prices.yaml names the rate in its header and in every converted_from; no second rate
+    text = (Path(__file__).resolve().parents[2] / "data" / "gpu_prices.yaml").read_text()
+    assert f"1 EUR = {COSTS['exchange_rates']['per_base']['USD']} USD" in text
+    assert f"at {1 / USD_PER_EUR:.4f} EUR/USD, ECB {COSTS['exchange_rates']['date']}" in text
+    for box in COSTS["defaults"]["base_systems"]:
+        if "converted_from" in box["price"]:
+            assert f"at {1 / USD_PER_EUR:.4f} EUR/USD" in box["price"]["converted_from"]
 
 
 def test_every_api_class_names_a_dated_priced_api_and_the_last_takes_any_size():
