@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sizer.core.spec import Spec, check
-from sizer.errors import UnknownNameError
-from sizer.models import Currency, Money
+from sizer.errors import InputError, UnknownNameError
+from sizer.models import Currency, ExchangeRates, Money
 from sizer.render.messages import message, messages
 
 
@@ -55,6 +55,18 @@ def test_budget_in_another_currency(mini_catalog):
     (outcome,) = check(pricey, mini_catalog).outcomes
     assert [v.code for v in outcome.violations] == ["over-budget"]
     assert Money(amount=100, currency=Currency.EUR).to(Currency.USD) > 100
+
+
+def test_a_budget_or_price_without_an_exchange_rate_is_bad_input(mini_catalog):
+    no_rate = ExchangeRates(per_base={}, date="2026", source="t")
+    usd_budget = spec(constraints={"budget": {"amount": 3000, "currency": "USD"}}, currency="EUR")
+    with pytest.raises(InputError, match=r"constraints\.budget: no exchange rate from USD to EUR"):
+        check(usd_budget, mini_catalog, rates=no_rate)
+    usd_hardware = {"gpus": [{"name": "RTX 4090", "count": 1}], "price": {"amount": 3000, "currency": "USD"}}
+    usd_price = spec(hardware=usd_hardware, currency="EUR")
+    with pytest.raises(InputError, match="price: no exchange rate from USD to EUR"):
+        check(usd_price, mini_catalog, rates=no_rate)
+    assert check(spec(), mini_catalog, rates=no_rate).outcomes  # all in EUR: no rate needed
 
 
 def test_power_limit(mini_catalog):

@@ -188,10 +188,23 @@ def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec],
     return kept, excluded
 
 
+def budget_in(needs: Needs, settings: CostSettings) -> float | None:
+    """The budget in the settings' currency; a budget that cannot be converted is bad input (it must
+    not silently become 0 and leave nothing to buy)."""
+    if needs.budget is None:
+        return None
+    allowed = money_in(needs.budget, settings)
+    if allowed is None:
+        have, want = needs.budget.currency.value, settings.currency.value
+        raise InputError(f"the budget is in {have}, and there is no exchange rate from {have} to {want}")
+    return allowed
+
+
 def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> list[HardwareOption]:
     """Priced catalog GPUs in counts of 1, 2, 4 and 8, within budget and power limit, of the
     vendors the engine runs on."""
     runtime = engine_for(needs.engine)
+    budget = budget_in(needs, settings)
     options = []
     for g in catalog.gpus:
         if g.vendor not in runtime.vendors:
@@ -201,7 +214,7 @@ def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> l
             price = hardware_price(option, settings)
             if price is None:
                 continue
-            if needs.budget is not None and price > (money_in(needs.budget, settings) or 0.0):
+            if budget is not None and price > budget:
                 continue
             if needs.max_power_w is not None and g.tdp_w * n > needs.max_power_w:
                 continue

@@ -393,6 +393,17 @@ def _candidates(work: SpecWorkload, catalog: Catalog) -> list[ModelSpec]:
     return sorted(tagged, key=lambda m: (-(m.quality.score if m.quality else 0), m.params_total, m.id))
 
 
+def _convertible(spec: Spec, rates: ExchangeRates) -> None:
+    """The budget and every offer's price convert to the answer's currency; an amount that cannot
+    is bad input (InputError), never silently unlimited or 0."""
+    want = spec.answer_currency.value
+    amounts = [("constraints.budget", spec.constraints.budget)]
+    amounts += [(f"{path}.price", offer.price) for path, offer in spec.all_offers]
+    for where, money in amounts:
+        if money is not None and rates.convert(money.amount, money.currency.value, want) is None:
+            raise InputError(f"{where}: no exchange rate from {money.currency.value} to {want}")
+
+
 def check(
     spec: Spec,
     catalog: Catalog,
@@ -410,6 +421,7 @@ def check(
     currency (`Spec.answer_currency`), converted at `rates` (default: sizer's dated EUR/USD rate).
     """
     rates = rates or ExchangeRates()
+    _convertible(spec, rates)
     rigs: list[tuple[str, str, GpuSpec, int, list[Violation]]] = []
     warnings: list[Reason] = []
     if delivered is not None:

@@ -240,3 +240,20 @@ def test_model_first_scores_the_named_model_in_its_format_and_picks_no_answers()
         assert pick["reason_code"]["code"] == "serves-model" and pick["answers"] == []
         assert pick["quant"] == "Q4_K_M"  # llama.cpp's default: model first sizes one format
         assert pick["quality"] is not None and pick["quality"]["use_case"] == "chat"
+
+
+def test_a_budget_without_an_exchange_rate_is_one_line_exit_2(monkeypatch):
+    from sizer.io import loaders
+    from sizer.models import ExchangeRates
+
+    shipped = loaders.load_cost_settings
+
+    def eur_without_rates(currency: str = "EUR"):
+        # the cost settings answer in EUR and know no other currency: a USD budget cannot be read
+        return shipped("EUR").model_copy(update={"exchange_rates": ExchangeRates(per_base={}, date="2026", source="t")})
+
+    monkeypatch.setattr(loaders, "load_cost_settings", eur_without_rates)
+    result = run("recommend", "--use-case", "chat", "--users", "5", "--budget", "8000", "--currency", "USD")
+    assert result.exit_code == 2, result.output
+    assert "no exchange rate from USD to EUR" in result.output
+    assert len(result.output.strip().splitlines()) == 1

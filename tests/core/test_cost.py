@@ -9,7 +9,8 @@ from sizer.core.catalog import Catalog
 from sizer.core.cost import api_for, cost, demand, hardware_price
 from sizer.core.recommend import buyable_options
 from sizer.core.rigs import HardwareOption
-from sizer.models import ApiClass, ApiPrice, CloudGpuPrice, CostSettings, ExchangeRates, Load, Price
+from sizer.errors import InputError
+from sizer.models import ApiClass, ApiPrice, BaseSystem, CloudGpuPrice, CostSettings, ExchangeRates, Load, Money, Price
 from sizer.models.needs import Needs
 from tests.conftest import LLAMA_3_70B, LLAMA_31_8B, RTX_4090
 
@@ -26,7 +27,8 @@ RIG = HardwareOption(gpu=RTX_4090, count=1)
 
 
 def _priced(gpu, amount, currency="EUR"):
-    return gpu.model_copy(update={"price": Price(amount=amount, currency=currency, date="2026", source="test")})
+    price = Price(amount=amount, currency=currency, date="2026", vat_included=False, kind="street", source="test")
+    return gpu.model_copy(update={"price": price})
 
 
 def test_monthly_tokens_from_the_users_by_hand():
@@ -150,3 +152,34 @@ def test_exchange_rates_both_ways():
     assert rates.convert(125, "USD", "EUR") == pytest.approx(100)
     assert rates.convert(100, "EUR", "EUR") == 100
     assert rates.convert(100, "GBP", "EUR") is None
+
+
+CLASSES = (
+    BaseSystem(name="desktop", max_gpus=2, price=2000, power_w=100),
+    BaseSystem(name="workstation", max_gpus=4, price=9000, power_w=400),
+)
+BY_CLASS = CostSettings(kwh_price=0.30, base_systems=CLASSES, utilisation_frac=0.5, amortisation_years=3, load=LOAD)
+
+
+def test_cost_uses_the_base_system_of_the_rigs_gpu_count():
+    four = HardwareOption(gpu=_priced(RTX_4090, 1000), count=4)
+    # 4 x 1,000 EUR + the 9,000 EUR workstation (3-4 GPUs), not the desktop
+    assert hardware_price(four, BY_CLASS) == pytest.approx(13_000)
+    money = cost(13_000.0, four, BY_CLASS, users=3, prefill_tokens_per_s=1000, aggregate_tokens_per_s=100)
+    # (4 x 450 W + 400 W) x 160 busy hours x 0.30 EUR/kWh = 105.60 EUR; 13,000 / 36 = 361.11
+    assert money.power_per_month == pytest.approx(105.60)
+    assert money.per_month == pytest.approx(13_000 / 36 + 105.60, abs=0.01)
+    one = HardwareOption(gpu=_priced(RTX_4090, 1000), count=1)
+    assert hardware_price(one, BY_CLASS) == pytest.approx(3_000)  # 1,000 + the 2,000 EUR desktop
+    # (450 W + 100 W) x 160 h x 0.30 EUR/kWh = 26.40 EUR
+    assert cost(3_000.0, one, BY_CLASS, 3, 1000, 100).power_per_month == pytest.approx(26.40)
+
+
+def test_a_budget_without_an_exchange_rate_is_bad_input_not_zero():
+    catalog = Catalog(models=(LLAMA_31_8B,), gpus=(_priced(RTX_4090, 1000),))
+    no_rate = SETTINGS.model_copy(update={"exchange_rates": ExchangeRates(per_base={}, date="2025", source="t")})
+    usd_budget = Needs(budget=Money(amount=50_000, currency="USD"))
+    with pytest.raises(InputError, match="no exchange rate from USD to EUR"):
+        buyable_options(catalog, usd_budget, no_rate)
+    # the same budget in the settings' own currency needs no rate
+    assert buyable_options(catalog, Needs(budget=Money(amount=50_000, currency="EUR")), no_rate)

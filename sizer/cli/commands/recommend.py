@@ -99,8 +99,8 @@ def recommend(
       sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
       sizer recommend --model llama-3.3-70b --context 32768 --users 20
     """
+    from sizer.core.recommend import budget_in, recommend_for_model
     from sizer.core.recommend import recommend as run_recommend
-    from sizer.core.recommend import recommend_for_model
     from sizer.io.loaders import load_catalog
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
@@ -109,6 +109,7 @@ def recommend(
         max_power, min_quality, top,
     )  # fmt: skip
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
+    budget_in(needs, settings)  # a budget that cannot be converted is refused before any work
     catalog = load_catalog(warn=warn)
     wanted = catalog.model(model) if model is not None else None
     if wanted is not None:
