@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
 from sizer.units import GB, bytes_to_gib
@@ -22,6 +24,15 @@ def gb_per_s(bytes_per_s: float) -> str:
 
 def money(amount: float | None, currency: str, digits: int = 0) -> str:
     return "" if amount is None else f"{amount:,.{digits}f} {currency}"
+
+
+def amount(value: float) -> str:
+    """An estimate's amount: whole units from 10 up, two significant figures below ('0.43', '3.5'),
+    so a small monthly figure does not read as 0."""
+    if value == 0 or abs(value) >= 10:
+        return f"{value:,.0f}"
+    digits = 1 - math.floor(math.log10(abs(value)))  # decimals that keep two significant figures
+    return f"{value:,.{digits}f}"
 
 
 def rig_label(rec: Recommendation) -> str:
@@ -72,14 +83,26 @@ def rec_cells(i: int, r: Recommendation) -> list[str]:
     ]
 
 
+# Beyond ten years a break-even is past any write-off period or planning horizon: it is shown as
+# such rather than as a count of months no one would plan with.
+BREAK_EVEN_HORIZON_MONTHS = 120
+
+
 def break_even(months: float | None, alternative_per_month: float | None) -> str:
-    """'14.2 months', 'already paid' (hardware here), 'never' (the alternative costs no more than
-    the power), '' (no price to compare)."""
+    """'14 months' (whole months), '< 1 month', '> 10 years' (beyond 120 months), 'already paid'
+    (hardware here), 'never' (the alternative costs no more than the power), '' (no price to compare)."""
     if alternative_per_month is None:
         return ""
     if months == 0:
         return "already paid"
-    return "never" if months is None else f"{months:,.1f} months"
+    if months is None:
+        return "never"
+    if months > BREAK_EVEN_HORIZON_MONTHS:
+        return f"> {BREAK_EVEN_HORIZON_MONTHS // 12} years"
+    if months < 1:
+        return "< 1 month"
+    whole = round(months)
+    return "1 month" if whole == 1 else f"{whole} months"
 
 
 def cost_line(cost: Cost) -> str:
@@ -93,12 +116,12 @@ def cost_line(cost: Cost) -> str:
     if cost.api_per_month is not None:
         api = f"{cost.api_reference}, {cost.api_class} class" if cost.api_class else f"{cost.api_reference}"
         parts.append(
-            f"API ({api}) {cost.api_per_month:,.0f} {c}/month, break-even "
+            f"API ({api}) {amount(cost.api_per_month)} {c}/month, break-even "
             f"{break_even(cost.break_even_months_vs_api, cost.api_per_month)}"
         )
     if cost.cloud_per_month is not None:
         parts.append(
-            f"renting the GPUs {cost.cloud_per_month:,.0f} {c}/month, break-even "
+            f"renting the GPUs {amount(cost.cloud_per_month)} {c}/month, break-even "
             f"{break_even(cost.break_even_months_vs_cloud, cost.cloud_per_month)}"
         )
     return "; ".join(parts)
