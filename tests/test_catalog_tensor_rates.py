@@ -69,8 +69,8 @@ def test_apple_has_no_low_precision_tensor_rates():
 
 def test_fp4_exists_only_on_blackwell_and_cdna4():
     assert {g.id for g in _with("fp4_tflops")} == {
-        "rtx-5060-ti-16gb", "rtx-5070", "rtx-5070-ti", "rtx-5080", "rtx-5090", "rtx-pro-6000-blackwell",
-        "rtx-pro-6000-blackwell-server", "b200", "b300", "gb200", "gb300", "gb10", "mi355x",
+        "rtx-5050", "rtx-5060", "rtx-5060-ti-16gb", "rtx-5070", "rtx-5070-ti", "rtx-5080", "rtx-5090",
+        "rtx-pro-6000-blackwell", "rtx-pro-6000-blackwell-server", "b200", "b300", "gb200", "gb300", "gb10", "mi355x",
     }  # fmt: skip
 
 
@@ -95,6 +95,10 @@ def test_fp4_exists_only_on_blackwell_and_cdna4():
         ("rx-9070-xt", "int8_tops", 389.5),  # AMD: 779 INT8 TOPS with sparsity
         ("gaudi-2", "fp8_tflops", 865),
         ("arc-b580", "int8_tops", 233),  # Intel: 233 INT8 TOPS
+        ("arc-b570", "int8_tops", 203),  # Intel: 203 INT8 TOPS
+        ("rtx-5050", "fp4_tflops", 210.5),  # NVIDIA: 421 AI TOPS (FP4 with sparsity)
+        ("rx-9070", "int8_tops", 291.2),  # AMD: 1165 INT4 TOPS with sparsity = 4 x dense INT8
+        ("rx-9060-xt-16gb", "int8_tops", 205.2),  # AMD: 821 INT4 TOPS with sparsity
     ],
 )
 def test_hand_checked_datasheet_values(gpu_id, field, value):
@@ -118,6 +122,13 @@ def test_blackwell_ultra_cuts_int8():
         ("AMD Instinct MI355X", "mi355x"),
         ("MI325X", "mi325x"),
         ("Arc Pro B60", "arc-pro-b60"),
+        ("NVIDIA GeForce RTX 5060", "rtx-5060"),
+        ("NVIDIA GeForce RTX 5050", "rtx-5050"),
+        ("AMD Radeon RX 9070", "rx-9070"),
+        ("AMD Radeon RX 9060 XT", "rx-9060-xt-8gb"),  # both memory sizes print this; the smaller one is taken
+        ("RX 9060 XT 16GB", "rx-9060-xt-16gb"),
+        ("Intel(R) Arc(TM) B570 Graphics", "arc-b570"),
+        ("NVIDIA RTX 4500 Ada Generation", "rtx-4500-ada"),
     ],
 )
 def test_new_entries_resolve_by_device_name(name, gpu_id):
@@ -130,3 +141,9 @@ def test_new_entries_sit_next_to_their_family():
     assert order.index("gb200") == order.index("b200") + 2
     assert order.index("rtx-pro-6000-blackwell-server") == order.index("rtx-pro-6000-blackwell") + 1
     assert order.index("mi355x") == order.index("mi325x") + 1
+    assert order.index("rtx-5060") == order.index("rtx-5060-ti-16gb") + 1
+    assert order.index("rtx-5050") == order.index("rtx-5060") + 1
+    assert order.index("rx-9070") == order.index("rx-9070-xt") + 1
+    assert order.index("rx-9060-xt-8gb") == order.index("rx-9060-xt-16gb") + 1 == order.index("rx-9070") + 2
+    assert order.index("arc-b570") == order.index("arc-b580") + 1
+    assert order.index("rtx-4500-ada") == order.index("rtx-4000-ada") + 1 == order.index("rtx-5000-ada") - 1
