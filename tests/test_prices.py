@@ -26,9 +26,9 @@ _CONVERTED = re.compile(
     rf"^USD ([\d,]+(?:\.\d+)?) at {re.escape(EUR_PER_USD)} EUR/USD, ECB {COSTS['exchange_rates']['date']}$"
 )
 
-# The file held 44 priced ids when compiled (38 catalog GPUs, 6 waiting for their catalog entry).
-MIN_PRICED_IDS = 44
-MIN_PRICED_CATALOG_GPUS = 38
+# The file held 60 priced ids when compiled, every one a GPU of the catalog.
+MIN_PRICED_IDS = 60
+MIN_PRICED_CATALOG_GPUS = 60
 
 
 @pytest.mark.parametrize("gpu_id", sorted(PRICES))
@@ -87,10 +87,23 @@ def test_the_gpu_catalog_holds_no_prices_of_its_own():
 
 
 def test_vat_is_taken_off_euro_shop_prices():
-    # Hand-checked: 688 EUR incl. 19 % German VAT; 249.00 EUR incl. 24 % Greek VAT; 4,999 EUR Mac Studio.
+    # Hand-checked: 688 EUR incl. 19 % German VAT; 249.00 EUR incl. 24 % Greek VAT; 4,999 EUR Mac Studio;
+    # 450.70 EUR and 5,199.00 EUR incl. 24 % Greek VAT (363.47 x 1.24 = 450.70; 4192.74 x 1.24 = 5199.00).
     assert PRICES["rx-9070-xt"]["amount"] == 578.15
     assert PRICES["arc-a750"]["amount"] == 200.81
     assert PRICES["m3-ultra-60c-96gb"]["amount"] == 4200.84
+    assert PRICES["rtx-3060-12gb"]["amount"] == 363.47
+    assert PRICES["rtx-5090"]["amount"] == 4192.74
+
+
+def test_greek_shop_prices_are_net_of_the_greek_rate():
+    # Every price read from the Greek tracker names its gross figure and divides it by 1.24.
+    greek = {g: p for g, p in PRICES.items() if "gpu-prices-gr" in p["source"]}
+    assert len(greek) >= 20
+    for gpu_id, raw in greek.items():
+        gross = float(re.search(r"([\d,]+\.\d\d) EUR incl\. 24 % Greek VAT", raw["note"]).group(1).replace(",", ""))
+        assert raw["amount"] == pytest.approx(gross / 1.24, abs=0.006), gpu_id
+        assert raw["currency"] == "EUR" and raw["vat_included"] is False and not raw.get("converted_from")
 
 
 _MINIMAL_GPUS = """gpus:
