@@ -133,3 +133,22 @@ def test_the_busy_hour_reports_the_headcount_at_the_slo():
     assert hour.meets_slo is (hour.max_headcount_at_slo >= 100)
     beyond = busy_hour(rig, hour.max_headcount_at_slo * 3, 10, 800, 300, max_ttft_s=2.0, min_tokens_per_s=10)
     assert not beyond.meets_slo
+
+
+def test_the_headcount_served_by_the_users_a_rig_serves_holds_in_the_simulation():
+    # The analytic mapping recommend uses (people -> users at the p95) against the simulation:
+    # at that headcount the simulated busy hour gives each person the speed; at three times, not.
+    from sizer.core.capacity import headcount_for_users, meets
+    from sizer.core.rigs import HardwareOption
+    from sizer.core.serving import users_served
+    from sizer.models.needs import Needs
+
+    model, gpu = CATALOG.model("qwen3-32b"), CATALOG.gpu("l40s")
+    needs = Needs(engine=Engine.VLLM, quant="FP8", context=4096, min_tokens_per_s=10)
+    served = users_served(model, HardwareOption(gpu=gpu, count=2), needs)
+    people = headcount_for_users(served, 10, 256, 10)
+    rig = _rig(model=model, gpu=gpu, quant="FP8", count=2, context=4096, batch=served)
+    at = simulate(rig, arrival_rate(people, 10), 512, 256, seed=5, requests=600)
+    assert meets(at, None, 10)
+    over = simulate(rig, arrival_rate(3 * people, 10), 512, 256, seed=5, requests=600)
+    assert not meets(over, None, 10)

@@ -240,3 +240,17 @@ def test_the_memory_shortcut_agrees_with_the_full_estimate(engine):
                     assert memo.lacks_memory(model, gpu, count, work, quant, 0.1) == short, (model.id, gpu.id, count)
                     agreed.add(short)
     assert agreed == {True, False}
+
+
+def test_a_headcount_is_sized_as_the_users_its_busy_hour_has_in_flight():
+    from sizer.core.capacity import users_for_headcount
+    from sizer.core.spec import SpecWorkload
+
+    work = SpecWorkload(model="llama-3.1-8b", headcount=200, min_tokens_per_s=10)
+    # 200 people x 10 requests/h = 0.56/s; 215 tokens at 10 tok/s = 21.5 s each: 11.9 in flight,
+    # 17.6 at the 95th percentile (11.9 + 1.645 x sqrt 11.9)
+    assert work.users == 18 == users_for_headcount(200, 10, 215, 10)
+    assert work.workload("Q4_K_M").batch == 18
+    assert SpecWorkload(model="llama-3.1-8b").users == 1
+    with pytest.raises(ValueError, match="not both"):
+        SpecWorkload(model="llama-3.1-8b", headcount=10, concurrent_users=3)

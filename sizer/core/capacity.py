@@ -29,7 +29,8 @@ class Simulated:
 
     ttft_p50_s: float
     ttft_p95_s: float
-    itl_p95_s: float
+    itl_p95_s: float  # the 95th percentile of the gaps between two tokens of a request
+    tpot_p95_s: float  # the 95th percentile over requests of their mean time per output token
     peak_concurrency: int  # most requests in the system (running and waiting) at once
     saturated: bool  # the queue kept growing: arrivals outrun what the rig serves
 
@@ -46,6 +47,7 @@ class _Request:
     output_left: int
     first_token: float | None = None
     last_token: float | None = None
+    tokens: int = 0
 
 
 def _chunk(running: list[_Request], room: int) -> tuple[int, list[_Request]]:
@@ -110,6 +112,7 @@ def simulate(
             gaps.append(now - (r.last_token or now))
             r.last_token = now
             r.output_left -= 1
+            r.tokens += 1
         for r in finishing_prompts:  # the prompt's last chunk yields the first token
             r.first_token = r.last_token = now
             r.output_left -= 1
@@ -121,6 +124,11 @@ def simulate(
             break
     kept = [r for r in done if r.arrival >= arrivals[int(WARM_UP_FRAC * len(arrivals))]] or done
     ttfts = [r.first_token - r.arrival for r in kept if r.first_token is not None]
+    tpots = [
+        (r.last_token - r.first_token) / r.tokens
+        for r in kept
+        if r.tokens and r.first_token is not None and r.last_token is not None
+    ]
     # Saturated: requests left unserved, or served more slowly than they came (the queue grew all along).
     served_rate = len(done) / max(now - arrivals[0], 1e-9)
     saturated = len(done) < requests or served_rate < 0.9 * arrival_rate_per_s
@@ -128,18 +136,21 @@ def simulate(
         ttft_p50_s=_pct(ttfts, 0.5) if not saturated else math.inf,
         ttft_p95_s=_pct(ttfts, 0.95) if not saturated else math.inf,
         itl_p95_s=_pct(gaps, 0.95),
+        tpot_p95_s=_pct(tpots, 0.95),
         peak_concurrency=peak,
         saturated=saturated,
     )
 
 
 def meets(sim: Simulated, max_ttft_s: float | None, min_tokens_per_s: float) -> bool:
-    """Within both SLOs: p95 time to first token, and per-user speed at the p95 inter-token gap."""
+    """Within both SLOs: p95 time to first token, and each person's speed (tokens/s over a
+    request's output, at the 95th percentile of requests; single slow steps with a prompt chunk
+    in them do not count against it, a request that is slow throughout does)."""
     if sim.saturated:
         return False
     if max_ttft_s is not None and sim.ttft_p95_s > max_ttft_s:
         return False
-    return sim.itl_p95_s <= 0 or 1 / sim.itl_p95_s >= min_tokens_per_s
+    return sim.tpot_p95_s <= 0 or 1 / sim.tpot_p95_s >= min_tokens_per_s
 
 
 def arrival_rate(headcount: int, requests_per_hour: float) -> float:
@@ -195,6 +206,7 @@ def busy_hour(
         ttft_p50_s=None if sim.saturated else sim.ttft_p50_s,
         ttft_p95_s=None if sim.saturated else sim.ttft_p95_s,
         itl_p95_s=sim.itl_p95_s,
+        tpot_p95_s=sim.tpot_p95_s,
         peak_concurrency=sim.peak_concurrency,
         max_ttft_s=max_ttft_s,
         min_tokens_per_s=min_tokens_per_s,
@@ -202,4 +214,64 @@ def busy_hour(
         max_headcount_at_slo=max_headcount(
             rig, requests_per_hour, prompt_tokens, output_tokens, max_ttft_s, min_tokens_per_s, seed
         ),
+    )
+
+
+# The 95th percentile of the number of requests in flight when they arrive at random and each
+# stays a fixed time (an M/G/infinity queue: Poisson with mean L; normal approximation L + 1.645 sqrt L).
+P95_Z = 1.645
+
+
+def slot_seconds(output_tokens: int, min_tokens_per_s: float) -> float:
+    """How long a request holds a slot when served at the SLO's speed (its output streamed at
+    `min_tokens_per_s`; the prompt's share is small beside it)."""
+    return output_tokens / max(min_tokens_per_s, 1e-9)
+
+
+def users_for_headcount(headcount: int, requests_per_hour: float, output_tokens: int, min_tokens_per_s: float) -> int:
+    """Concurrent users to size for: the 95th percentile of requests in flight at the busy hour."""
+    load = arrival_rate(headcount, requests_per_hour) * slot_seconds(output_tokens, min_tokens_per_s)
+    return max(1, math.ceil(load + P95_Z * math.sqrt(load)))
+
+
+def headcount_for_users(users: int, requests_per_hour: float, output_tokens: int, min_tokens_per_s: float) -> int:
+    """The most people whose busy hour needs no more than `users` concurrent users (the inverse)."""
+    if users < 1:
+        return 0
+    root = (-P95_Z + math.sqrt(P95_Z**2 + 4 * users)) / 2  # L + z sqrt(L) = users, for sqrt(L)
+    rate = root**2 / slot_seconds(output_tokens, min_tokens_per_s)
+    people = math.floor(rate * 3600 / requests_per_hour)
+    while people > 0 and users_for_headcount(people, requests_per_hour, output_tokens, min_tokens_per_s) > users:
+        people -= 1
+    return people
+
+
+def pick_capacity(
+    rig: Rig,
+    headcount: int,
+    requests_per_hour: float,
+    prompt_tokens: int,
+    output_tokens: int,
+    max_ttft_s: float | None,
+    min_tokens_per_s: float,
+    users_served: int,
+    seed: int = 0,
+) -> Capacity:
+    """A pick's busy hour: one seeded simulation at the headcount, and the most people it serves
+    from the users it serves (`headcount_for_users`, validated against the simulation in the tests)."""
+    rate = arrival_rate(headcount, requests_per_hour)
+    sim = simulate(rig, rate, prompt_tokens, output_tokens, seed, requests=400)
+    return Capacity(
+        headcount=headcount,
+        requests_per_hour=requests_per_hour,
+        arrival_rate_per_s=rate,
+        ttft_p50_s=None if sim.saturated else sim.ttft_p50_s,
+        ttft_p95_s=None if sim.saturated else sim.ttft_p95_s,
+        itl_p95_s=sim.itl_p95_s,
+        tpot_p95_s=sim.tpot_p95_s,
+        peak_concurrency=sim.peak_concurrency,
+        max_ttft_s=max_ttft_s,
+        min_tokens_per_s=min_tokens_per_s,
+        meets_slo=meets(sim, max_ttft_s, min_tokens_per_s),
+        max_headcount_at_slo=headcount_for_users(users_served, requests_per_hour, output_tokens, min_tokens_per_s),
     )

@@ -14,13 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from sizer.core.capacity import pick_capacity
 from sizer.core.catalog import Catalog
 from sizer.core.cost import Cost, cost, hardware_price, money_in, running_cost
 from sizer.core.estimate import memory_needed
 from sizer.core.launch import launch_spec, run_command
 from sizer.core.quality import QualityTable, Score
 from sizer.core.rigs import HardwareOption
-from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, users_served
+from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime, check_workload, rig_refusal
@@ -39,6 +40,7 @@ from sizer.models import (
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 from sizer.models.reasons import Reason
+from sizer.models.results import Capacity, Serving
 
 
 class _Frozen(BaseModel):
@@ -90,6 +92,8 @@ class Recommendation(_Frozen):
     reason_code: Reason  # right-sized, best-quality or best-below-quality, with the figures behind it
     command: str
     launch: LaunchSpec
+    serving: Serving | None = None  # the users' requests on this rig, as `estimate --json` gives it
+    capacity: Capacity | None = None  # with --headcount: the busy hour
 
 
 class Exclusion(_Frozen):
@@ -526,6 +530,7 @@ def _recommendation(
     money = pick_cost(model, option, est, at, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
     launch = launch_spec(model, option, est, at, a)
+    load, busy = _serving(model, option, at, served, a)
     return Recommendation(
         kind=kind,
         model=model.id,
@@ -550,7 +555,38 @@ def _recommendation(
         else _reason(c, est, served, money, needs, answers),
         command=run_command(launch),
         launch=launch,
+        serving=load,
+        capacity=busy,
     )
+
+
+def _serving(
+    model: ModelSpec, option: HardwareOption, needs: Needs, served: int, a: Assumptions
+) -> tuple[Serving | None, Capacity | None]:
+    """The serving figures of the users' requests on the pick's rig, and the busy hour of the
+    headcount (None where the rig offloads layers: the serving model holds every layer on the GPUs)."""
+    workload = needs_workload(needs, needs.users)
+    context = max(needs.context, needs.prompt_tokens + needs.output_tokens)
+    workload = workload.model_copy(update={"context": context})
+    rig = serving_rig(
+        model, option.gpu, option.count, workload, a, option.available_bytes_per_gpu, option.bandwidth_gb_per_s
+    )
+    if rig.kv_pool_bytes <= 0:
+        return None, None
+    load = serving(rig, needs.users, needs.prompt_tokens, needs.output_tokens)
+    if needs.headcount is None or needs.requests_per_hour is None:
+        return load, None
+    busy = pick_capacity(
+        rig,
+        needs.headcount,
+        needs.requests_per_hour,
+        needs.prompt_tokens,
+        needs.output_tokens,
+        needs.max_ttft_s,
+        needs.min_tokens_per_s,
+        served,
+    )
+    return load, busy
 
 
 def _reason(

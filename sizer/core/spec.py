@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_POWER_W, MAX_TOKENS_PER_S
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_HEADCOUNT, MAX_POWER_W, MAX_TOKENS_PER_S
+from sizer.core.capacity import users_for_headcount
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
 from sizer.core.memory import per_gpu_bytes
@@ -64,12 +65,34 @@ class SpecWorkload(_Strict):
         default=None, description="weight format; default the engine's (Q4_K_M llama.cpp and ollama, BF16 vLLM, SGLang)"
     )
     context: int = Field(default=4096, ge=1, le=MAX_CONTEXT)
-    concurrent_users: int = Field(default=1, ge=1, le=MAX_BATCH)
+    concurrent_users: int | None = Field(default=None, ge=1, le=MAX_BATCH, description="default 1")
+    headcount: int | None = Field(
+        default=None, ge=1, le=MAX_HEADCOUNT, description="people who use it (instead of concurrent_users)"
+    )
+    requests_per_hour: float = Field(
+        default=10.0, gt=0, le=3600, description="with headcount: requests per person in the busy hour"
+    )
+    output_tokens: int = Field(default=215, ge=1, le=MAX_CONTEXT, description="with headcount: tokens per answer")
     min_tokens_per_s: float = Field(
         default=10.0, ge=0, le=MAX_TOKENS_PER_S, description="decode tokens/s each user needs"
     )
     engine: Engine = Engine.LLAMA_CPP
     kv_cache_type: KvCacheType = "f16"
+
+    @model_validator(mode="after")
+    def _users_or_headcount(self) -> SpecWorkload:
+        if self.headcount is not None and self.concurrent_users is not None:
+            raise ValueError("give 'concurrent_users' or 'headcount', not both")
+        return self
+
+    @property
+    def users(self) -> int:
+        """Concurrent users to size for: as written, or the 95th percentile of a headcount's
+        requests in flight at the busy hour (core/capacity.py: users_for_headcount)."""
+        if self.headcount is None:
+            return self.concurrent_users or 1
+        users = users_for_headcount(self.headcount, self.requests_per_hour, self.output_tokens, self.min_tokens_per_s)
+        return min(users, MAX_BATCH)
 
     @model_validator(mode="after")
     def _model_or_use_case(self) -> SpecWorkload:
@@ -95,7 +118,7 @@ class SpecWorkload(_Strict):
         return Workload(
             quant=quant,
             context=self.context,
-            batch=self.concurrent_users,
+            batch=self.users,
             engine=self.engine,
             kv_cache_type=self.kv_cache_type,
         )
@@ -225,7 +248,7 @@ class _Memo:
 
     @staticmethod
     def _work_key(work: SpecWorkload, quant: str) -> tuple[object, ...]:
-        return (quant, work.context, work.concurrent_users, work.engine, work.kv_cache_type)
+        return (quant, work.context, work.users, work.engine, work.kv_cache_type)
 
     def fails(
         self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str
@@ -301,7 +324,7 @@ def _broken(
             Reason(
                 code="too-slow",
                 decode_tokens_per_s=est.decode_tokens_per_s,
-                users=work.concurrent_users,
+                users=work.users,
                 min_tokens_per_s=work.min_tokens_per_s,
             )
         )
@@ -485,7 +508,7 @@ def _check_one(
         model=model.id,
         quant=quant,
         context=work.context,
-        users=work.concurrent_users,
+        users=work.users,
         needs_bytes_per_gpu=need,
         has_bytes_per_gpu=has,
         fits=est.fits,

@@ -26,3 +26,10 @@ class Needs(_Frozen):
     min_quality: float | None = None
     top: int = Field(default=5, ge=1)
     model: str | None = None  # recommend --model: the hardware for this catalog model
+    # --headcount: people, their requests per busy hour and the request's size; `users` is then
+    # the concurrency sized for (core/capacity.py: users_for_headcount).
+    headcount: int | None = Field(default=None, ge=1)
+    requests_per_hour: float | None = Field(default=None, gt=0)
+    prompt_tokens: int = Field(default=512, ge=1)  # a chat turn's new tokens (core/serving.py: TURN_*)
+    output_tokens: int = Field(default=256, ge=1)
+    max_ttft_s: float | None = Field(default=None, gt=0)  # SLO: p95 seconds to the first token

@@ -56,7 +56,8 @@ class Capacity(_Frozen):
     arrival_rate_per_s: float
     ttft_p50_s: float | None  # None: the queue grows without bound
     ttft_p95_s: float | None
-    itl_p95_s: float
+    itl_p95_s: float  # the 95th percentile of the gaps between two tokens
+    tpot_p95_s: float  # the 95th percentile over requests of their mean time per token (the speed SLO)
     peak_concurrency: int
     max_ttft_s: float | None  # the SLO on p95 time to first token (None: none set)
     min_tokens_per_s: float  # the SLO on each person's generation speed

@@ -6,6 +6,7 @@ import math
 
 from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
+from sizer.models.results import Capacity
 from sizer.units import GB, bytes_to_gib
 
 
@@ -125,3 +126,18 @@ def cost_line(cost: Cost) -> str:
             f"{break_even(cost.break_even_months_vs_cloud, cost.cloud_per_month)}"
         )
     return "; ".join(parts)
+
+
+def busy_hour_line(capacity: Capacity | None) -> str:
+    """A pick's simulated busy hour in one line ('' without --headcount)."""
+    if capacity is None:
+        return ""
+    c = capacity
+    head = f"busy hour of {c.headcount:,} people ({c.arrival_rate_per_s:.2f} requests/s)"
+    if c.ttft_p95_s is None:
+        return f"{head}: the queue grows without bound; serves up to {c.max_headcount_at_slo:,} people"
+    verdict = "meets" if c.meets_slo else "misses"
+    return (
+        f"{head}: first token p95 {c.ttft_p95_s:.2f} s, {verdict} the SLO; "
+        f"serves up to {c.max_headcount_at_slo:,} people"
+    )

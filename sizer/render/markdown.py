@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from sizer.core.recommend import Ranking
-from sizer.render.formatting import REC_COLUMNS, cost_line, rec_cells
+from sizer.render.formatting import REC_COLUMNS, busy_hour_line, cost_line, rec_cells
 from sizer.render.messages import message
 
 
@@ -34,6 +34,7 @@ def recommend_markdown(ranking: Ranking) -> str:
             lines += [
                 f"{i}. {message(r.reason_code)}{flag}",
                 f"   {cost_line(r.cost)}",
+                *([f"   {busy_hour_line(r.capacity)}"] if r.capacity else []),
                 "",
                 f"   ```console\n   $ {r.command}\n   ```",
                 "",

@@ -18,7 +18,7 @@ from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
-from sizer.render.formatting import cost_line, gb_per_s, gib, rig_label, tokens
+from sizer.render.formatting import busy_hour_line, cost_line, gb_per_s, gib, rig_label, tokens
 from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
 
@@ -78,7 +78,8 @@ def _capacity_rows(table: Table, c: Capacity) -> None:
         table.add_row("  first token", Text("the queue grows without bound", style="red"))
     else:
         table.add_row("  first token", f"p50 {c.ttft_p50_s:.2f} s, p95 {c.ttft_p95_s:.2f} s")
-    table.add_row("  speed", f"{1 / c.itl_p95_s:.1f} tok/s each at the p95 gap" if c.itl_p95_s > 0 else "-")
+    if c.tpot_p95_s > 0:
+        table.add_row("  speed", f"{1 / c.tpot_p95_s:.1f} tok/s each (95 % of requests), p95 gap {c.itl_p95_s:.3f} s")
     table.add_row("  peak in flight", f"{c.peak_concurrency:,} requests")
     slo = f"p95 first token <= {c.max_ttft_s:g} s, " if c.max_ttft_s is not None else ""
     verdict = Text("met", style="green") if c.meets_slo else Text("missed", style="red")
@@ -187,8 +188,13 @@ def recommend_table(ranking: Ranking) -> Group:
     n = ranking.needs
     quant = "best format" if n.choose_quant else n.quant
     bar = f"model {n.model}" if n.model is not None else f"bar {ranking.min_quality:g}"
+    people = (
+        f"{n.headcount:,} people ({n.requests_per_hour:g} requests/h each: {n.users} at once at the p95)"
+        if n.headcount is not None and n.requests_per_hour is not None
+        else f"{n.users} user(s)"
+    )
     header = Text(
-        f"{n.use_case}: {n.users} user(s) at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {quant}, "
+        f"{n.use_case}: {people} at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {quant}, "
         f"{n.engine.value}, {bar}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
         style="bold",
     )
@@ -237,7 +243,11 @@ def _answer_table(
     lines: list[RenderableType] = [table]
     for i, r in recs:
         lines.append(
-            Text(f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   {cost_line(r.cost)}\n   $ {r.command}")
+            Text(
+                f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   {cost_line(r.cost)}\n"
+                + (f"   {busy_hour_line(r.capacity)}\n" if r.capacity else "")
+                + f"   $ {r.command}"
+            )
         )
     return lines
 

@@ -11,6 +11,7 @@ from sizer.bounds import (
     MAX_BATCH,
     MAX_CONTEXT,
     MAX_GPUS,
+    MAX_HEADCOUNT,
     MAX_MONEY,
     MAX_PICKS,
     MAX_POWER_W,
@@ -30,7 +31,15 @@ FORMATS = ("text", "json", "markdown", "html")
 def recommend(
     use_case: o.UseCaseOpt = "chat",
     context: o.ContextOpt = 8192,
-    users: Annotated[int, typer.Option("--users", help="Concurrent users.")] = 1,
+    users: Annotated[int | None, typer.Option("--users", help="Concurrent users (default 1).")] = None,
+    headcount: o.HeadcountOpt = None,
+    requests_per_hour: Annotated[
+        float | None,
+        typer.Option(
+            "--requests-per-hour", help="With --headcount: requests per person at the busy hour (default 10)."
+        ),
+    ] = None,
+    max_ttft: o.MaxTtftOpt = None,
     min_tokens_per_s: Annotated[
         float, typer.Option("--min-tokens-per-s", help="Decode tokens/s each user needs.")
     ] = 10,
@@ -98,17 +107,21 @@ def recommend(
       sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
       sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
       sizer recommend --model llama-3.3-70b --context 32768 --users 20
+      sizer recommend --use-case chat --headcount 200 --budget 40000 --max-ttft 2
     """
     from sizer.core.recommend import budget_in, recommend_for_model
     from sizer.core.recommend import recommend as run_recommend
     from sizer.io.loaders import load_catalog
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
-    needs = _needs(
-        use_case, context, users, min_tokens_per_s, budget, currency, engine, quant, kv_cache, license_,
-        max_power, min_quality, top,
-    )  # fmt: skip
+    if currency.upper() not in {"EUR", "USD"}:
+        raise InputError(f"--currency takes EUR or USD, not {currency!r}")
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
+    concurrent = _concurrency(users, headcount, requests_per_hour, max_ttft, min_tokens_per_s, settings)
+    needs = _needs(
+        use_case, context, concurrent["users"], min_tokens_per_s, budget, currency, engine, quant, kv_cache,
+        license_, max_power, min_quality, top,
+    ).model_copy(update=concurrent)  # fmt: skip
     budget_in(needs, settings)  # a budget that cannot be converted is refused before any work
     catalog = load_catalog(warn=warn)
     wanted = catalog.model(model) if model is not None else None
@@ -159,8 +172,6 @@ def _needs(
         raise InputError(f"unknown use case {use_case!r}; choose {', '.join(USE_CASES)}")
     if license_ not in {"commercial", "any"}:
         raise InputError(f"--license takes 'commercial' or 'any', not {license_!r}")
-    if currency.upper() not in {"EUR", "USD"}:
-        raise InputError(f"--currency takes EUR or USD, not {currency!r}")
     runtime = engine_for(engine)
     fmt = resolve_quant(quant or runtime.default_format).name
     check_format(runtime, fmt)  # the user's own choice: an error, not a silent empty ranking
@@ -180,6 +191,41 @@ def _needs(
         min_quality=min_quality,
         top=top,
     )
+
+
+def _concurrency(
+    users: int | None,
+    headcount: int | None,
+    requests_per_hour: float | None,
+    max_ttft: float | None,
+    min_tokens_per_s: float,
+    settings: Any,
+) -> dict[str, Any]:
+    """The load as Needs fields: --users as given, or the users a --headcount's busy hour needs
+    (its requests per person and request size default to the shipped load, data/costs.yaml)."""
+    from sizer.core.capacity import users_for_headcount
+
+    count("--users", users, MAX_BATCH)
+    count("--headcount", headcount, MAX_HEADCOUNT)
+    number("--requests-per-hour", requests_per_hour, 0, 3600, above=True)
+    number("--max-ttft", max_ttft, 0, 86400, above=True)
+    if headcount is None:
+        if requests_per_hour is not None:
+            raise InputError("--requests-per-hour needs --headcount (the people who send them)")
+        return {"users": 1 if users is None else users, "max_ttft_s": max_ttft}
+    if users is not None:
+        raise InputError("give --users (concurrent users) or --headcount (people), not both")
+    load = settings.load
+    rate = requests_per_hour or load.requests_per_user_hour
+    prompt, output = max(1, round(load.prompt_tokens)), max(1, round(load.output_tokens))
+    return {
+        "users": min(users_for_headcount(headcount, rate, output, min_tokens_per_s), MAX_BATCH),
+        "headcount": headcount,
+        "requests_per_hour": rate,
+        "prompt_tokens": prompt,
+        "output_tokens": output,
+        "max_ttft_s": max_ttft,
+    }
 
 
 def _settings(
