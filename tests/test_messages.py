@@ -230,6 +230,27 @@ SENTENCES = [
         {"path": "offers[1]"},
         "offers[1]: mixed GPUs are sized as that many of the smallest, slowest one",
     ),
+    (
+        "no-weights-repo",
+        {"model": "gemma-2-9b", "quant": "AWQ", "engine": "vLLM", "formats": "BF16, GGUF"},
+        "no command: no repository in the catalog holds gemma-2-9b as AWQ for vLLM (it lists BF16, GGUF)",
+    ),
+    (
+        "no-weights-repo",
+        {"model": "my-model", "quant": "Q4_K_M", "engine": "llama.cpp", "formats": ""},
+        "no command: no repository in the catalog holds my-model as Q4_K_M for llama.cpp (it lists none)",
+    ),
+    (
+        "fp8-needs-fp8-gpu",
+        {"model": "llama-3.1-8b", "gpu_name": "GeForce RTX 3090"},
+        "no command: no FP8 checkpoint of llama-3.1-8b, and GeForce RTX 3090 has no FP8 tensor cores to "
+        "quantize it at load",
+    ),
+    (
+        "native-low-bit",
+        {"model": "gpt-oss-20b", "native_format": "MXFP4"},
+        "no command: gpt-oss-20b ships as MXFP4; sizer does not requantize it to FP8 at load",
+    ),
 ]
 
 

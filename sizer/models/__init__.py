@@ -21,6 +21,7 @@ from sizer.models.catalog import (
     Price,
     Quality,
     QuantLoss,
+    Repos,
     SlidingWindow,
     UseCaseScores,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "Quality",
     "QuantLoss",
     "Reason",
+    "Repos",
     "SlidingWindow",
     "UseCase",
     "UseCaseScores",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -216,6 +216,34 @@ class FileWeights(_Frozen):
     source: str = Field(min_length=1)  # the file or repo it was read from
 
 
+RepoId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class Repos(_Frozen):
+    """The Hugging Face repository that holds a model's weights in each format (core.quant names),
+    and `GGUF`: one repository of llama.cpp files of several types, picked by type (`-hf REPO:Q4_K_M`)."""
+
+    BF16: RepoId | None = None
+    F16: RepoId | None = None
+    FP8: RepoId | None = None
+    INT8: RepoId | None = None
+    AWQ: RepoId | None = None
+    GPTQ: RepoId | None = None
+    NF4: RepoId | None = None
+    MXFP4: RepoId | None = None
+    GGUF: RepoId | None = None
+
+    def get(self, fmt: str) -> str | None:
+        """The repository for a format name (None where the catalog knows none)."""
+        value = getattr(self, fmt, None) if fmt in type(self).model_fields else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats a repository is known for, in field order."""
+        return tuple(name for name in type(self).model_fields if self.get(name))
+
+
 class ModelSpec(_Frozen):
     """One open model: identity, architecture (what memory and speed follow from), licence and use."""
 
@@ -252,6 +280,13 @@ class ModelSpec(_Frozen):
     source: str = "unknown"
     notes: str | None = None
     file_weights: FileWeights | None = None  # set when the model came from a file, not the catalog
+    repos: Repos = Repos()  # where the weights are, per format
+    native_format: str | None = None  # the low-bit format the maker's own checkpoint ships in (FP8, MXFP4)
+    ollama: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9._-]+)?$")
+    ollama_quant: str | None = None  # the weight format of that tag, when not ollama's usual Q4_K_M
+    # The vision projector (llama.cpp's mmproj): a file of the GGUF repository, or OWNER/REPO/FILE elsewhere.
+    mmproj: str | None = Field(default=None, pattern=r"^([A-Za-z0-9._-]+/[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+\.gguf$")
+    repos_source: str | None = None  # where the repositories and the ollama tag were found, and when
 
     _release = field_validator("release_date", mode="before")(_parse_date)
 

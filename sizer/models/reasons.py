@@ -112,6 +112,11 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         ),
         # Warnings about a spec (CheckReport.warnings_code).
         "mixed-gpus": frozenset({"path"}),
+        # Why a pick has no command (LaunchSpec.no_command_code). `formats`: those the catalog
+        # lists repositories (or an ollama tag) for, comma-separated, "" when none.
+        "no-weights-repo": frozenset({"model", "quant", "engine", "formats"}),
+        "fp8-needs-fp8-gpu": frozenset({"model", "gpu_name"}),
+        "native-low-bit": frozenset({"model", "native_format"}),
     }
 )
 REASON_CODES: Final[frozenset[str]] = frozenset(CODES)

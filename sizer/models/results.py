@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sizer.models.assumptions import Assumptions
 from sizer.models.base import Engine, _Frozen
+from sizer.models.launch import LaunchSpec
 from sizer.models.reasons import Reason
 
 
@@ -88,3 +89,5 @@ class Estimate(_Frozen):
     serving: Serving | None = None  # with --prompt-tokens/--output-tokens: the serving model's figures
     capacity: Capacity | None = None  # with --headcount: the simulated busy hour
     assumptions: Assumptions
+    launch: LaunchSpec | None = None  # the command that starts what was sized (`estimate` fills it in)
+    command: str | None = None  # its shell line; None where there is no command (launch.no_command_code says why)

@@ -95,6 +95,14 @@ TEMPLATES: Final[dict[str, str]] = {
     ),
     # Warnings about a spec.
     "mixed-gpus": N_("{path}: mixed GPUs are sized as that many of the smallest, slowest one"),
+    # Why a pick has no command.
+    "no-weights-repo": N_(
+        "no command: no repository in the catalog holds {model} as {quant} for {engine} ({formats_text})"
+    ),
+    "fp8-needs-fp8-gpu": N_(
+        "no command: no FP8 checkpoint of {model}, and {gpu_name} has no FP8 tensor cores to quantize it at load"
+    ),
+    "native-low-bit": N_("no command: {model} ships as {native_format}; sizer does not requantize it to FP8 at load"),
 }
 
 # Phrases some sentences choose between, by a value.
@@ -111,6 +119,8 @@ PIECES: Final[dict[str, str]] = {
     "speed": N_("{decode_tokens_per_s:.1f} tokens/s per user (needs {min_tokens_per_s:g})"),
     "speed-no-fit": N_("does not fit"),
     "or-list": N_("{items} or {last}"),
+    "repos-listed": N_("it lists {formats}"),
+    "repos-none": N_("it lists none"),
 }
 
 
@@ -158,6 +168,9 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
         listed = "vendors" if code == "engine-no-backend" else "gpu_counts"
         *items, last = str(v[listed]).split(", ")
         return {f"{listed}_text": _piece("or-list", items=", ".join(items), last=last) if items else last}
+    if code == "no-weights-repo":
+        formats = str(v["formats"])
+        return {"formats_text": _piece("repos-listed", formats=formats) if formats else _piece("repos-none")}
     if code == "check-summary":
         need, has = _number(v, "needs_bytes_per_gpu"), _number(v, "has_bytes_per_gpu")
         margin = (
