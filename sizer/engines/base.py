@@ -12,6 +12,7 @@ the reverse. Adding an engine: one module here, its entry in `sizer.engines.RUNT
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Protocol, get_args
 
@@ -112,9 +113,16 @@ class Runtime(Protocol):
         ...
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
-        """The command (argv and environment) that serves `workload` of `model` on `gpu_count` GPUs."""
+        """The command (argv and environment) that serves `workload` of `model` on `gpu_count` x `gpu`;
+        a spec without argv, with the reason, where no command would load the weights as sized."""
         ...
 
 
@@ -211,3 +219,62 @@ def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Wor
 
 def _list(items: tuple[str, ...] | list[str]) -> str:
     return ", ".join(items[:-1]) + f" or {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+# FP8 tensor cores by name: NVIDIA Ada (GeForce RTX 40, "Ada Generation", L4, L40, L40S), Hopper
+# (H100, H200, H800, H20, GH200) and Blackwell (GeForce RTX 50, "Blackwell", B100/B200/B300, GB10,
+# GB200/GB300); AMD CDNA 3 and later (Instinct MI300, MI325, MI350, MI355). NVIDIA's compute
+# capability table (sm_89 and later: FP8) and AMD's CDNA 3 ISA guide are the sources.
+_FP8_NVIDIA = re.compile(
+    r"\b(RTX\s*(40|50)\d{2}|Ada|Blackwell|L4|L40S?|G?H(100|200|800|20)|G?B(10|100|200|300))\b", re.I
+)
+_FP8_AMD = re.compile(r"\bMI3\d{2}", re.I)
+# H100, the first datacenter part with FP8, launched in 2022-10 (catalog); NVIDIA's datacenter
+# parts since are Hopper or later, but for Ampere cut-downs, whose names start with "A" (A800).
+_FP8_DATACENTER_SINCE = "2022-10"
+
+
+def has_fp8(gpu: GpuSpec) -> bool:
+    """Whether the GPU has FP8 tensor units, which quantizing weights to FP8 at load time
+    (vLLM's and SGLang's `--quantization fp8`) needs. The catalog's FP8 rate decides where it has one."""
+    fp8_tflops = getattr(gpu, "fp8_tflops", None)
+    if fp8_tflops is not None:
+        return bool(fp8_tflops > 0)
+    if gpu.vendor is Vendor.AMD:
+        return bool(_FP8_AMD.search(gpu.name))
+    if gpu.vendor is not Vendor.NVIDIA:
+        return False
+    if _FP8_NVIDIA.search(gpu.name):
+        return True
+    recent = gpu.launch is not None and gpu.launch >= _FP8_DATACENTER_SINCE
+    return gpu.category == "datacenter" and recent and not gpu.name.upper().startswith("A")
+
+
+def own_format(model: ModelSpec) -> str:
+    """The format of the weights in the model's own repository (`hf_repo`): its native low-bit
+    format, the dtype of the file it was read from, else 16-bit (BF16)."""
+    if model.native_format:
+        return model.native_format
+    return model.file_weights.quant if model.file_weights else "BF16"
+
+
+def repo_for(model: ModelSpec, fmt: str) -> str | None:
+    """The Hugging Face repository whose weights are in `fmt` (a core.quant name, or "GGUF"), if known."""
+    listed = model.repos.get(fmt)
+    if listed:
+        return listed
+    return model.hf_repo if model.hf_repo and own_format(model) == fmt else None
+
+
+def listed_formats(model: ModelSpec) -> str:
+    """The formats the catalog knows a repository for, comma-separated (for a reason's `formats`)."""
+    known = dict.fromkeys([*model.repos.formats, *([own_format(model)] if model.hf_repo else [])])
+    return ", ".join(known)
+
+
+def no_weights(runtime: Runtime, model: ModelSpec, quant: str, formats: str | None = None) -> LaunchSpec:
+    """No command: no repository holds the model in the sized format (and which ones there are)."""
+    listed = listed_formats(model) if formats is None else formats
+    return LaunchSpec.none(
+        Reason(code="no-weights-repo", model=model.id, quant=quant, engine=runtime.label, formats=listed)
+    )

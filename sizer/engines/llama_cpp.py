@@ -9,7 +9,7 @@ from sizer.core.memory import MemoryNeed, device_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import SpeedTerms, bandwidth_efficiency, sustained_flops
 from sizer.engines._formats import GGUF
-from sizer.engines.base import Scheduler, check_common, memory_need
+from sizer.engines.base import Scheduler, check_common, memory_need, no_weights, repo_for
 from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Vendor, Workload
 from sizer.units import GiB, gb_per_s_to_bytes_per_s
 
@@ -74,20 +74,52 @@ class LlamaCpp:
         )
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
-        """llama-server with the GGUF file as the usual repos name it, all layers on the GPUs (-ngl 99)
-        or as many as fit, -c the KV cache of all -np slots, flash attention on (as sized)."""
-        slots = self.scheduler(workload, a)
+        """llama-server with the GGUF file of the sized type (`-hf REPO:TYPE` from the catalog's GGUF
+        repository, or `-m FILE` for the file it was read from), the vision projector for a vision
+        model (`--mmproj-url`), all layers on the GPUs (-ngl 99) or as many as fit, -c the KV cache
+        of all -np slots, flash attention on (as sized)."""
         quant = resolve_quant(workload.quant).name
-        repo = (model.hf_repo or model.id).rsplit("/", 1)[-1]
-        argv = ["llama-server", "-m", f"{repo}-{quant}.gguf", "-ngl", str(offload.gpu_layers if offload else 99)]
+        weights = gguf_weights(model, quant)
+        if weights is None:
+            return no_weights(self, model, quant, "GGUF" if repo_for(model, "GGUF") else "")
+        slots = self.scheduler(workload, a)
+        argv = ["llama-server", *weights, *projector(model)]
+        argv += ["-ngl", str(offload.gpu_layers if offload else 99)]
         argv += ["-c", str(slots.context_total), "-np", str(slots.slots), "--flash-attn", "on"]
         if gpu_count > 1:
             argv += ["--split-mode", "layer", "--tensor-split", ",".join(["1"] * gpu_count)]
         if workload.kv_cache_type != "f16":
             argv += ["--cache-type-k", workload.kv_cache_type, "--cache-type-v", workload.kv_cache_type]
         return LaunchSpec(argv=tuple(argv))
+
+
+def gguf_weights(model: ModelSpec, quant: str) -> list[str] | None:
+    """The flags that name the GGUF file of type `quant`: the file the model was read from, when
+    it is of that type, else the catalog's GGUF repository with the type as its tag (llama.cpp's
+    `-hf` picks the file of that type, split files included); None where there is neither."""
+    read = model.file_weights
+    if read and read.quant == quant and read.source.lower().endswith(".gguf"):
+        return ["-m", read.source]
+    repo = repo_for(model, "GGUF")
+    return ["-hf", f"{repo}:{quant}"] if repo else None
+
+
+def projector(model: ModelSpec) -> list[str]:
+    """A vision model's projector (llama.cpp's `--mmproj-url`; without it llama-server serves text
+    only): the catalog's file in the model's GGUF repository, or OWNER/REPO/FILE in another."""
+    repo = repo_for(model, "GGUF")
+    if not model.mmproj or not repo or "vision" not in model.use_cases:
+        return []
+    where, _, name = model.mmproj.rpartition("/")
+    return ["--mmproj-url", f"https://huggingface.co/{where or repo}/resolve/main/{name}"]
 
 
 RUNTIME = LlamaCpp()

@@ -7,26 +7,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sizer.core.quant import resolve_quant
-from sizer.engines.base import Scheduler
+from sizer.engines.base import Scheduler, no_weights, repo_for
 from sizer.engines.llama_cpp import LlamaCpp
-from sizer.models import Assumptions, Engine, LaunchSpec, ModelSpec, Offload, Workload
+from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Workload
 
 # The quantization ollama's library tags carry when the tag names none (`llama3.1:8b`).
 LIBRARY_DEFAULT_FORMAT = "Q4_K_M"
 
 
-def ollama_tag(model: ModelSpec) -> str | None:
-    """The model's ollama library name: the catalog alias written `name:tag`."""
-    return next((a for a in model.aliases if ":" in a and "/" not in a), None)
+def tag_format(model: ModelSpec) -> str:
+    """The weight format of the model's ollama library tag."""
+    return model.ollama_quant or LIBRARY_DEFAULT_FORMAT
 
 
-def ollama_model_name(model: ModelSpec, quant: str) -> str:
-    """What `ollama run` takes: the library tag at its default format, else a GGUF repo on the Hub
-    (`hf.co/ORG/NAME-GGUF:QUANT`, the usual naming of GGUF repos, as llama.cpp's file name is)."""
-    tag = ollama_tag(model)
-    if tag and quant == LIBRARY_DEFAULT_FORMAT:
-        return tag
-    return f"hf.co/{model.hf_repo or model.id}-GGUF:{quant}"
+def ollama_model_name(model: ModelSpec, quant: str) -> str | None:
+    """What `ollama run` takes for `quant`: the library tag where its format is the one sized,
+    else the catalog's GGUF repository on the Hub (`hf.co/OWNER/NAME-GGUF:QUANT`, which ollama
+    pulls by quant type); None where the catalog has neither."""
+    if model.ollama and tag_format(model) == quant:
+        return model.ollama
+    gguf = repo_for(model, "GGUF")
+    return f"hf.co/{gguf}:{quant}" if gguf else None
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,20 @@ class Ollama(LlamaCpp):
         return Scheduler(slots=workload.batch, context_per_slot=workload.context, batch_tokens=a.llama_cpp.ubatch)
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
         """`ollama run NAME` with the server's knobs as sized (the ollama server reads them: set them
         where `ollama serve` runs). ollama spreads layers over the GPUs and offloads by itself."""
+        quant = resolve_quant(workload.quant).name
+        name = ollama_model_name(model, quant)
+        if name is None:
+            return no_weights(self, model, quant, f"{tag_format(model)} ({model.ollama})" if model.ollama else "")
         slots = self.scheduler(workload, a)
         env = {
             "OLLAMA_CONTEXT_LENGTH": str(slots.context_per_slot),
@@ -51,7 +62,7 @@ class Ollama(LlamaCpp):
             "OLLAMA_FLASH_ATTENTION": "1",
             "OLLAMA_KV_CACHE_TYPE": workload.kv_cache_type,
         }
-        return LaunchSpec(argv=("ollama", "run", ollama_model_name(model, resolve_quant(workload.quant).name)), env=env)
+        return LaunchSpec(argv=("ollama", "run", name), env=env)
 
 
 RUNTIME = Ollama()

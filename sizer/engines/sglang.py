@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sizer.engines.vllm import Vllm, format_flags
-from sizer.models import Assumptions, Engine, LaunchSpec, ModelSpec, Offload, Vendor, VllmAssumptions, Workload
+from sizer.engines.vllm import Vllm, server_weights
+from sizer.models import (
+    Assumptions,
+    Engine,
+    GpuSpec,
+    LaunchSpec,
+    ModelSpec,
+    Offload,
+    Vendor,
+    VllmAssumptions,
+    Workload,
+)
 
 
 @dataclass(frozen=True)
@@ -19,16 +29,28 @@ class SgLang(Vllm):
         return a.sglang
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
-        """sglang.launch_server with --tp, context, running requests and static memory share as sized."""
+        """sglang.launch_server with the repository in the sized format, --tp, context, running
+        requests, static memory share and KV-cache type as sized."""
+        weights = server_weights(self, model, workload.quant, gpu)
+        if isinstance(weights, LaunchSpec):
+            return weights
+        repo, flags = weights
         slots = self.scheduler(workload, a)
-        argv = ["python", "-m", "sglang.launch_server", "--model-path", model.hf_repo or model.id]
+        argv = ["python", "-m", "sglang.launch_server", "--model-path", repo, *flags]
         argv += ["--tp", str(gpu_count), "--context-length", str(slots.context_per_slot)]
         argv += ["--max-running-requests", str(slots.slots)]
         argv += ["--mem-fraction-static", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
         # SGLang names its FP8 cache by the element type; e5m2 needs no scaling factors.
-        return LaunchSpec(argv=(*argv, *format_flags(workload, "fp8_e5m2")))
+        argv += ["--kv-cache-dtype", "fp8_e5m2" if workload.kv_cache_type == "fp8" else "auto"]
+        return LaunchSpec(argv=tuple(argv))
 
 
 RUNTIME = SgLang()

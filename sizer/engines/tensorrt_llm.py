@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sizer.core.memory import device_bytes
-from sizer.engines.base import Scheduler
+from sizer.core.quant import resolve_quant
+from sizer.engines.base import Scheduler, no_weights, repo_for
 from sizer.engines.vllm import Vllm
 from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Vendor, VllmAssumptions, Workload
 
@@ -37,12 +38,23 @@ class TensorRtLlm(Vllm):
         return int(device_bytes(gpu, a) * self.settings(a).gpu_memory_utilization_frac)
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
-        """trtllm-serve with the tensor-parallel size, context, batch and KV-cache share as sized."""
+        """trtllm-serve with the repository that holds the sized format (it quantizes nothing at
+        load), the tensor-parallel size, context, batch and KV-cache share as sized."""
+        fmt = resolve_quant(workload.quant).name
+        repo = repo_for(model, fmt)
+        if repo is None:
+            return no_weights(self, model, fmt)
         slots = self.scheduler(workload, a)
         s = self.settings(a)
-        argv = ["trtllm-serve", model.hf_repo or model.id, "--tp_size", str(gpu_count)]
+        argv = ["trtllm-serve", repo, "--tp_size", str(gpu_count)]
         argv += ["--max_seq_len", str(slots.context_per_slot), "--max_batch_size", str(slots.slots)]
         argv += ["--max_num_tokens", str(s.max_batched_tokens)]
         argv += ["--kv_cache_free_gpu_memory_fraction", f"{s.gpu_memory_utilization_frac:g}"]

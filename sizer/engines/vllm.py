@@ -9,7 +9,7 @@ from sizer.core.memory import MemoryNeed, device_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import SpeedTerms, engine_flops, low_precision_flops
 from sizer.engines._formats import GPU_SERVER
-from sizer.engines.base import Scheduler, check_common, memory_need
+from sizer.engines.base import Runtime, Scheduler, check_common, has_fp8, memory_need, no_weights, repo_for
 from sizer.models import (
     Assumptions,
     Engine,
@@ -17,14 +17,12 @@ from sizer.models import (
     LaunchSpec,
     ModelSpec,
     Offload,
+    Reason,
     Vendor,
     VllmAssumptions,
     Workload,
 )
 from sizer.units import GiB, gb_per_s_to_bytes_per_s
-
-# Formats whose checkpoints vLLM (and SGLang) load with an explicit --quantization method.
-QUANTIZATION_METHOD = {"AWQ": "awq", "GPTQ": "gptq", "FP8": "fp8"}
 
 
 @dataclass(frozen=True)
@@ -106,14 +104,26 @@ class Vllm:
         )
 
     def launch(
-        self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, offload: Offload | None = None
+        self,
+        model: ModelSpec,
+        workload: Workload,
+        gpu_count: int,
+        a: Assumptions,
+        offload: Offload | None = None,
+        gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
-        """`vllm serve` with the tensor-parallel size, context, sequences and memory share as sized."""
+        """`vllm serve REPO` (the repository whose weights are in the sized format) with the
+        tensor-parallel size, context, sequences, memory share and KV-cache type as sized."""
+        weights = server_weights(self, model, workload.quant, gpu)
+        if isinstance(weights, LaunchSpec):
+            return weights
+        repo, flags = weights
         slots = self.scheduler(workload, a)
-        argv = ["vllm", "serve", model.hf_repo or model.id, "--tensor-parallel-size", str(gpu_count)]
+        argv = ["vllm", "serve", repo, *flags, "--tensor-parallel-size", str(gpu_count)]
         argv += ["--max-model-len", str(slots.context_per_slot), "--max-num-seqs", str(slots.slots)]
         argv += ["--gpu-memory-utilization", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
-        return LaunchSpec(argv=(*argv, *format_flags(workload, "fp8")))
+        argv += ["--kv-cache-dtype", "fp8" if workload.kv_cache_type == "fp8" else "auto"]
+        return LaunchSpec(argv=tuple(argv))
 
 
 def ring_allreduce_s_per_byte(gpu: GpuSpec, gpu_count: int, a: Assumptions) -> float:
@@ -129,15 +139,32 @@ def _times(count: int, rate: float | None) -> float | None:
     return None if rate is None else count * rate
 
 
-def format_flags(workload: Workload, fp8_kv_name: str) -> list[str]:
-    """--quantization for formats that need it, --kv-cache-dtype for an FP8 cache (vLLM and SGLang)."""
-    flags = []
-    method = QUANTIZATION_METHOD.get(resolve_quant(workload.quant).name)
-    if method:
-        flags += ["--quantization", method]
-    if workload.kv_cache_type == "fp8":
-        flags += ["--kv-cache-dtype", fp8_kv_name]
-    return flags
+def server_weights(
+    runtime: Runtime, model: ModelSpec, quant: str, gpu: GpuSpec | None
+) -> tuple[str, list[str]] | LaunchSpec:
+    """The repository vLLM or SGLang loads for `quant`, and the flags that make it that format.
+
+    A checkpoint already in the format is loaded as it is: the engine reads its quantization
+    config (and picks its fastest kernels, Marlin for AWQ and GPTQ, which an explicit
+    `--quantization awq` would turn off). F16 is the 16-bit checkpoint cast with `--dtype float16`.
+    FP8 without an FP8 checkpoint is the 16-bit one quantized at load (`--quantization fp8`),
+    only on a GPU with FP8 units and never for a model whose own checkpoint is already low-bit.
+    Anything else without a repository: no command (a spec with the reason).
+    """
+    fmt = resolve_quant(quant).name
+    repo = repo_for(model, fmt)
+    if repo:
+        return repo, []
+    sixteen = repo_for(model, "BF16") or repo_for(model, "F16")
+    if fmt == "F16" and sixteen:
+        return sixteen, ["--dtype", "float16"]
+    if fmt != "FP8" or not sixteen:
+        return no_weights(runtime, model, fmt)
+    if model.native_format:
+        return LaunchSpec.none(Reason(code="native-low-bit", model=model.id, native_format=model.native_format))
+    if gpu is not None and not has_fp8(gpu):
+        return LaunchSpec.none(Reason(code="fp8-needs-fp8-gpu", model=model.id, gpu_name=gpu.name))
+    return sixteen, ["--quantization", "fp8"]
 
 
 RUNTIME = Vllm()
