@@ -6,7 +6,7 @@ import shlex
 
 from sizer.core.rigs import HardwareOption
 from sizer.engines import engine_for
-from sizer.models import Assumptions, Estimate, LaunchSpec, ModelSpec, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, LaunchSpec, ModelSpec, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 
@@ -22,9 +22,21 @@ def launch_spec(
         engine=needs.engine,
         kv_cache_type=needs.kv_cache_type,
     )
-    return engine_for(needs.engine).launch(model, workload, option.count, a, est.offload)
+    return engine_for(needs.engine).launch(model, workload, option.count, a, est.offload, option.gpu)
 
 
-def run_command(spec: LaunchSpec) -> str:
-    """The spec as one POSIX shell line: `NAME=value ...` assignments, then the quoted argv."""
+def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumptions = DEFAULT_ASSUMPTIONS) -> LaunchSpec:
+    """The engine's argv and environment that serve what `estimate` sized: its format, context,
+    sequences, KV-cache type and GPU count, and the layers it keeps on the GPUs."""
+    workload = Workload(
+        quant=est.quant, context=est.context, batch=est.batch, engine=est.engine, kv_cache_type=est.kv_cache_type
+    )
+    return engine_for(est.engine).launch(model, workload, est.gpu_count, a, est.offload, gpu)
+
+
+def run_command(spec: LaunchSpec) -> str | None:
+    """The spec as one POSIX shell line: `NAME=value ...` assignments, then the quoted argv (None
+    where the spec has no command, only the reason why)."""
+    if not spec.argv:
+        return None
     return " ".join([*(f"{name}={shlex.quote(value)}" for name, value in spec.env.items()), shlex.join(spec.argv)])

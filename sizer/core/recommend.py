@@ -90,7 +90,7 @@ class Recommendation(_Frozen):
     commercial_use: bool  # False where the licence forbids it or says nothing clear
     answers: tuple[Answer, ...] = ()  # the lists it heads or belongs to
     reason_code: Reason  # right-sized, best-quality or best-below-quality, with the figures behind it
-    command: str
+    command: str | None  # the shell line of `launch`; None where no command loads the weights as sized
     launch: LaunchSpec
     serving: Serving | None = None  # the users' requests on this rig, as `estimate --json` gives it
     capacity: Capacity | None = None  # with --headcount: the busy hour

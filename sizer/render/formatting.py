@@ -7,6 +7,8 @@ import math
 from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
 from sizer.models.results import Capacity
+from sizer.models import LaunchSpec
+from sizer.render.messages import message
 from sizer.units import GB, bytes_to_gib
 
 
@@ -34,6 +36,13 @@ def amount(value: float) -> str:
         return f"{value:,.0f}"
     digits = 1 - math.floor(math.log10(abs(value)))  # decimals that keep two significant figures
     return f"{value:,.{digits}f}"
+
+
+def command_line(launch: LaunchSpec, command: str | None) -> str:
+    """'$ the shell line', or the sentence saying why there is no command."""
+    if command is None or launch.no_command_code is not None:
+        return message(launch.no_command_code) if launch.no_command_code else ""
+    return f"$ {command}"
 
 
 def rig_label(rec: Recommendation) -> str:

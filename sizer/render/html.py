@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from sizer.core.recommend import Ranking
-from sizer.render.formatting import REC_COLUMNS, cost_line, rec_cells
+from sizer.render.formatting import REC_COLUMNS, command_line, cost_line, rec_cells
 from sizer.render.messages import message
 
 
@@ -93,7 +93,7 @@ def recommend_html(ranking: Ranking) -> str:
         for i, r in enumerate(ranking.recommendations, 1)
     )
     reasons = "".join(
-        f"<li>{escape(message(r.reason_code))}<br>{escape(cost_line(r.cost))}<br><code>{escape(r.command)}</code></li>"
+        f"<li>{escape(message(r.reason_code))}<br>{escape(cost_line(r.cost))}<br><code>{escape(command_line(r.launch, r.command))}</code></li>"
         for r in ranking.recommendations
     )
     excluded = "".join(

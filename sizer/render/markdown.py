@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from sizer.core.recommend import Ranking
-from sizer.render.formatting import REC_COLUMNS, busy_hour_line, cost_line, rec_cells
+from sizer.render.formatting import REC_COLUMNS, busy_hour_line, command_line, cost_line, rec_cells
 from sizer.render.messages import message
 
 
@@ -31,12 +31,13 @@ def recommend_markdown(ranking: Ranking) -> str:
         lines.append("")
         for i, r in enumerate(picks, 1):
             flag = "" if r.commercial_use else " **Licence does not allow commercial use.**"
+            said = command_line(r.launch, r.command)
             lines += [
                 f"{i}. {message(r.reason_code)}{flag}",
                 f"   {cost_line(r.cost)}",
                 *([f"   {busy_hour_line(r.capacity)}"] if r.capacity else []),
                 "",
-                f"   ```console\n   $ {r.command}\n   ```",
+                f"   ```console\n   {said}\n   ```" if r.command else f"   {said}",
                 "",
             ]
     return "\n".join(lines)

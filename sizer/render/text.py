@@ -18,7 +18,7 @@ from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
-from sizer.render.formatting import busy_hour_line, cost_line, gb_per_s, gib, rig_label, tokens
+from sizer.render.formatting import busy_hour_line, command_line, cost_line, gb_per_s, gib, rig_label, tokens
 from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
 
@@ -53,6 +53,8 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
         _serving_rows(table, est.serving)
     if est.capacity is not None:
         _capacity_rows(table, est.capacity)
+    if est.launch is not None:
+        table.add_row("Command", command_line(est.launch, est.command))
     return table
 
 
@@ -242,13 +244,10 @@ def _answer_table(
         )
     lines: list[RenderableType] = [table]
     for i, r in recs:
-        lines.append(
-            Text(
-                f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}\n   {cost_line(r.cost)}\n"
-                + (f"   {busy_hour_line(r.capacity)}\n" if r.capacity else "")
-                + f"   $ {r.command}"
-            )
-        )
+        said = command_line(r.launch, r.command)
+        head = f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}"
+        busy = f"   {busy_hour_line(r.capacity)}\n" if r.capacity else ""
+        lines.append(Text(f"{head}\n   {cost_line(r.cost)}\n{busy}   {said}"))
     return lines
 
 

@@ -58,6 +58,7 @@ def estimate(
     """
     from sizer.cli.hardware import resolve_hardware, where
     from sizer.cli.output import number
+    from sizer.core.launch import estimate_launch, run_command
     from sizer.core.rigs import estimate_on_rig
     from sizer.core.serving import serving, serving_rig
     from sizer.engines import engine_for
@@ -113,6 +114,8 @@ def estimate(
         a = with_memory_share(a, runtime.name, gpu_memory_utilization)
     count_used = None if target.named else gpus
     result = estimate_on_rig(spec, rig, workload, count_used, a)
+    launch = estimate_launch(spec, rig.gpu, result, a)
+    result = result.model_copy(update={"launch": launch, "command": run_command(launch)})
     if prompt_tokens is not None and output_tokens is not None:
         n = count_used or rig.count
         sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
