@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from sizer.core.catalog import Catalog
-from sizer.models import GpuSpec, ModelSpec
+from sizer.models import GpuSpec, ModelSpec, Repos
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # no test reaches the Hub; Hub tests build a local cache or mock HfApi
 
@@ -37,6 +37,18 @@ LLAMA_31_8B = ModelSpec(
     max_context=131072,
     license="Llama 3.1 Community License",
     commercial_use=True,
+)
+# The same model with the repositories the catalog lists for it (data/model_catalog.yaml).
+LLAMA_31_8B_SERVED = LLAMA_31_8B.model_copy(
+    update={
+        "repos": Repos(
+            BF16="meta-llama/Llama-3.1-8B-Instruct",
+            AWQ="hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
+            GPTQ="hugging-quants/Meta-Llama-3.1-8B-Instruct-GPTQ-INT4",
+            GGUF="bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
+        ),
+        "ollama": "llama3.1:8b",
+    }
 )
 LLAMA_3_70B = LLAMA_31_8B.model_copy(
     update={

@@ -57,7 +57,7 @@ def test_json_contract_and_budget():
         assert pick["cost"]["hardware"] <= 6000
         assert pick["memory_bytes"]["total"] <= pick["available_bytes"]
         assert pick["users_served"] >= 3
-        assert set(pick["launch"]) == {"argv", "env"}
+        assert {"argv", "env", "no_command_code"} <= set(pick["launch"])
         assert pick["launch"]["env"] == {} and shlex.join(pick["launch"]["argv"]) == pick["command"]
     assert all({"model", "reason"} <= set(e) for e in data["excluded"])
 

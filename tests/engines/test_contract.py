@@ -16,10 +16,19 @@ from sizer.core.quant import resolve_quant
 from sizer.engines import RUNTIMES, engine_for
 from sizer.engines.base import rig_refusal
 from sizer.errors import InputError
-from sizer.models import Engine, KvCacheType, ModelSpec, Offload, Workload
+from sizer.models import Engine, FileWeights, KvCacheType, ModelSpec, Offload, Repos, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.render.messages import message
-from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
+from tests.conftest import (
+    A100_SXM,
+    GEMMA2_9B,
+    LLAMA_3_70B,
+    LLAMA_31_8B,
+    LLAMA_31_8B_SERVED,
+    M1_MAX_32,
+    MIXTRAL,
+    RTX_4090,
+)
 
 ENGINES = pytest.mark.parametrize("runtime", list(RUNTIMES.values()), ids=lambda r: r.label)
 MI300X = A100_SXM.model_copy(
@@ -86,18 +95,24 @@ def test_decode_speed_never_increases_with_model_size(runtime, gpu_count):
     assert speeds[0] > speeds[-1]
 
 
-_ODD = LLAMA_31_8B.model_copy(update={"hf_repo": "someone/it's a $model", "aliases": ("odd name:7b",)})
+# Shell characters reach argv through the model's own repository (vLLM, SGLang) and through the
+# file it was read from (llama.cpp); ollama's names are the catalog's tag or GGUF repository.
+_ODD_REPO = LLAMA_31_8B_SERVED.model_copy(update={"hf_repo": "someone/it's a $model", "repos": Repos()})
+_ODD_FILE = LLAMA_31_8B_SERVED.model_copy(
+    update={"file_weights": FileWeights(quant="Q4_K_M", total_bytes=1, source="/models/it's a $model Q4_K_M.gguf")}
+)
 
 
 @ENGINES
-@pytest.mark.parametrize("model", [LLAMA_31_8B, _ODD], ids=["plain", "shell-characters"])
+@pytest.mark.parametrize("kind", ["plain", "shell-characters"])
 @pytest.mark.parametrize("gpu_count", [1, 2])
 @pytest.mark.parametrize("offload", [None, Offload(gpu_layers=20, total_layers=32, cpu_bytes=1)])
-def test_launch_spec_round_trips_through_the_shell_line(runtime, model, gpu_count, offload):
+def test_launch_spec_round_trips_through_the_shell_line(runtime, kind, gpu_count, offload):
+    model = LLAMA_31_8B_SERVED if kind == "plain" else _ODD_REPO if runtime.splits_tensors else _ODD_FILE
     for kv in runtime.kv_cache_types:
         w = Workload(quant=runtime.default_format, context=8192, batch=3, engine=runtime.name, kv_cache_type=kv)
-        spec = runtime.launch(model, w, gpu_count, DEFAULT_ASSUMPTIONS, offload)
-        assert spec.argv and all(spec.argv)
+        spec = runtime.launch(model, w, gpu_count, DEFAULT_ASSUMPTIONS, offload, _gpu(runtime))
+        assert spec.argv and all(spec.argv) and spec.no_command_code is None
         assert all(re.fullmatch(r"[A-Z_][A-Z0-9_]*", name) for name in spec.env)
         words = shlex.split(run_command(spec))
         assigned = [f"{name}={value}" for name, value in spec.env.items()]

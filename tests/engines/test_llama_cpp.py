@@ -8,7 +8,7 @@ from sizer.engines.llama_cpp import RUNTIME
 from sizer.models import Offload, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS as A
 from sizer.units import GiB
-from tests.conftest import A100_SXM, LLAMA_31_8B, M1_MAX_32, RTX_4090
+from tests.conftest import A100_SXM, LLAMA_31_8B, LLAMA_31_8B_SERVED, M1_MAX_32, RTX_4090
 
 
 def test_compute_buffer_is_f32_logits_and_hidden_state_of_a_micro_batch():
@@ -51,13 +51,14 @@ def test_geforce_reaches_its_fp16_accumulate_rate_under_llama_cpp():
 
 def test_launch_spec_as_llama_server_takes_it():
     w = Workload(quant="Q4_K_M", context=4096, batch=4)
-    spec = RUNTIME.launch(LLAMA_31_8B, w, 2, A)
+    spec = RUNTIME.launch(LLAMA_31_8B_SERVED, w, 2, A)
     assert spec.env == {}
+    # The catalog's GGUF repository, the file picked by its type (llama.cpp's -hf REPO:TYPE).
     assert spec.argv == (
-        "llama-server", "-m", "Llama-3.1-8B-Instruct-Q4_K_M.gguf", "-ngl", "99", "-c", "16384", "-np", "4",
-        "--flash-attn", "on", "--split-mode", "layer", "--tensor-split", "1,1",
+        "llama-server", "-hf", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M", "-ngl", "99", "-c", "16384",
+        "-np", "4", "--flash-attn", "on", "--split-mode", "layer", "--tensor-split", "1,1",
     )  # fmt: skip
     q8_cache = w.model_copy(update={"kv_cache_type": "q8_0"})
-    offloaded = RUNTIME.launch(LLAMA_31_8B, q8_cache, 1, A, Offload(gpu_layers=20, total_layers=32, cpu_bytes=1))
+    offloaded = RUNTIME.launch(LLAMA_31_8B_SERVED, q8_cache, 1, A, Offload(gpu_layers=20, total_layers=32, cpu_bytes=1))
     assert offloaded.argv[4] == "20"
     assert offloaded.argv[-4:] == ("--cache-type-k", "q8_0", "--cache-type-v", "q8_0")

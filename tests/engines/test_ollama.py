@@ -8,15 +8,20 @@ from sizer.engines.ollama import RUNTIME, ollama_model_name
 from sizer.models import Engine, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS as A
 from sizer.units import GiB
-from tests.conftest import LLAMA_31_8B, RTX_4090
+from tests.conftest import LLAMA_31_8B, LLAMA_31_8B_SERVED, RTX_4090
 
-TAGGED = LLAMA_31_8B.model_copy(update={"aliases": ("Meta-Llama-3.1-8B-Instruct", "llama3.1:8b")})
+TAGGED = LLAMA_31_8B_SERVED
 
 
-def test_library_tag_at_its_default_quant_else_a_gguf_repo():
+def test_library_tag_at_its_format_else_the_catalogs_gguf_repo_else_none():
     assert ollama_model_name(TAGGED, "Q4_K_M") == "llama3.1:8b"
-    assert ollama_model_name(TAGGED, "Q8_0") == "hf.co/meta-llama/Llama-3.1-8B-Instruct-GGUF:Q8_0"
-    assert ollama_model_name(LLAMA_31_8B, "Q4_K_M") == "hf.co/meta-llama/Llama-3.1-8B-Instruct-GGUF:Q4_K_M"
+    assert ollama_model_name(TAGGED, "Q8_0") == "hf.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q8_0"
+    tag_only = LLAMA_31_8B.model_copy(update={"ollama": "llama3.1:8b"})
+    assert ollama_model_name(tag_only, "Q4_K_M") == "llama3.1:8b"
+    assert ollama_model_name(tag_only, "Q8_0") is None  # no guessed hf.co name
+    assert ollama_model_name(LLAMA_31_8B, "Q4_K_M") is None
+    q4_0_tag = tag_only.model_copy(update={"ollama_quant": "Q4_0"})  # older library tags are Q4_0
+    assert ollama_model_name(q4_0_tag, "Q4_0") == "llama3.1:8b" and ollama_model_name(q4_0_tag, "Q4_K_M") is None
 
 
 def test_memory_is_num_ctx_for_each_parallel_slot():

@@ -8,7 +8,7 @@ from sizer.engines.vllm import RUNTIME
 from sizer.models import Assumptions, Engine, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS as A
 from sizer.units import GiB
-from tests.conftest import A100_SXM, LLAMA_31_8B, RTX_4090
+from tests.conftest import A100_SXM, LLAMA_31_8B, LLAMA_31_8B_SERVED, RTX_4090
 
 W = Workload(quant="AWQ", context=8192, batch=4, engine=Engine.VLLM)
 
@@ -58,11 +58,12 @@ def test_fp8_weights_run_at_the_fp8_rate_only_where_the_gpu_has_fp8_units():
 
 
 def test_launch_spec_as_vllm_serve_takes_it():
-    spec = RUNTIME.launch(LLAMA_31_8B, W, 2, A)
+    spec = RUNTIME.launch(LLAMA_31_8B_SERVED, W, 2, A, gpu=RTX_4090)
+    # The AWQ repository, loaded as it is: vLLM reads its quantization config (and picks Marlin).
     assert spec.argv == (
-        "vllm", "serve", "meta-llama/Llama-3.1-8B-Instruct", "--tensor-parallel-size", "2",
+        "vllm", "serve", "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4", "--tensor-parallel-size", "2",
         "--max-model-len", "8192", "--max-num-seqs", "4", "--gpu-memory-utilization", "0.9",
-        "--quantization", "awq",
+        "--kv-cache-dtype", "auto",
     )  # fmt: skip
     fp8 = RUNTIME.launch(LLAMA_31_8B, W.model_copy(update={"quant": "BF16", "kv_cache_type": "fp8"}), 1, A)
     assert fp8.argv[-2:] == ("--kv-cache-dtype", "fp8") and "--quantization" not in fp8.argv
