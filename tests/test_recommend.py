@@ -19,6 +19,7 @@ from sizer.models import (
     Price,
     Quality,
     QuantLoss,
+    Repos,
     UseCaseScores,
 )
 from sizer.models.needs import Needs
@@ -38,6 +39,8 @@ def _chat(model, score, commercial=True):
             "quality": Quality(score=score, benchmark="MMLU", source="test"),
             "quality_by_use_case": (UseCaseScores(use_case="chat", scores=(entry,)),),
             "commercial_use": commercial,
+            # Where the weights are (example repositories, so that every pick has a command).
+            "repos": Repos(GGUF=f"example/{model.id}-GGUF", AWQ=f"example/{model.id}-AWQ"),
         }
     )
 
@@ -105,10 +108,11 @@ def test_the_command_carries_the_estimate():
     needs = Needs(use_case="chat", users=4, context=4096)
     r = _rank(needs).recommendations[0]
     assert "-c 16384" in r.command and "-np 4" in r.command
-    assert r.command.startswith("llama-server -m ") and r.command.endswith(" --flash-attn on")
+    assert r.command.startswith(f"llama-server -hf example/{r.model}-GGUF:Q4_K_M ")
+    assert r.command.endswith(" --flash-attn on")
     vllm = _rank(Needs.model_validate({**needs.model_dump(), "engine": "vllm", "quant": "AWQ"})).recommendations[0]
     assert CATALOG.gpu(vllm.gpu).vendor != "apple"  # vLLM has no Metal back end
-    assert vllm.command.startswith("vllm serve") and "--quantization awq" in vllm.command
+    assert vllm.command.startswith(f"vllm serve example/{vllm.model}-AWQ ")  # the AWQ repository
     assert f"--tensor-parallel-size {vllm.gpu_count}" in vllm.command
     assert vllm.launch.argv[:2] == ("vllm", "serve") and vllm.launch.env == {}
     ollama = _rank(Needs.model_validate({**needs.model_dump(), "engine": "ollama"})).recommendations[0]

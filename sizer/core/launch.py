@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 from sizer.core.rigs import HardwareOption
 from sizer.engines import engine_for
-from sizer.models import Assumptions, Estimate, GpuSpec, LaunchSpec, ModelSpec, Workload
+from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 
@@ -32,6 +33,17 @@ def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumption
         quant=est.quant, context=est.context, batch=est.batch, engine=est.engine, kv_cache_type=est.kv_cache_type
     )
     return engine_for(est.engine).launch(model, workload, est.gpu_count, a, est.offload, gpu)
+
+
+@functools.lru_cache(maxsize=65536)
+def has_command(
+    model: ModelSpec, quant: str, engine: Engine, gpu: GpuSpec, a: Assumptions = DEFAULT_ASSUMPTIONS
+) -> bool:
+    """Whether the engine has a command that loads the model's weights in `quant` on `gpu` (a
+    repository holds them in that format, or the engine makes it at load where the GPU allows):
+    what recommend asks before it chooses a format itself."""
+    workload = Workload(quant=quant, engine=engine)
+    return bool(engine_for(engine).launch(model, workload, 1, a, None, gpu).argv)
 
 
 def run_command(spec: LaunchSpec) -> str | None:

@@ -18,7 +18,7 @@ from sizer.core.capacity import pick_capacity
 from sizer.core.catalog import Catalog
 from sizer.core.cost import Cost, cost, hardware_price, money_in, running_cost
 from sizer.core.estimate import memory_needed
-from sizer.core.launch import launch_spec, run_command
+from sizer.core.launch import has_command, launch_spec, run_command
 from sizer.core.quality import QualityTable, Score
 from sizer.core.rigs import HardwareOption
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
@@ -465,7 +465,7 @@ def _feasible(
             ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
             for i, m in enumerate(models):
                 for j, o in enumerate(group):
-                    if ok[i, j] and _runs(runtime, m, o):
+                    if ok[i, j] and _runs(runtime, m, o) and _launches(m, o, _at(needs, fmt), a):
                         out[fmt].setdefault(m.id, []).append(o)
     if progress:
         progress(len(groups), len(groups))
@@ -483,11 +483,17 @@ def _feasible_owned(
     """Add to `out` the owned rigs of `group` that hold each model for the load, one estimate each."""
     for o in group:
         for m in models:
-            if not _runs(runtime, m, o):
+            if not _runs(runtime, m, o) or not _launches(m, o, needs, a):
                 continue
             est = estimate_option(m, o, needs, needs.users, a)
             if est.fits and est.decode_tokens_per_s >= needs.min_tokens_per_s:
                 out.setdefault(m.id, []).append(o)
+
+
+def _launches(model: ModelSpec, option: HardwareOption, needs: Needs, a: Assumptions) -> bool:
+    """A format recommend chooses itself must be one a command loads (a repository holds the
+    model in it); a --quant asked for is sized as asked, and the pick says if it has no command."""
+    return not needs.choose_quant or has_command(model, needs.quant, needs.engine, option.gpu, a)
 
 
 def _runs(runtime: Runtime, model: ModelSpec, option: HardwareOption) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sizer.cli.app import app
+from sizer.engines.base import has_fp8
 from sizer.io import hardware
 from sizer.io.loaders import load_catalog
 
@@ -40,8 +41,12 @@ def test_scenario_5_vllm_commands_name_the_sized_weights():
         argv = pick["launch"]["argv"]
         assert argv[:2] == ["vllm", "serve"], pick["command"]
         assert shlex.split(pick["command"]) == argv
-        # The repository holds the weights in the chosen format (per the catalog's repos).
-        assert argv[2] == model.repos.get(pick["quant"]), (pick["model"], pick["quant"], argv[2])
+        # The repository holds the weights in the chosen format (per the catalog's repos), or, for
+        # FP8 on a GPU with FP8 units, the 16-bit repository quantized at load.
+        held = argv[2] == model.repos.get(pick["quant"])
+        at_load = pick["quant"] == "FP8" and argv[2] == model.repos.BF16 and argv[3:5] == ["--quantization", "fp8"]
+        assert held or (at_load and has_fp8(CATALOG.gpu(pick["gpu"]))), (pick["model"], pick["quant"], argv)
+        assert model.native_format is None or "--quantization" not in argv
         assert _flag(argv, "--max-model-len") == str(data["needs"]["context"])
         assert int(_flag(argv, "--max-num-seqs")) >= 20
         tp = int(_flag(argv, "--tensor-parallel-size"))
