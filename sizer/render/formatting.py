@@ -6,8 +6,8 @@ import math
 
 from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
-from sizer.models.results import Capacity
 from sizer.models import LaunchSpec
+from sizer.models.results import Capacity
 from sizer.render.messages import message
 from sizer.units import GB, bytes_to_gib
 
