@@ -299,6 +299,23 @@ def _turn(context: int) -> tuple[int, int]:
     return output, max(1, min(TURN_PROMPT_TOKENS, context - output))
 
 
+def user_tokens_per_s(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    gpu_count: int,
+    workload: Workload,
+    a: Assumptions,
+    available_bytes_per_gpu: int | None = None,
+) -> float:
+    """Each of `workload.batch` users' tokens/s in the closed loop of chat turns at the workload's
+    full context, every layer on the GPUs (`_decode`: what recommend ranks and users_served counts by)."""
+    runtime = engine_for(workload.engine)
+    option = HardwareOption(gpu=gpu, count=gpu_count, available_bytes_per_gpu=available_bytes_per_gpu)
+    _, terms = _rig(runtime, option, a)
+    need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    return _decode(model, need, workload, terms, a)
+
+
 def fit_and_decode(
     models: Sequence[ModelSpec],
     rigs_of: Mapping[str, Sequence[HardwareOption]],

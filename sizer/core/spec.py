@@ -16,6 +16,7 @@ from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
 from sizer.core.memory import per_gpu_bytes
 from sizer.core.quant import resolve_quant
+from sizer.core.serving import user_tokens_per_s
 from sizer.engines import engine_for
 from sizer.engines.base import check_workload, rig_refusal
 from sizer.errors import InputError
@@ -319,16 +320,25 @@ def _broken(
                 headroom_frac=constraints.vram_headroom,
             )
         )
-    elif est.decode_tokens_per_s < work.min_tokens_per_s:
+    elif _speed(model, gpu, count, work, est) < work.min_tokens_per_s:
         broken.append(
             Reason(
                 code="too-slow",
-                decode_tokens_per_s=est.decode_tokens_per_s,
+                decode_tokens_per_s=_speed(model, gpu, count, work, est),
                 users=work.users,
                 min_tokens_per_s=work.min_tokens_per_s,
             )
         )
     return broken + _model_rules(model, work, constraints)
+
+
+def _speed(model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, est: Estimate) -> float:
+    """Each user's tokens/s: the serving model's closed loop of the users' chat turns where every
+    layer is on the GPUs (as recommend counts users served), else the estimate's decode."""
+    if est.offload is not None:
+        return est.decode_tokens_per_s
+    workload = work.workload(est.quant)
+    return user_tokens_per_s(model, gpu, count, workload, est.assumptions, est.available_bytes // count)
 
 
 def _model_rules(model: ModelSpec, work: SpecWorkload, constraints: Constraints) -> list[Reason]:
@@ -503,6 +513,7 @@ def _check_one(
     model, est, broken = best  # type: ignore[misc]
     violations = [_violation(w_path, r) for r in broken] + offer_violations
     need, has = max(est.per_gpu_bytes), est.available_bytes // count
+    speed = _speed(model, gpu, count, work, est)
     summary = Reason(
         code="check-summary",
         model=model.id,
@@ -512,7 +523,7 @@ def _check_one(
         needs_bytes_per_gpu=need,
         has_bytes_per_gpu=has,
         fits=est.fits,
-        decode_tokens_per_s=est.decode_tokens_per_s,
+        decode_tokens_per_s=speed,
         min_tokens_per_s=work.min_tokens_per_s,
     )
     ideas = _would_pass(model, gpu, count, work, spec, catalog, memo) if broken else []
@@ -524,7 +535,7 @@ def _check_one(
         passed=not violations,
         needs_bytes_per_gpu=need,
         has_bytes_per_gpu=has,
-        decode_tokens_per_s=est.decode_tokens_per_s,
+        decode_tokens_per_s=speed,
         model=model.id,
         summary_code=summary,
         violations=tuple(violations),
