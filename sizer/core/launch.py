@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import shlex
 
 from sizer.core.rigs import HardwareOption
 from sizer.engines import engine_for
+from sizer.engines.base import has_fp8
 from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
@@ -35,15 +35,28 @@ def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumption
     return engine_for(est.engine).launch(model, workload, est.gpu_count, a, est.offload, gpu)
 
 
-@functools.lru_cache(maxsize=65536)
+# has_command's answers by the identity of its arguments (hashing whole catalog entries costs more
+# than the launch spec itself); each entry keeps its objects, so an id is never reused while cached.
+_COMMANDS: dict[tuple[int, str, str, int, int], tuple[object, object, object, bool]] = {}  # key -> model, gpu, a
+
+
 def has_command(
     model: ModelSpec, quant: str, engine: Engine, gpu: GpuSpec, a: Assumptions = DEFAULT_ASSUMPTIONS
 ) -> bool:
     """Whether the engine has a command that loads the model's weights in `quant` on `gpu` (a
     repository holds them in that format, or the engine makes it at load where the GPU allows):
     what recommend asks before it chooses a format itself."""
+    # Of the GPU only whether it has FP8 units matters (a dynamic FP8 load needs them).
+    key = (id(model), quant, str(engine), int(has_fp8(gpu)), id(a))
+    hit = _COMMANDS.get(key)
+    if hit is not None and hit[0] is model and hit[2] is a:
+        return hit[3]
     workload = Workload(quant=quant, engine=engine)
-    return bool(engine_for(engine).launch(model, workload, 1, a, None, gpu).argv)
+    answer = bool(engine_for(engine).launch(model, workload, 1, a, None, gpu).argv)
+    if len(_COMMANDS) > 65536:
+        _COMMANDS.clear()
+    _COMMANDS[key] = (model, gpu, a, answer)
+    return answer
 
 
 def run_command(spec: LaunchSpec) -> str | None:

@@ -24,7 +24,7 @@ from sizer.core.rigs import HardwareOption
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
-from sizer.engines.base import Runtime, check_workload, rig_refusal
+from sizer.engines.base import Runtime, check_workload, has_fp8, rig_refusal
 from sizer.errors import InputError
 from sizer.models import (
     Assumptions,
@@ -324,7 +324,7 @@ def recommend(
         right += [_recommendation(c, needs, settings, assumptions, ("right_sized",)) for c in rs]
         best += [_recommendation(c, needs, settings, assumptions, ("best_in_budget",)) for c in bb]
         for mid in dict.fromkeys(c.model.id for c in (*rs, *bb)):
-            charted += _alternatives(mid, alternatives.get(mid, []))
+            charted += _alternatives(mid, alternatives(mid))
     for m in models:
         if not any(feasible[fmt].get(m.id) for fmt in formats):
             excluded.append(
@@ -344,8 +344,20 @@ def recommend(
 
 
 def _at(needs: Needs, fmt: str) -> Needs:
-    """The needs with weight format `fmt` (what estimate, serving and launch read)."""
-    return needs if needs.quant == fmt else needs.model_copy(update={"quant": fmt})
+    """The needs with weight format `fmt` (what estimate, serving and launch read); the copy is
+    kept per needs and format, as a sweep asks for it once per model and rig."""
+    if needs.quant == fmt:
+        return needs
+    key = (id(needs), fmt)
+    hit = _AT.get(key)
+    if hit is None or hit[0] is not needs:
+        if len(_AT) > 1024:
+            _AT.clear()
+        hit = _AT[key] = (needs, needs.model_copy(update={"quant": fmt}))
+    return hit[1]
+
+
+_AT: dict[tuple[int, str], tuple[Needs, Needs]] = {}
 
 
 def _one_per_model(
@@ -385,27 +397,54 @@ def _candidates(
     settings: CostSettings,
     table: QualityTable,
     a: Assumptions,
-) -> tuple[list[_Candidate], dict[str, list[_Served]]]:
-    """Every model × format × rig of the kind (`owned`) that serves the load, with its cost and
-    score, and per model every rig that serves it (for the chart)."""
+) -> tuple[list[_Candidate], Callable[[str], list[_Served]]]:
+    """Per model and format, its cheapest rigs of the kind (`owned`) that serve the load, with
+    their cost and score, and a function giving, for a model, every rig that serves it (the chart).
+
+    Both answers rank a model in one format by its monthly cost first, so of its rigs only the
+    cheapest that serve can head either list: rigs are tried cheapest first, and the first
+    monthly cost at which one serves ends the search (every rig at that cost is kept for the ties).
+    """
     out: list[_Candidate] = []
-    alternatives: dict[str, list[_Served]] = {}
     prices: dict[int, tuple[float, float]] = {}  # id(rig) -> hardware price, per month: the same for every model
+
+    def priced(o: HardwareOption) -> tuple[float, float]:
+        if id(o) not in prices:
+            prices[id(o)] = _running(o, settings)
+        return prices[id(o)]
+
+    def serving_rigs(m: ModelSpec, fmt: str, rigs: Sequence[HardwareOption]) -> list[_Served]:
+        speeds = fit_and_decode([m], {m.id: rigs}, _at(needs, fmt), needs.users, a)[m.id]
+        return [
+            (o, decode, *priced(o))
+            for o, (fits, decode) in zip(rigs, speeds, strict=True)
+            if fits and decode >= needs.min_tokens_per_s  # the serving model has the last word
+        ]
+
     for fmt, rigs in feasible.items():
-        rigs_of = {m: [o for o in rs if o.owned is owned] for m, rs in rigs.items()}
-        at = _at(needs, fmt)
-        speeds = fit_and_decode(models, rigs_of, at, needs.users, a)
         for m in models:
+            mine = sorted((o for o in rigs.get(m.id, ()) if o.owned is owned), key=lambda o: priced(o)[::-1])
             score = table.score(m, needs.use_case, fmt)
-            for o, (fits, decode) in zip(rigs_of.get(m.id, []), speeds[m.id], strict=True):
-                if not fits or decode < needs.min_tokens_per_s:  # the serving model has the last word
-                    continue
-                if id(o) not in prices:
-                    prices[id(o)] = _running(o, settings)
-                hardware, per_month = prices[id(o)]
-                out.append(_Candidate(m, fmt, o, decode, hardware, per_month, score))
-                if fmt == needs.quant or not needs.choose_quant:
-                    alternatives.setdefault(m.id, []).append((o, decode, hardware, per_month))
+            start = 0
+            while start < len(mine):
+                cost = round(priced(mine[start])[1], 2)
+                end = start
+                while end < len(mine) and round(priced(mine[end])[1], 2) == cost:
+                    end += 1
+                served = serving_rigs(m, fmt, mine[start:end])
+                out += [_Candidate(m, fmt, o, decode, hw, pm, score) for o, decode, hw, pm in served]
+                if served:
+                    break
+                start = end
+
+    def alternatives(model_id: str) -> list[_Served]:
+        model = next(m for m in models if m.id == model_id)
+        rows: list[_Served] = []
+        for fmt, rigs in feasible.items():
+            if fmt == needs.quant or not needs.choose_quant:
+                rows += serving_rigs(model, fmt, [o for o in rigs.get(model_id, ()) if o.owned is owned])
+        return rows
+
     return out, alternatives
 
 
@@ -450,6 +489,7 @@ def _feasible(
             for fmt in formats:
                 _feasible_owned(models, group, _at(needs, fmt), runtime, a, out[fmt])
             continue
+        fp8 = [has_fp8(o.gpu) for o in group]
         result = sweep(
             models,
             [o.gpu for o in group],
@@ -463,10 +503,15 @@ def _feasible(
         )
         for q, fmt in enumerate(formats):
             ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
-            for i, m in enumerate(models):
-                for j, o in enumerate(group):
-                    if ok[i, j] and _runs(runtime, m, o) and _launches(m, o, _at(needs, fmt), a):
-                        out[fmt].setdefault(m.id, []).append(o)
+            at = _at(needs, fmt)
+            launches: dict[tuple[int, bool], bool] = {}  # (model, FP8 units): all a command depends on
+            for i, j in zip(*ok.nonzero(), strict=True):
+                m, o = models[i], group[j]
+                key = (int(i), fp8[j])
+                if key not in launches:
+                    launches[key] = _launches(m, o, at, a)
+                if launches[key] and _runs(runtime, m, o):
+                    out[fmt].setdefault(m.id, []).append(o)
     if progress:
         progress(len(groups), len(groups))
     return out

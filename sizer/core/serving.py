@@ -285,10 +285,22 @@ def _decode(model: ModelSpec, need: MemoryNeed, workload: Workload, terms: Speed
     """Each user's tokens/s in the closed loop of `workload.batch` chat turns at full depth, every
     layer on the GPUs: a decode step of all users at their context (`estimate`'s), plus every
     user's turn prompt spread over the turn's output (core/serving.py: `closed_loop`)."""
+    chunk = engine_for(workload.engine).scheduler(workload, a).batch_tokens
+    return _turn_speed(model, need, workload, terms, a, chunk, resolve_quant(workload.quant))
+
+
+def _turn_speed(
+    model: ModelSpec,
+    need: MemoryNeed,
+    workload: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    chunk: int,
+    fmt: QuantFormat,
+) -> float:
+    """`_decode` with the engine's prompt chunk and the format already looked up."""
     step = decode_step_seconds(model, need.weights, need.kv_cache_bytes, workload, terms, a)
     output, prompt = _turn(workload.context)
-    chunk = engine_for(workload.engine).scheduler(workload, a).batch_tokens
-    fmt = resolve_quant(workload.quant)
     prompts = _prompts_s(model, need.weights, terms, fmt, a, chunk, workload.batch, prompt)
     return 1.0 / (step + prompts / output)
 
@@ -329,6 +341,7 @@ def fit_and_decode(
     rig). A rig the engine would offload layers from takes `estimate_option` itself."""
     workload = needs_workload(needs, users)
     runtime = engine_for(workload.engine)
+    chunk, fmt = runtime.scheduler(workload, a).batch_tokens, resolve_quant(workload.quant)
     rigs: dict[int, tuple[int, SpeedTerms]] = {}  # id(option): the options outlive the call
     out = {}
     for model in models:
@@ -343,7 +356,7 @@ def fit_and_decode(
                 est = estimate_option(model, option, needs, users, a)
                 row.append((est.fits, est.decode_tokens_per_s))
             else:
-                row.append((fits, _decode(model, need, workload, terms, a)))
+                row.append((fits, _turn_speed(model, need, workload, terms, a, chunk, fmt)))
         out[model.id] = row
     return out
 
