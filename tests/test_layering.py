@@ -26,7 +26,7 @@ LAYERS = {
     "sizer.core.catalog": 1,
     "sizer.core.quality": 1,  # benchmark scores per use case, normalised; what a format costs
     "sizer.engines": 2,
-    "sizer.core": 3,  # the decisions: estimate, sweep, serving, rigs, cost, recommend, spec
+    "sizer.core": 3,  # the decisions: estimate, sweep, serving, rigs, cost, recommend, spec, deploy
     "sizer.calibrate": 4,
     "sizer.io": 5,
     "sizer.render": 6,

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from sizer import __version__
-from sizer.cli.commands import catalog, check, estimate, probe, recommend, schema
+from sizer.cli.commands import catalog, check, deploy, estimate, probe, recommend, schema
 from sizer.cli.output import console
 from sizer.constants import DEBUG_ENV
 
@@ -35,6 +35,7 @@ COMMANDS = (
     (app, "probe", probe.probe),
     (app, "recommend", recommend.recommend),
     (app, "check", check.check),
+    (app, "deploy", deploy.deploy),
     (app, "schema", schema.schema),
     (catalog_app, "models", catalog.models),
     (catalog_app, "gpus", catalog.gpus),

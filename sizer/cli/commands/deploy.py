@@ -1,0 +1,117 @@
+"""sizer deploy: the files that start a sized setup (Compose, Kubernetes, Helm, KServe, shell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
+from sizer.cli import options as o
+from sizer.cli.output import count, emit, handle_errors, message, warn
+from sizer.errors import InputError
+
+FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
+
+
+@handle_errors
+def deploy(
+    model: o.ModelArg,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="compose, k8s, helm (vLLM production-stack), kserve or shell.")
+    ],
+    quant: o.FileQuantOpt = None,
+    context: o.ContextOpt = 4096,
+    users: Annotated[int, typer.Option("--users", help="Sequences served at once (the engine's slots).")] = 1,
+    gpu: o.GpuOpt = None,
+    gpus: o.GpusOpt = None,
+    hardware: o.HardwareOpt = None,
+    engine: o.EngineOpt = "vllm",
+    kv_cache: o.KvOpt = None,
+    gpu_memory_utilization: o.GpuMemoryOpt = None,
+    nodes: Annotated[int, typer.Option("--nodes", help="Nodes to spread over; only 1 is supported yet.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the files into this directory instead of stdout.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")] = False,
+) -> None:
+    """Write what starts the sized setup: a Compose file, Kubernetes manifests, Helm or KServe values, a shell line.
+
+    The engine arguments are the values `sizer estimate` sizes for the same flags: tensor-parallel
+    size, context per sequence, sequences at once, the GPU share, the KV-cache type. The manifest
+    goes to stdout (or into --out DIR), a short summary with the command that applies it to stderr.
+    One node only: multi-node layouts are not supported yet.
+
+    \b
+    Examples:
+      sizer deploy llama-3.1-8b --gpu "RTX 4090" --engine llama.cpp --format compose > compose.yaml
+      sizer deploy qwen2.5-7b --gpu L4 --engine vllm --context 8192 --users 8 --format k8s --out deploy/
+      sizer deploy llama-3.3-70b --gpu H100 --gpus 2 --engine vllm --format helm > values.yaml
+      sizer deploy llama-3.1-8b --gpu A100 --engine vllm --format kserve
+      sizer deploy llama-3.1-8b --hardware server.json --engine ollama --format shell
+    """
+    from sizer.cli.hardware import resolve_hardware, where
+    from sizer.cli.output import choose_format, number
+    from sizer.core.deploy import check_format, plan_deployment
+    from sizer.core.rigs import estimate_on_rig
+    from sizer.engines import engine_for
+    from sizer.engines.base import check_kv_cache
+    from sizer.io.loaders import load_catalog
+    from sizer.io.sources import resolve_model
+    from sizer.models import Workload
+    from sizer.models.assumptions import with_memory_share
+    from sizer.render.deploy import files, summary
+
+    chosen = choose_format(output_format, False, FORMATS)
+    for name, value, high in (
+        ("--context", context, MAX_CONTEXT),
+        ("--users", users, MAX_BATCH),
+        ("--gpus", gpus, MAX_GPUS),
+    ):
+        count(name, value, high)
+    count("--nodes", nodes, MAX_GPUS)
+    if nodes > 1:
+        raise InputError("--nodes: multi-node layouts are not supported by sizer deploy yet; size one node (--nodes 1)")
+    number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
+    runtime = engine_for(engine)
+    check_kv_cache(runtime, kv_cache or "f16")
+    if gpu_memory_utilization is not None and not runtime.splits_tensors:
+        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
+    catalog = load_catalog(warn=warn)
+    spec = resolve_model(model, catalog, warn=warn)
+    if context > spec.max_context:
+        warn(f"{spec.id} supports {spec.max_context:,} tokens, not {context:,} (--context); sized as asked")
+    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
+    workload = Workload(quant=quant, context=context, batch=users, engine=runtime.name, kv_cache_type=kv_cache or "f16")
+    target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
+    if not target.rigs:
+        why = f" ({target.why_none})" if target.why_none else ""
+        raise InputError(f"no GPU in {where(hardware)}{why}; pass --gpu NAME or --hardware FILE")
+    rig = target.rigs[0]
+    n = gpus or rig.count
+    runtime.validate(spec, rig.gpu, workload, n)
+    a = target.assumptions
+    if gpu_memory_utilization is not None:
+        a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a)
+    plan = plan_deployment(spec, rig.gpu, workload, est, a)
+    check_format(plan, chosen)
+    written = files(plan, chosen)
+    path = None
+    if out is not None:
+        from sizer.io.writing import write_file
+
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out}: not a directory")
+        targets = {out / name: text for name, text in written.items()}
+        clash = [str(p) for p in targets if p.exists()]
+        if clash and not force:
+            raise InputError(f"{', '.join(clash)} exists; pass --force to overwrite it, or another --out")
+        for target_path, text in targets.items():
+            write_file(target_path, text)
+        path = str(next(iter(targets)))
+    else:
+        emit("".join(written.values()).rstrip("\n"))
+    for line in summary(plan, chosen, path):
+        message(line)

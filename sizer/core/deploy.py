@@ -1,0 +1,327 @@
+"""What starts a sized setup in a container: one `DeploymentPlan` per estimate. Pure.
+
+The plan carries the engine's launch spec (`Runtime.launch`, the same argv `estimate` sized and
+`recommend` prints), the container image that runs it, the knobs as numbers (for formats that
+name them, such as the production-stack Helm values), the resources to request and the endpoints
+to probe. The renderers in sizer/render/deploy_*.py turn it into files; nothing here knows a
+file format. Single node only: a layout past one node is refused until multi-node is sized.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from sizer.engines import engine_for
+from sizer.errors import InputError
+from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Vendor, Workload
+from sizer.units import GiB
+
+# The container images, the one place they are named. Tags looked up on 2026-12-02:
+# vLLM v0.28.0 released 2026-08-26 (https://github.com/coreweave/ml-containers/pull/218; images at
+#   https://hub.docker.com/r/vllm/vllm-openai/tags, ROCm builds at https://hub.docker.com/r/vllm/vllm-openai-rocm/tags);
+# llama.cpp server-cuda-b11243 / server-rocm-b11243 (https://github.com/ggml-org/llama.cpp/pkgs/container/llama.cpp,
+#   tags named in https://github.com/ggml-org/llama.cpp/blob/master/docs/docker.md);
+# ollama 0.24.0 and its -rocm build (https://hub.docker.com/r/ollama/ollama/tags; bumped to v0.24.0 in
+#   https://github.com/MinionTech/vexilon/releases/tag/v1.0.1);
+# SGLang v0.5.18 (https://hub.docker.com/r/lmsysorg/sglang/tags);
+# TensorRT-LLM 1.3.0rc5 (https://nvidia.github.io/TensorRT-LLM/quick-start-guide.html).
+IMAGES: dict[tuple[Engine, Vendor], str] = {
+    (Engine.VLLM, Vendor.NVIDIA): "vllm/vllm-openai:v0.28.0",
+    (Engine.VLLM, Vendor.AMD): "vllm/vllm-openai-rocm:v0.28.0",
+    (Engine.LLAMA_CPP, Vendor.NVIDIA): "ghcr.io/ggml-org/llama.cpp:server-cuda-b11243",
+    (Engine.LLAMA_CPP, Vendor.AMD): "ghcr.io/ggml-org/llama.cpp:server-rocm-b11243",
+    (Engine.OLLAMA, Vendor.NVIDIA): "ollama/ollama:0.24.0",
+    (Engine.OLLAMA, Vendor.AMD): "ollama/ollama:0.24.0-rocm",
+    (Engine.SGLANG, Vendor.NVIDIA): "lmsysorg/sglang:v0.5.18",
+    (Engine.TENSORRT_LLM, Vendor.NVIDIA): "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc5",
+}
+
+# The device-plugin resource names (https://github.com/NVIDIA/k8s-device-plugin,
+# https://github.com/ROCm/k8s-device-plugin).
+GPU_RESOURCES = {Vendor.NVIDIA: "nvidia.com/gpu", Vendor.AMD: "amd.com/gpu"}
+
+# The most GPUs one node holds (8 in an HGX/DGX or MI300X platform); more is a multi-node layout.
+GPUS_PER_NODE = 8
+
+# The model volume holds the weight files and what the engine keeps beside them (tokenizer,
+# config, a download's partial file): 1.2 x the weights, rounded up to whole GiB.
+VOLUME_FACTOR = 1.2
+# Host memory the pod requests: the production-stack chart's example engine asks 16 GiB
+# (https://github.com/vllm-project/production-stack/blob/main/helm/values.yaml, requestMemory),
+# plus the layers llama.cpp/ollama keep in system RAM when the model does not fit.
+BASE_MEMORY_BYTES = 16 * GiB
+# CPUs the pod requests: the chart's example asks 6 for one GPU; each further GPU's worker
+# process keeps one more core busy with its scheduler loop.
+BASE_CPUS = 6
+CPUS_PER_EXTRA_GPU = 1
+# /dev/shm: PyTorch and NCCL pass tensors between processes through it; vLLM's Docker guide uses
+# --shm-size=10.24gb (https://docs.vllm.ai/en/latest/deployment/docker.html). llama.cpp and
+# ollama run one process and need only more than Docker's 64 MB default.
+SHM_BYTES_SHARED = 10 * GiB
+SHM_BYTES_SINGLE = 1 * GiB
+
+
+@dataclass(frozen=True)
+class Container:
+    """How an engine runs in its official image (each engine's documented server defaults)."""
+
+    port: int  # the port the server listens on in the container
+    serve_args: tuple[str, ...]  # what a server in a container adds to the launch argv (listen on all interfaces)
+    health_path: str  # HTTP GET answering 200 once the model is loaded
+    metrics_path: str | None  # Prometheus text endpoint
+    cache_path: str  # where the model files live in the container (the volume's mount)
+    keeps_entrypoint: bool  # the image's entrypoint is the server: the argv after its program are its args
+    shares_memory: bool  # one process per GPU passing tensors through /dev/shm (ipc: host)
+    health_command: tuple[str, ...]  # the compose healthcheck: a probe with what the image has
+    workdir: str | None = None  # the working directory (llama-server reads a relative -m from the volume)
+    hub_token: bool = False  # downloads from the Hugging Face Hub: pass HF_TOKEN through for gated models
+
+
+def _python_get(port: int, path: str) -> tuple[str, ...]:
+    """A healthcheck with the Python every Python-based engine image has."""
+    url = f"http://localhost:{port}{path}"
+    return ("python3", "-c", f"import urllib.request; urllib.request.urlopen({url!r}, timeout=5)")
+
+
+CONTAINERS: dict[Engine, Container] = {
+    # llama-server listens on 127.0.0.1:8080 by default; /health and --metrics (/metrics):
+    # https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md. The image's
+    # entrypoint is /app/llama-server; the model file is read from the volume (the working directory).
+    Engine.LLAMA_CPP: Container(
+        port=8080,
+        serve_args=("--host", "0.0.0.0", "--port", "8080", "--metrics"),
+        health_path="/health",
+        metrics_path="/metrics",
+        cache_path="/models",
+        keeps_entrypoint=True,
+        shares_memory=False,
+        health_command=("curl", "-fsS", "http://localhost:8080/health"),
+        workdir="/models",
+    ),
+    # The ollama image's entrypoint is /bin/ollama and it serves on 0.0.0.0:11434; GET / answers
+    # "Ollama is running" (https://github.com/ollama/ollama/blob/main/docs/api.md); models in /root/.ollama.
+    Engine.OLLAMA: Container(
+        port=11434,
+        serve_args=(),
+        health_path="/",
+        metrics_path=None,
+        cache_path="/root/.ollama",
+        keeps_entrypoint=True,
+        shares_memory=False,
+        health_command=("ollama", "list"),  # the image has no curl
+    ),
+    # vllm serve listens on 0.0.0.0:8000 with /health and /metrics
+    # (https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html); Hub cache under /root/.cache/huggingface.
+    Engine.VLLM: Container(
+        port=8000,
+        serve_args=("--host", "0.0.0.0", "--port", "8000"),
+        health_path="/health",
+        metrics_path="/metrics",
+        cache_path="/root/.cache/huggingface",
+        keeps_entrypoint=False,
+        shares_memory=True,
+        health_command=_python_get(8000, "/health"),
+        hub_token=True,
+    ),
+    # SGLang's server defaults to 127.0.0.1:30000; /health, and /metrics with --enable-metrics
+    # (https://docs.sglang.ai/references/production_metrics.html).
+    Engine.SGLANG: Container(
+        port=30000,
+        serve_args=("--host", "0.0.0.0", "--port", "30000", "--enable-metrics"),
+        health_path="/health",
+        metrics_path="/metrics",
+        cache_path="/root/.cache/huggingface",
+        keeps_entrypoint=False,
+        shares_memory=True,
+        health_command=_python_get(30000, "/health"),
+        hub_token=True,
+    ),
+    # trtllm-serve defaults to localhost:8000; /health and /metrics
+    # (https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html).
+    Engine.TENSORRT_LLM: Container(
+        port=8000,
+        serve_args=("--host", "0.0.0.0", "--port", "8000"),
+        health_path="/health",
+        metrics_path="/metrics",
+        cache_path="/root/.cache/huggingface",
+        keeps_entrypoint=False,
+        shares_memory=True,
+        health_command=_python_get(8000, "/health"),
+        hub_token=True,
+    ),
+}
+
+# Where each engine's launch argv names the model: a flag, or the first word after these.
+_MODEL_FLAGS = ("-m", "--model", "-hf", "--hf-repo", "--model-path")
+_POSITIONAL_AFTER = {Engine.VLLM: "serve", Engine.OLLAMA: "run", Engine.TENSORRT_LLM: "trtllm-serve"}
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    """One sized setup as containers run it: the same knob values `estimate` sized."""
+
+    name: str  # a DNS-1123 label: the Kubernetes objects and the compose service are named after it
+    model_id: str
+    model_ref: str  # what the launch argv names: a Hub repository, a GGUF file, an ollama tag
+    weight_format: str  # Q4_K_M, BF16, AWQ, ...
+    engine: Engine
+    engine_label: str
+    image: str
+    vendor: Vendor
+    gpu: str
+    gpu_count: int
+    tensor_parallel: int  # 1 for engines that split layers (llama.cpp, ollama)
+    max_model_len: int  # tokens each sequence holds
+    max_num_seqs: int  # sequences at once
+    gpu_memory_utilization: float | None  # the share of each GPU the engine takes (vLLM, SGLang, TRT-LLM)
+    kv_cache_dtype: str
+    launch: LaunchSpec  # the engine's own command, as `estimate`/`recommend` print it
+    argv: tuple[str, ...]  # the process the container runs, its program first
+    env: dict[str, str]
+    container: Container
+    gpu_resource: str
+    cpu_request: int
+    memory_request_bytes: int
+    shm_bytes: int
+    weight_bytes: int
+    volume_bytes: int
+    after_start: tuple[str, ...] = ()  # a command to run in the container once it is up (ollama pulls the model)
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The container's arguments: the argv after its program."""
+        return self.argv[1:]
+
+    @property
+    def volume_gib(self) -> int:
+        return max(1, math.ceil(self.volume_bytes / GiB))
+
+    @property
+    def memory_gib(self) -> int:
+        return math.ceil(self.memory_request_bytes / GiB)
+
+    @property
+    def shm_gib(self) -> int:
+        return max(1, math.ceil(self.shm_bytes / GiB))
+
+
+def dns_label(text: str) -> str:
+    """A Kubernetes object name (RFC 1123 label): lower case letters, digits and '-', at most 63."""
+    label = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
+    if not label or not label[0].isalpha():
+        label = ("m-" + label)[:63].strip("-")
+    return label
+
+
+def model_ref(engine: Engine, spec: LaunchSpec, fallback: str) -> str:
+    """The model the launch argv names (a flag's value, or the word after the subcommand)."""
+    argv = spec.argv
+    for i, word in enumerate(argv[:-1]):
+        if word in _MODEL_FLAGS:
+            return argv[i + 1]
+    after = _POSITIONAL_AFTER.get(engine)
+    if after in argv:
+        i = argv.index(after) + 1
+        if i < len(argv) and not argv[i].startswith("-"):
+            return argv[i]
+    return fallback
+
+
+def image_for(engine: Engine, label: str, vendor: Vendor) -> str:
+    """The pinned official image of `engine` for `vendor`'s GPUs; bad input if there is none."""
+    image = IMAGES.get((engine, vendor))
+    if image is None:
+        have = sorted({str(e) for e, v in IMAGES if v is vendor})
+        if not have:
+            raise InputError(
+                f"sizer deploy has container images for NVIDIA and AMD GPUs only, not {vendor.value}; "
+                f"on this machine run the engine itself (--format shell)"
+            )
+        raise InputError(
+            f"{label} has no official {vendor.value.upper()} image; for {vendor.value.upper()} GPUs use "
+            f"--engine {' or '.join(have)}, or --format shell"
+        )
+    return image
+
+
+def plan_deployment(
+    model: ModelSpec, gpu: GpuSpec, workload: Workload, est: Estimate, a: Assumptions
+) -> DeploymentPlan:
+    """The deployment of `est` (one model on `est.gpu_count` GPUs of one node, as sized)."""
+    runtime = engine_for(workload.engine)
+    if est.gpu_count > GPUS_PER_NODE:
+        raise InputError(
+            f"{est.gpu_count} GPUs need more than one node, and sizer deploy does not support multi-node "
+            f"layouts yet; use at most {GPUS_PER_NODE} GPUs (--gpus) or --format shell"
+        )
+    if not est.fits:
+        raise InputError(
+            f"{model.id} ({est.quant}, {est.context:,} tokens x {est.batch}) does not fit on "
+            f"{est.gpu_count}x {gpu.name}; try more GPUs (--gpus), a smaller format (--quant) or less "
+            "--context/--users (`sizer estimate` shows the breakdown)"
+        )
+    image = image_for(runtime.name, runtime.label, gpu.vendor)
+    container = CONTAINERS[runtime.name]
+    launch = runtime.launch(model, workload, est.gpu_count, a, est.offload)
+    slots = runtime.scheduler(workload, a)
+    settings = getattr(runtime, "settings", None)
+    share = settings(a).gpu_memory_utilization_frac if runtime.splits_tensors and settings else None
+    ref = model_ref(runtime.name, launch, model.hf_repo or model.id)
+    if runtime.name is Engine.OLLAMA:
+        # `ollama run NAME` is a client: the container runs the server with the sized knobs, and
+        # the model is pulled into its volume once it is up.
+        argv: tuple[str, ...] = ("ollama", "serve")
+        after: tuple[str, ...] = ("ollama", "pull", ref)
+    else:
+        argv, after = (*launch.argv, *container.serve_args), ()
+    offloaded = est.offload.cpu_bytes if est.offload else 0
+    return DeploymentPlan(
+        name=dns_label(f"{model.id}-{runtime.name.value}"),
+        model_id=model.id,
+        model_ref=ref,
+        weight_format=est.quant,
+        engine=runtime.name,
+        engine_label=runtime.label,
+        image=image,
+        vendor=gpu.vendor,
+        gpu=gpu.name,
+        gpu_count=est.gpu_count,
+        tensor_parallel=est.gpu_count if runtime.splits_tensors else 1,
+        max_model_len=slots.context_per_slot,
+        max_num_seqs=slots.slots,
+        gpu_memory_utilization=share,
+        kv_cache_dtype=workload.kv_cache_type,
+        launch=launch,
+        argv=argv,
+        env=dict(launch.env),
+        container=container,
+        gpu_resource=GPU_RESOURCES[gpu.vendor],
+        cpu_request=BASE_CPUS + CPUS_PER_EXTRA_GPU * (est.gpu_count - 1),
+        memory_request_bytes=BASE_MEMORY_BYTES + offloaded,
+        shm_bytes=SHM_BYTES_SHARED if container.shares_memory else SHM_BYTES_SINGLE,
+        weight_bytes=est.memory_bytes.weights,
+        volume_bytes=math.ceil(VOLUME_FACTOR * est.memory_bytes.weights),
+        after_start=after,
+    )
+
+
+# The formats each engine has a template for: the production-stack chart and KServe's Hugging
+# Face runtime both run vLLM (https://kserve.github.io/website/docs/model-serving/generative-inference/overview).
+FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
+VLLM_ONLY = ("helm", "kserve")
+
+
+def check_format(plan: DeploymentPlan, fmt: str) -> None:
+    """Bad input when `fmt` has no template for the plan's engine, naming what would work."""
+    if fmt in VLLM_ONLY and plan.engine is not Engine.VLLM:
+        fitting = ", ".join(f for f in FORMATS if f not in VLLM_ONLY)
+        raise InputError(
+            f"--format {fmt} runs vLLM only, not {plan.engine_label}; use --engine vllm, or --format {fitting}"
+        )
+    if fmt == "kserve" and "/" not in plan.model_ref:
+        raise InputError(
+            f"--format kserve downloads from the Hugging Face Hub, and {plan.model_id} names no repository "
+            "(hf_repo); use --format k8s or compose"
+        )

@@ -1,0 +1,88 @@
+"""The deployment formats of `sizer deploy`, one module each: manifests built as data (dicts) and
+written with yaml.safe_dump, never as formatted strings. `files(plan, fmt)` gives each file's
+name and text; `summary` words what was written and how to start it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sizer.core.deploy import DeploymentPlan
+from sizer.render.messages import _
+
+
+def dump(*documents: Any) -> str:
+    """YAML documents as the safe dumper writes them (block style, keys in the order built, and
+    each repeated value written out, never as an &anchor a reader must resolve)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump_all(documents, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def files(plan: DeploymentPlan, fmt: str) -> dict[str, str]:
+    """The files `fmt` writes for `plan`: file name -> text."""
+    from sizer.render.deploy import compose, helm, k8s, kserve, shell
+
+    module = {"compose": compose, "k8s": k8s, "helm": helm, "kserve": kserve, "shell": shell}[fmt]
+    return {module.FILE_NAME: module.render(plan)}
+
+
+def apply_command(plan: DeploymentPlan, fmt: str, path: str) -> str:
+    """The command that starts what `path` holds."""
+    if fmt == "compose":
+        return f"docker compose -f {path} up -d"
+    if fmt in ("k8s", "kserve"):
+        return f"kubectl apply -f {path}"
+    if fmt == "helm":
+        return (
+            "helm repo add vllm https://vllm-project.github.io/production-stack && "
+            f"helm install {plan.name} vllm/vllm-stack -f {path}"
+        )
+    return f"sh {path}"
+
+
+def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
+    """A few lines for stderr: what, on which GPUs, how to apply it."""
+    gpus = f"{plan.gpu_count}x {plan.gpu}"
+    lines = [
+        _("{model} ({fmt}) with {engine} on {gpus}: {context:,} tokens x {seqs} sequences, image {image}").format(
+            model=plan.model_id,
+            fmt=plan.weight_format,
+            engine=plan.engine_label,
+            gpus=gpus,
+            context=plan.max_model_len,
+            seqs=plan.max_num_seqs,
+            image=plan.image,
+        ),
+    ]
+    if fmt != "shell":
+        lines.append(
+            _("requests {gpu_count} {resource}, {cpu} CPUs, {memory} GiB memory; model volume {volume} GiB").format(
+                gpu_count=plan.gpu_count,
+                resource=plan.gpu_resource,
+                cpu=plan.cpu_request,
+                memory=plan.memory_gib,
+                volume=plan.volume_gib,
+            )
+        )
+    target = path or {"compose": "compose.yaml", "k8s": "kubernetes.yaml", "helm": "values.yaml"}.get(
+        fmt, "inferenceservice.yaml" if fmt == "kserve" else "run.sh"
+    )
+    saved = "" if path else _(" (save the output as {name})").format(name=target)
+    lines.append(_("to start it{saved}: {command}").format(saved=saved, command=apply_command(plan, fmt, target)))
+    if plan.after_start:
+        where = {
+            "compose": f"docker compose -f {target} exec {plan.name} ",
+            "k8s": f"kubectl exec deploy/{plan.name} -- ",
+        }.get(fmt, "")
+        lines.append(_("then fetch the model once: {command}").format(command=where + " ".join(plan.after_start)))
+    if plan.container.workdir and fmt in ("compose", "k8s"):
+        lines.append(
+            _("put {file} in the model volume ({path}) before it starts").format(
+                file=plan.model_ref, path=plan.container.workdir
+            )
+        )
+    return lines

@@ -1,0 +1,13 @@
+"""`--format shell`: the engine's command line from the launch spec, as `recommend` prints it."""
+
+from __future__ import annotations
+
+from sizer.core.deploy import DeploymentPlan
+from sizer.core.launch import run_command
+
+FILE_NAME = "run.sh"
+
+
+def render(plan: DeploymentPlan) -> str:
+    """The POSIX shell line that starts the sized engine on this machine."""
+    return run_command(plan.launch) + "\n"
