@@ -140,7 +140,11 @@ def test_compose_structure(engine):
     (device,) = service["deploy"]["resources"]["reservations"]["devices"]
     assert device == {"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}
     volume, path = service["volumes"][0].split(":")
-    assert volume in doc["volumes"]
+    if engine == "llama.cpp":  # the GGUF file the launch spec names, read from ./models
+        assert (volume, path, service["working_dir"]) == ("./models", "/models", "/models")
+        assert "Llama-3.1-8B-Instruct-Q4_K_M.gguf" in service["command"]
+    else:
+        assert volume in doc["volumes"]
     port = {"llama.cpp": 8080, "ollama": 11434, "vllm": 8000, "sglang": 30000}[engine]
     assert service["ports"] == [f"{port}:{port}"]
     assert path.startswith("/")

@@ -43,7 +43,9 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
         service["ipc"] = "host"
     else:
         service["shm_size"] = f"{plan.shm_gib}gb"
-    service["volumes"] = [f"{VOLUME}:{c.cache_path}"]
+    # A model file the engine reads from disk (llama-server -m) sits in ./models beside the file;
+    # engines that download keep their cache in a named volume.
+    service["volumes"] = [f"./models:{c.cache_path}" if c.workdir else f"{VOLUME}:{c.cache_path}"]
     service.update(_gpu_access(plan))
     service["healthcheck"] = {
         "test": ["CMD", *c.health_command],
@@ -53,7 +55,10 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
         "start_period": START_PERIOD,
     }
     service["restart"] = "unless-stopped"
-    return {"name": plan.name, "services": {plan.name: service}, "volumes": {VOLUME: {}}}
+    doc: dict[str, Any] = {"name": plan.name, "services": {plan.name: service}}
+    if not c.workdir:
+        doc["volumes"] = {VOLUME: {}}
+    return doc
 
 
 def render(plan: DeploymentPlan) -> str:
