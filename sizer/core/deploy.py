@@ -76,6 +76,7 @@ class Container:
     shares_memory: bool  # one process per GPU passing tensors through /dev/shm (ipc: host)
     health_command: tuple[str, ...]  # the compose healthcheck: a probe with what the image has
     workdir: str | None = None  # the working directory (llama-server reads a relative -m from the volume)
+    env: tuple[tuple[str, str], ...] = ()  # what the container sets beside the launch spec's environment
     hub_token: bool = False  # downloads from the Hugging Face Hub: pass HF_TOKEN through for gated models
 
 
@@ -99,6 +100,8 @@ CONTAINERS: dict[Engine, Container] = {
         shares_memory=False,
         health_command=("curl", "-fsS", "http://localhost:8080/health"),
         workdir="/models",
+        env=(("LLAMA_CACHE", "/models"),),  # where -hf downloads go: the volume
+        hub_token=True,
     ),
     # The ollama image's entrypoint is /bin/ollama and it serves on 0.0.0.0:11434; GET / answers
     # "Ollama is running" (https://github.com/ollama/ollama/blob/main/docs/api.md); models in /root/.ollama.
@@ -154,7 +157,7 @@ CONTAINERS: dict[Engine, Container] = {
 }
 
 # Where each engine's launch argv names the model: a flag, or the first word after these.
-_MODEL_FLAGS = ("-m", "--model", "-hf", "--hf-repo", "--model-path")
+_MODEL_FLAGS = {Engine.LLAMA_CPP: ("-m", "--model", "-hf", "--hf-repo"), Engine.SGLANG: ("--model-path",)}
 _POSITIONAL_AFTER = {Engine.VLLM: "serve", Engine.OLLAMA: "run", Engine.TENSORRT_LLM: "trtllm-serve"}
 
 
@@ -188,6 +191,7 @@ class DeploymentPlan:
     weight_bytes: int
     volume_bytes: int
     after_start: tuple[str, ...] = ()  # a command to run in the container once it is up (ollama pulls the model)
+    local_file: str | None = None  # a model file the launch argv reads from disk (llama-server -m), not downloads
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -219,7 +223,7 @@ def model_ref(engine: Engine, spec: LaunchSpec, fallback: str) -> str:
     """The model the launch argv names (a flag's value, or the word after the subcommand)."""
     argv = spec.argv
     for i, word in enumerate(argv[:-1]):
-        if word in _MODEL_FLAGS:
+        if word in _MODEL_FLAGS.get(engine, ()):
             return argv[i + 1]
     after = _POSITIONAL_AFTER.get(engine)
     if after in argv:
@@ -247,9 +251,10 @@ def image_for(engine: Engine, label: str, vendor: Vendor) -> str:
 
 
 def plan_deployment(
-    model: ModelSpec, gpu: GpuSpec, workload: Workload, est: Estimate, a: Assumptions
+    model: ModelSpec, gpu: GpuSpec, workload: Workload, est: Estimate, a: Assumptions, launch: LaunchSpec
 ) -> DeploymentPlan:
-    """The deployment of `est` (one model on `est.gpu_count` GPUs of one node, as sized)."""
+    """The deployment of `est` (one model on `est.gpu_count` GPUs of one node, as sized) started by
+    `launch`, the engine's launch spec for it (one with argv)."""
     runtime = engine_for(workload.engine)
     if est.gpu_count > GPUS_PER_NODE:
         raise InputError(
@@ -264,7 +269,8 @@ def plan_deployment(
         )
     image = image_for(runtime.name, runtime.label, gpu.vendor)
     container = CONTAINERS[runtime.name]
-    launch = runtime.launch(model, workload, est.gpu_count, a, est.offload)
+    if not launch.argv:
+        raise InputError(f"{runtime.label} has no command that serves {model.id} as {est.quant}; see `sizer estimate`")
     slots = runtime.scheduler(workload, a)
     settings = getattr(runtime, "settings", None)
     share = settings(a).gpu_memory_utilization_frac if runtime.splits_tensors and settings else None
@@ -295,7 +301,7 @@ def plan_deployment(
         kv_cache_dtype=workload.kv_cache_type,
         launch=launch,
         argv=argv,
-        env=dict(launch.env),
+        env={**dict(container.env), **launch.env},
         container=container,
         gpu_resource=GPU_RESOURCES[gpu.vendor],
         cpu_request=BASE_CPUS + CPUS_PER_EXTRA_GPU * (est.gpu_count - 1),
@@ -304,7 +310,12 @@ def plan_deployment(
         weight_bytes=est.memory_bytes.weights,
         volume_bytes=math.ceil(VOLUME_FACTOR * est.memory_bytes.weights),
         after_start=after,
+        local_file=_flag_value(launch.argv, "-m") if runtime.name is Engine.LLAMA_CPP else None,
     )
+
+
+def _flag_value(argv: tuple[str, ...], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv[:-1] else None
 
 
 # The formats each engine has a template for: the production-stack chart and KServe's Hugging

@@ -140,11 +140,9 @@ def test_compose_structure(engine):
     (device,) = service["deploy"]["resources"]["reservations"]["devices"]
     assert device == {"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}
     volume, path = service["volumes"][0].split(":")
-    if engine == "llama.cpp":  # the GGUF file the launch spec names, read from ./models
-        assert (volume, path, service["working_dir"]) == ("./models", "/models", "/models")
-        assert "Llama-3.1-8B-Instruct-Q4_K_M.gguf" in service["command"]
-    else:
-        assert volume in doc["volumes"]
+    assert volume in doc["volumes"]
+    if engine == "llama.cpp":  # -hf downloads into the volume
+        assert service["environment"]["LLAMA_CACHE"] == path == "/models"
     port = {"llama.cpp": 8080, "ollama": 11434, "vllm": 8000, "sglang": 30000}[engine]
     assert service["ports"] == [f"{port}:{port}"]
     assert path.startswith("/")
@@ -214,3 +212,15 @@ def test_bad_input_is_one_line_exit_2(args, words):
     assert result.exit_code == 2, result.output
     assert words in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_model_ref_reads_the_engine_own_flag():
+    from sizer.core.deploy import model_ref
+    from sizer.models import Engine, LaunchSpec
+
+    sglang = LaunchSpec(argv=("python", "-m", "sglang.launch_server", "--model-path", "org/model", "--tp", "1"))
+    assert model_ref(Engine.SGLANG, sglang, "fallback") == "org/model"
+    assert model_ref(Engine.VLLM, LaunchSpec(argv=("vllm", "serve", "org/m", "--tp", "2")), "x") == "org/m"
+    assert model_ref(Engine.LLAMA_CPP, LaunchSpec(argv=("llama-server", "-hf", "o/m-GGUF:Q4_K_M")), "x") == (
+        "o/m-GGUF:Q4_K_M"
+    )

@@ -95,7 +95,12 @@ def deploy(
     if gpu_memory_utilization is not None:
         a = with_memory_share(a, runtime.name, gpu_memory_utilization)
     est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a)
-    plan = plan_deployment(spec, rig.gpu, workload, est, a)
+    launch = runtime.launch(spec, workload, est.gpu_count, a, est.offload, rig.gpu)
+    if launch.no_command_code is not None:
+        from sizer.render.messages import message as reason_text
+
+        raise InputError(f"{reason_text(launch.no_command_code)}; sizer deploy needs a command that loads them")
+    plan = plan_deployment(spec, rig.gpu, workload, est, a, launch)
     check_format(plan, chosen)
     written = files(plan, chosen)
     path = None

@@ -79,12 +79,12 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
             "k8s": f"kubectl exec deploy/{plan.name} -- ",
         }.get(fmt, "")
         lines.append(_("then fetch the model once: {command}").format(command=where + " ".join(plan.after_start)))
-    if plan.container.workdir and fmt == "compose":
-        lines.append(_("put {file} in ./models beside the compose file first").format(file=plan.model_ref))
-    elif plan.container.workdir and fmt == "k8s":
+    if plan.local_file and fmt == "compose":
+        lines.append(_("put {file} in ./models beside the compose file first").format(file=plan.local_file))
+    elif plan.local_file and fmt == "k8s":
         lines.append(
             _("copy {file} into the volume {name}-models ({path}) before it starts").format(
-                file=plan.model_ref, name=plan.name, path=plan.container.workdir
+                file=plan.local_file, name=plan.name, path=plan.container.workdir
             )
         )
     return lines

@@ -45,7 +45,7 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
         service["shm_size"] = f"{plan.shm_gib}gb"
     # A model file the engine reads from disk (llama-server -m) sits in ./models beside the file;
     # engines that download keep their cache in a named volume.
-    service["volumes"] = [f"./models:{c.cache_path}" if c.workdir else f"{VOLUME}:{c.cache_path}"]
+    service["volumes"] = [f"./models:{c.cache_path}" if plan.local_file else f"{VOLUME}:{c.cache_path}"]
     service.update(_gpu_access(plan))
     service["healthcheck"] = {
         "test": ["CMD", *c.health_command],
@@ -56,7 +56,7 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
     }
     service["restart"] = "unless-stopped"
     doc: dict[str, Any] = {"name": plan.name, "services": {plan.name: service}}
-    if not c.workdir:
+    if not plan.local_file:
         doc["volumes"] = {VOLUME: {}}
     return doc
 
