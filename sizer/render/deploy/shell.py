@@ -10,4 +10,6 @@ FILE_NAME = "run.sh"
 
 def render(plan: DeploymentPlan) -> str:
     """The POSIX shell line that starts the sized engine on this machine."""
-    return run_command(plan.launch) + "\n"
+    line = run_command(plan.launch)
+    assert line is not None  # a plan is only made from a launch spec with argv
+    return line + "\n"
