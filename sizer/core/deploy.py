@@ -14,29 +14,10 @@ import re
 from dataclasses import dataclass
 
 from sizer.engines import engine_for
+from sizer.engines.containers import CONTAINERS, IMAGES, MODEL_FLAGS, POSITIONAL_AFTER, Container
 from sizer.errors import InputError
 from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Vendor, Workload
 from sizer.units import GiB
-
-# The container images, the one place they are named. Tags looked up on 2026-12-02:
-# vLLM v0.28.0 released 2026-08-26 (https://github.com/coreweave/ml-containers/pull/218; images at
-#   https://hub.docker.com/r/vllm/vllm-openai/tags, ROCm builds at https://hub.docker.com/r/vllm/vllm-openai-rocm/tags);
-# llama.cpp server-cuda-b11243 / server-rocm-b11243 (https://github.com/ggml-org/llama.cpp/pkgs/container/llama.cpp,
-#   tags named in https://github.com/ggml-org/llama.cpp/blob/master/docs/docker.md);
-# ollama 0.24.0 and its -rocm build (https://hub.docker.com/r/ollama/ollama/tags; bumped to v0.24.0 in
-#   https://github.com/MinionTech/vexilon/releases/tag/v1.0.1);
-# SGLang v0.5.18 (https://hub.docker.com/r/lmsysorg/sglang/tags);
-# TensorRT-LLM 1.3.0rc5 (https://nvidia.github.io/TensorRT-LLM/quick-start-guide.html).
-IMAGES: dict[tuple[Engine, Vendor], str] = {
-    (Engine.VLLM, Vendor.NVIDIA): "vllm/vllm-openai:v0.28.0",
-    (Engine.VLLM, Vendor.AMD): "vllm/vllm-openai-rocm:v0.28.0",
-    (Engine.LLAMA_CPP, Vendor.NVIDIA): "ghcr.io/ggml-org/llama.cpp:server-cuda-b11243",
-    (Engine.LLAMA_CPP, Vendor.AMD): "ghcr.io/ggml-org/llama.cpp:server-rocm-b11243",
-    (Engine.OLLAMA, Vendor.NVIDIA): "ollama/ollama:0.24.0",
-    (Engine.OLLAMA, Vendor.AMD): "ollama/ollama:0.24.0-rocm",
-    (Engine.SGLANG, Vendor.NVIDIA): "lmsysorg/sglang:v0.5.18",
-    (Engine.TENSORRT_LLM, Vendor.NVIDIA): "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc5",
-}
 
 # The device-plugin resource names (https://github.com/NVIDIA/k8s-device-plugin,
 # https://github.com/ROCm/k8s-device-plugin).
@@ -61,104 +42,6 @@ CPUS_PER_EXTRA_GPU = 1
 # ollama run one process and need only more than Docker's 64 MB default.
 SHM_BYTES_SHARED = 10 * GiB
 SHM_BYTES_SINGLE = 1 * GiB
-
-
-@dataclass(frozen=True)
-class Container:
-    """How an engine runs in its official image (each engine's documented server defaults)."""
-
-    port: int  # the port the server listens on in the container
-    serve_args: tuple[str, ...]  # what a server in a container adds to the launch argv (listen on all interfaces)
-    health_path: str  # HTTP GET answering 200 once the model is loaded
-    metrics_path: str | None  # Prometheus text endpoint
-    cache_path: str  # where the model files live in the container (the volume's mount)
-    keeps_entrypoint: bool  # the image's entrypoint is the server: the argv after its program are its args
-    shares_memory: bool  # one process per GPU passing tensors through /dev/shm (ipc: host)
-    health_command: tuple[str, ...]  # the compose healthcheck: a probe with what the image has
-    workdir: str | None = None  # the working directory (llama-server reads a relative -m from the volume)
-    env: tuple[tuple[str, str], ...] = ()  # what the container sets beside the launch spec's environment
-    hub_token: bool = False  # downloads from the Hugging Face Hub: pass HF_TOKEN through for gated models
-
-
-def _python_get(port: int, path: str) -> tuple[str, ...]:
-    """A healthcheck with the Python every Python-based engine image has."""
-    url = f"http://localhost:{port}{path}"
-    return ("python3", "-c", f"import urllib.request; urllib.request.urlopen({url!r}, timeout=5)")
-
-
-CONTAINERS: dict[Engine, Container] = {
-    # llama-server listens on 127.0.0.1:8080 by default; /health and --metrics (/metrics):
-    # https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md. The image's
-    # entrypoint is /app/llama-server; the model file is read from the volume (the working directory).
-    Engine.LLAMA_CPP: Container(
-        port=8080,
-        serve_args=("--host", "0.0.0.0", "--port", "8080", "--metrics"),
-        health_path="/health",
-        metrics_path="/metrics",
-        cache_path="/models",
-        keeps_entrypoint=True,
-        shares_memory=False,
-        health_command=("curl", "-fsS", "http://localhost:8080/health"),
-        workdir="/models",
-        env=(("LLAMA_CACHE", "/models"),),  # where -hf downloads go: the volume
-        hub_token=True,
-    ),
-    # The ollama image's entrypoint is /bin/ollama and it serves on 0.0.0.0:11434; GET / answers
-    # "Ollama is running" (https://github.com/ollama/ollama/blob/main/docs/api.md); models in /root/.ollama.
-    Engine.OLLAMA: Container(
-        port=11434,
-        serve_args=(),
-        health_path="/",
-        metrics_path=None,
-        cache_path="/root/.ollama",
-        keeps_entrypoint=True,
-        shares_memory=False,
-        health_command=("ollama", "list"),  # the image has no curl
-    ),
-    # vllm serve listens on 0.0.0.0:8000 with /health and /metrics
-    # (https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html); Hub cache under /root/.cache/huggingface.
-    Engine.VLLM: Container(
-        port=8000,
-        serve_args=("--host", "0.0.0.0", "--port", "8000"),
-        health_path="/health",
-        metrics_path="/metrics",
-        cache_path="/root/.cache/huggingface",
-        keeps_entrypoint=False,
-        shares_memory=True,
-        health_command=_python_get(8000, "/health"),
-        hub_token=True,
-    ),
-    # SGLang's server defaults to 127.0.0.1:30000; /health, and /metrics with --enable-metrics
-    # (https://docs.sglang.ai/references/production_metrics.html).
-    Engine.SGLANG: Container(
-        port=30000,
-        serve_args=("--host", "0.0.0.0", "--port", "30000", "--enable-metrics"),
-        health_path="/health",
-        metrics_path="/metrics",
-        cache_path="/root/.cache/huggingface",
-        keeps_entrypoint=False,
-        shares_memory=True,
-        health_command=_python_get(30000, "/health"),
-        hub_token=True,
-    ),
-    # trtllm-serve defaults to localhost:8000; /health and /metrics
-    # (https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html).
-    Engine.TENSORRT_LLM: Container(
-        port=8000,
-        serve_args=("--host", "0.0.0.0", "--port", "8000"),
-        health_path="/health",
-        metrics_path="/metrics",
-        cache_path="/root/.cache/huggingface",
-        keeps_entrypoint=False,
-        shares_memory=True,
-        health_command=_python_get(8000, "/health"),
-        hub_token=True,
-    ),
-}
-
-# Where each engine's launch argv names the model: a flag, or the first word after these.
-_MODEL_FLAGS = {Engine.LLAMA_CPP: ("-m", "--model", "-hf", "--hf-repo"), Engine.SGLANG: ("--model-path",)}
-_POSITIONAL_AFTER = {Engine.VLLM: "serve", Engine.OLLAMA: "run", Engine.TENSORRT_LLM: "trtllm-serve"}
 
 
 @dataclass(frozen=True)
@@ -223,9 +106,9 @@ def model_ref(engine: Engine, spec: LaunchSpec, fallback: str) -> str:
     """The model the launch argv names (a flag's value, or the word after the subcommand)."""
     argv = spec.argv
     for i, word in enumerate(argv[:-1]):
-        if word in _MODEL_FLAGS.get(engine, ()):
+        if word in MODEL_FLAGS.get(engine, ()):
             return argv[i + 1]
-    after = _POSITIONAL_AFTER.get(engine)
+    after = POSITIONAL_AFTER.get(engine)
     if after in argv:
         i = argv.index(after) + 1
         if i < len(argv) and not argv[i].startswith("-"):
@@ -275,11 +158,11 @@ def plan_deployment(
     settings = getattr(runtime, "settings", None)
     share = settings(a).gpu_memory_utilization_frac if runtime.splits_tensors and settings else None
     ref = model_ref(runtime.name, launch, model.hf_repo or model.id)
-    if runtime.name is Engine.OLLAMA:
+    if container.server_argv:
         # `ollama run NAME` is a client: the container runs the server with the sized knobs, and
         # the model is pulled into its volume once it is up.
-        argv: tuple[str, ...] = ("ollama", "serve")
-        after: tuple[str, ...] = ("ollama", "pull", ref)
+        argv: tuple[str, ...] = container.server_argv
+        after: tuple[str, ...] = (*container.pull_argv, ref)
     else:
         argv, after = (*launch.argv, *container.serve_args), ()
     offloaded = est.offload.cpu_bytes if est.offload else 0
@@ -310,7 +193,7 @@ def plan_deployment(
         weight_bytes=est.memory_bytes.weights,
         volume_bytes=math.ceil(VOLUME_FACTOR * est.memory_bytes.weights),
         after_start=after,
-        local_file=_flag_value(launch.argv, "-m") if runtime.name is Engine.LLAMA_CPP else None,
+        local_file=_flag_value(launch.argv, container.local_file_flag) if container.local_file_flag else None,
     )
 
 
@@ -318,18 +201,17 @@ def _flag_value(argv: tuple[str, ...], name: str) -> str | None:
     return argv[argv.index(name) + 1] if name in argv[:-1] else None
 
 
-# The formats each engine has a template for: the production-stack chart and KServe's Hugging
-# Face runtime both run vLLM (https://kserve.github.io/website/docs/model-serving/generative-inference/overview).
 FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
-VLLM_ONLY = ("helm", "kserve")
 
 
 def check_format(plan: DeploymentPlan, fmt: str) -> None:
     """Bad input when `fmt` has no template for the plan's engine, naming what would work."""
-    if fmt in VLLM_ONLY and plan.engine is not Engine.VLLM:
-        fitting = ", ".join(f for f in FORMATS if f not in VLLM_ONLY)
+    if fmt not in plan.container.formats:
+        engines = [str(e) for e, c in CONTAINERS.items() if fmt in c.formats]
+        fitting = ", ".join(plan.container.formats)
         raise InputError(
-            f"--format {fmt} runs vLLM only, not {plan.engine_label}; use --engine vllm, or --format {fitting}"
+            f"--format {fmt} runs {' or '.join(engines)} only, not {plan.engine_label}; "
+            f"use --engine {' or '.join(engines)}, or --format {fitting}"
         )
     if fmt == "kserve" and "/" not in plan.model_ref:
         raise InputError(
