@@ -15,7 +15,7 @@ sizer/models/assumptions.py carries as defaults.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sizer.calibrate.runs import Row
 from sizer.core.estimate import estimate
@@ -63,8 +63,19 @@ def predict(row: Row, a: Assumptions) -> float:
     gpu = row.gpu
     if row.memory_gib and gpu.unified_memory:
         gpu = gpu.model_copy(update={"vram_gib": row.memory_gib})
-    est = estimate(row.model, gpu, row.workload, row.gpu_count, a)
-    return float(getattr(est, _FIELD[row.kind]))
+    if row.kind in _FIELD:
+        est = estimate(row.model, gpu, row.workload, row.gpu_count, a)
+        return float(getattr(est, _FIELD[row.kind]))
+    from sizer.core import serving as s
+
+    rig = s.serving_rig(row.model, gpu, row.gpu_count, row.workload, a)
+    p, o = max(1, row.prompt_tokens), max(1, row.output_tokens)
+    if row.kind == "batched_decode":  # B sequences decoding together at their mean depth (llama-batched-bench S_TG)
+        return row.batch / s.step_s(rig, row.batch, p + o / 2)
+    if row.kind == "serve_output":  # a closed loop at the run's concurrency, or the peak when unbounded
+        best = s.closed_loop(rig, row.batch, p, o).output_tokens_per_s if row.batch else s.peak(rig, p, o).output_tokens_per_s
+        return min(best, row.rate * o) if row.rate else best
+    raise ValueError(f"unknown row kind {row.kind!r}")
 
 
 def errors(rows: Sequence[Row], a: Assumptions) -> list[float]:
@@ -129,18 +140,42 @@ def fit(
     if any(r.gpu_count > 1 for r in rows):
         present.add("split")
     names = tuple(n for n in names if _informed(n, present))
-    best = _loss(rows, a)
+    return pattern_search(lambda trial: _loss(rows, trial), a, names, rounds)
+
+
+def value(a: Assumptions, name: str) -> float:
+    """A constant by name; 'vllm.per_seq_s' reaches into an engine's block."""
+    block, _, field = name.rpartition(".")
+    return float(getattr(getattr(a, block) if block else a, field))
+
+
+def with_value(a: Assumptions, name: str, x: float) -> Assumptions:
+    """`a` with the constant `name` (dotted for an engine's block) set to `x` (a fraction kept at most 1)."""
+    block, _, field = name.rpartition(".")
+    x = _bounded(field, x)
+    if not block:
+        return a.model_copy(update={field: x})
+    return a.model_copy(update={block: getattr(a, block).model_copy(update={field: x})})
+
+
+def pattern_search(
+    loss_of: Callable[[Assumptions], float], a: Assumptions, names: Sequence[str], rounds: int = 8
+) -> Assumptions:
+    """The constants `names` of `a` moved, in log space, to where `loss_of` is least.
+
+    Sweep every constant up and down by the step until no sweep improves, then halve the step.
+    Sweeping again after each gain follows ridges of correlated constants.
+    """
+    best = loss_of(a)
     step = 0.5
     for _ in range(rounds):
-        # Pattern search: sweep every constant up and down by the step until no sweep improves,
-        # then halve the step. Sweeping again after each gain follows ridges of correlated constants.
         improved = True
         while improved:
             improved = False
             for name in names:
                 for factor in (math.exp(step), math.exp(-step)):
-                    trial = a.model_copy(update={name: _bounded(name, getattr(a, name) * factor)})
-                    loss = _loss(rows, trial)
+                    trial = with_value(a, name, value(a, name) * factor)
+                    loss = loss_of(trial)
                     if loss < best - 1e-9:
                         a, best, improved = trial, loss, True
                         break

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from sizer import __version__
-from sizer.cli.commands import catalog, check, deploy, estimate, probe, recommend, schema
+from sizer.cli.commands import calibrate, catalog, check, deploy, estimate, probe, recommend, schema
 from sizer.cli.output import console
 from sizer.constants import DEBUG_ENV
 
@@ -37,6 +37,7 @@ COMMANDS = (
     (app, "check", check.check),
     (app, "deploy", deploy.deploy),
     (app, "schema", schema.schema),
+    (app, "calibrate", calibrate.calibrate),
     (catalog_app, "models", catalog.models),
     (catalog_app, "gpus", catalog.gpus),
     (catalog_app, "add", catalog.add),

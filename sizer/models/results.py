@@ -66,6 +66,15 @@ class Capacity(_Frozen):
     max_headcount_at_slo: int
 
 
+class Calibration(_Frozen):
+    """The user's own calibration an estimate used (`sizer calibrate`): this machine's constants for the GPU."""
+
+    gpu: str
+    runs: int  # measured runs the overlay was fitted on
+    date: str  # when (YYYY-MM-DD)
+    constants: dict[str, float]  # the constants that differ from the shipped ones
+
+
 class Estimate(_Frozen):
     """One model on one piece of hardware: memory, fit and speed. This is the `estimate --json` object."""
 
@@ -88,6 +97,7 @@ class Estimate(_Frozen):
     limited_by_code: Reason  # what bounds a decode step: memory-bandwidth, compute, per-token-fixed-cost, offload
     serving: Serving | None = None  # with --prompt-tokens/--output-tokens: the serving model's figures
     capacity: Capacity | None = None  # with --headcount: the simulated busy hour
+    calibration: Calibration | None = None  # the user's overlay for this GPU on this machine, when one applied
     assumptions: Assumptions
     launch: LaunchSpec | None = None  # the command that starts what was sized (`estimate` fills it in)
     command: str | None = None  # its shell line; None where there is no command (launch.no_command_code says why)

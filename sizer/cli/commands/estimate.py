@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import typer
+
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
@@ -32,6 +34,9 @@ def estimate(
     min_tokens_per_s: o.MinSpeedOpt = 10.0,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
+    no_calibration: Annotated[
+        bool, typer.Option("--no-calibration", help="Ignore this machine's calibration (sizer calibrate).")
+    ] = False,
 ) -> None:
     """Estimate memory and speed of one model on one piece of hardware, fully broken down.
 
@@ -112,10 +117,17 @@ def estimate(
     a = target.assumptions
     if gpu_memory_utilization is not None:
         a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    calibration = None
+    if not no_calibration:
+        from sizer.cli.calibration import calibrated
+
+        a, calibration = calibrated(a, rig.gpu)
     count_used = None if target.named else gpus
     result = estimate_on_rig(spec, rig, workload, count_used, a)
     launch = estimate_launch(spec, rig.gpu, result, a)
     result = result.model_copy(update={"launch": launch, "command": run_command(launch)})
+    if calibration is not None:
+        result = result.model_copy(update={"calibration": calibration})
     if prompt_tokens is not None and output_tokens is not None:
         n = count_used or rig.count
         sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
@@ -141,3 +153,5 @@ def estimate(
         emit(from_table(table))
     else:
         show(table)
+    if calibration is not None:
+        emit(f"calibrated on {calibration.runs} runs of yours, {calibration.date} (--no-calibration: shipped constants)")
