@@ -73,7 +73,11 @@ def predict(row: Row, a: Assumptions) -> float:
     if row.kind == "batched_decode":  # B sequences decoding together at their mean depth (llama-batched-bench S_TG)
         return row.batch / s.step_s(rig, row.batch, p + o / 2)
     if row.kind == "serve_output":  # a closed loop at the run's concurrency, or the peak when unbounded
-        best = s.closed_loop(rig, row.batch, p, o).output_tokens_per_s if row.batch else s.peak(rig, p, o).output_tokens_per_s
+        best = (
+            s.closed_loop(rig, row.batch, p, o).output_tokens_per_s
+            if row.batch
+            else s.peak(rig, p, o).output_tokens_per_s
+        )
         return min(best, row.rate * o) if row.rate else best
     raise ValueError(f"unknown row kind {row.kind!r}")
 

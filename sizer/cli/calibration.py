@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def calibrated(a: Any, gpu: Any) -> tuple[Any, Any]:
-    """`a` with this machine's overlay for `gpu` (sizer calibrate), and the Calibration it used (or None)."""
+def calibrated(a: Any, gpu: Any, off: bool = False) -> tuple[Any, Any]:
+    """`a` with this machine's overlay for `gpu` (sizer calibrate), and the Calibration it used (or None).
+
+    `off` (--no-calibration): `a` as it is.
+    """
+    if off:
+        return a, None
     from sizer.calibrate.user import apply
     from sizer.io.calibration import load_overlay
     from sizer.models.results import Calibration
@@ -21,3 +26,14 @@ def calibrated(a: Any, gpu: Any) -> tuple[Any, Any]:
         constants={k: float(v) for k, v in entry["constants"].items()},
     )
     return apply(a, entry["constants"]), used
+
+
+def say_calibrated(calibration: Any) -> None:
+    """The line under a text estimate that says a calibration applied."""
+    if calibration is None:
+        return
+    from sizer.cli.output import emit
+
+    emit(
+        f"calibrated on {calibration.runs} runs of yours, {calibration.date} (--no-calibration: the shipped constants)"
+    )

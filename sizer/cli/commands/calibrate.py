@@ -15,7 +15,9 @@ from sizer.errors import InputError
 
 FilesArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="Benchmark outputs: llama-bench (json/jsonl/csv/md), llama-batched-bench, vllm bench serve, ollama."),
+    typer.Argument(
+        help="Benchmark outputs: llama-bench (json/jsonl/csv/md), llama-batched-bench, vllm bench serve, ollama."
+    ),
 ]
 MAX_FILES = 1000
 
@@ -34,7 +36,9 @@ def calibrate(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and show, but store nothing.")] = False,
     show_stored: Annotated[bool, typer.Option("--show", help="Show this machine's stored calibration.")] = False,
-    reset: Annotated[bool, typer.Option("--reset", help="Remove this machine's calibration (of --gpu, or all).")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Remove this machine's calibration (of --gpu, or all).")
+    ] = False,
     json_out: o.JsonOpt = False,
 ) -> None:
     """Calibrate estimates on runs you measured on this machine (stored per machine and GPU).

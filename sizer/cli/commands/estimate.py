@@ -117,17 +117,14 @@ def estimate(
     a = target.assumptions
     if gpu_memory_utilization is not None:
         a = with_memory_share(a, runtime.name, gpu_memory_utilization)
-    calibration = None
-    if not no_calibration:
-        from sizer.cli.calibration import calibrated
+    from sizer.cli.calibration import calibrated, say_calibrated
 
-        a, calibration = calibrated(a, rig.gpu)
+    a, calibration = calibrated(a, rig.gpu, off=no_calibration)
     count_used = None if target.named else gpus
     result = estimate_on_rig(spec, rig, workload, count_used, a)
     launch = estimate_launch(spec, rig.gpu, result, a)
-    result = result.model_copy(update={"launch": launch, "command": run_command(launch)})
-    if calibration is not None:
-        result = result.model_copy(update={"calibration": calibration})
+    update = {"launch": launch, "command": run_command(launch), "calibration": calibration}
+    result = result.model_copy(update=update)
     if prompt_tokens is not None and output_tokens is not None:
         n = count_used or rig.count
         sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
@@ -153,5 +150,4 @@ def estimate(
         emit(from_table(table))
     else:
         show(table)
-    if calibration is not None:
-        emit(f"calibrated on {calibration.runs} runs of yours, {calibration.date} (--no-calibration: shipped constants)")
+    say_calibrated(calibration)
