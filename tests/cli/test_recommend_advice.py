@@ -42,6 +42,21 @@ def test_code_on_a_4090_first_pick_is_scored_for_code_and_as_good_as_the_best_co
     assert first["users_served"] >= 5 and first["decode_tokens_per_s"] >= 10
 
 
+def test_code_on_a_4090_a_current_coder_that_fits_is_scored_in_a_harness_shared_with_the_first_pick():
+    # Without a score for a current code-tuned model the comparison above only beats CodeLlama (2023).
+    data = recommend("--use-case", "code", "--users", "5", "--gpu", "RTX 4090", "--top", "50")
+    released = {m.id: m.release_date for m in load_catalog().models}
+    current = [
+        p
+        for p in data["best_in_budget"]
+        if _code_tuned(p["model"]) and p["quality"] and str(released[p["model"]]) >= "2024-01-01"
+    ]
+    assert current, "no code-tuned model from 2024 on that fits a 4090 has a code score"
+    first = data["recommendations"][0]
+    versions = set(first["quality"]["benchmark"].split("; "))
+    assert _code_tuned(first["model"]) or any(versions & set(p["quality"]["benchmark"].split("; ")) for p in current)
+
+
 def test_chat_on_two_3090s_offers_a_model_of_30b_or_more():
     data = recommend("--use-case", "chat", "--gpu", "2x RTX 3090")
     sizes = {m.id: m.params_total for m in load_catalog().models}
