@@ -106,7 +106,7 @@ def emit(text: str) -> None:
 
 def show(renderable: Any) -> None:
     """Print a rich renderable to stdout."""
-    console().print(renderable)
+    console().print(renderable, crop=False)  # a command wider than the terminal stays whole
 
 
 class progress:

@@ -23,7 +23,7 @@ from sizer.render.messages import message, messages
 from sizer.units import bytes_to_gib
 
 
-def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
+def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec, with_command: bool = True) -> Table:
     """One estimate, fully broken down."""
     mem = est.memory_bytes
     hardware = f"{est.gpu_count} x {gpu.name}" if est.gpu_count > 1 else gpu.name
@@ -53,9 +53,17 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec) -> Table:
         _serving_rows(table, est.serving)
     if est.capacity is not None:
         _capacity_rows(table, est.capacity)
-    if est.launch is not None:
+    if est.launch is not None and with_command:
         table.add_row("Command", command_line(est.launch, est.command))
     return table
+
+
+def estimate_command(est: Estimate) -> RenderableType | None:
+    """The estimate's command on a line of its own, never wrapped (None: no launch spec); in a
+    group, where rich keeps an unwrapped line whole rather than folding it at the width."""
+    if est.launch is None:
+        return None
+    return Group(Text(command_line(est.launch, est.command), no_wrap=True, overflow="ignore"))
 
 
 def _serving_rows(table: Table, s: Serving) -> None:
@@ -247,7 +255,9 @@ def _answer_table(
         said = command_line(r.launch, r.command)
         head = f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}"
         busy = f"   {busy_hour_line(r.capacity)}\n" if r.capacity else ""
-        lines.append(Text(f"{head}\n   {cost_line(r.cost)}\n{busy}   {said}"))
+        lines.append(Text(f"{head}\n   {cost_line(r.cost)}\n{busy}".rstrip("\n")))
+        # The command on a line of its own, never wrapped: what is copied must run as printed.
+        lines.append(Text(f"   {said}", no_wrap=True, overflow="ignore"))
     return lines
 
 

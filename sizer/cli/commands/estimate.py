@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -141,13 +141,20 @@ def estimate(
 
         emit(to_json(result))
         return
-    from sizer.render.text import estimate_table
+    _print(chosen, result, spec, rig.gpu)
+    say_calibrated(calibration)
 
-    table = estimate_table(result, spec, rig.gpu)
+
+def _print(chosen: str, result: Any, spec: Any, gpu: Any) -> None:
+    """The estimate as a table (Markdown or the terminal's), the command on its own line below."""
+    from sizer.render.text import estimate_command, estimate_table
+
     if chosen == "markdown":
         from sizer.render.markdown import from_table
 
-        emit(from_table(table))
-    else:
-        show(table)
-    say_calibrated(calibration)
+        emit(from_table(estimate_table(result, spec, gpu)))
+        return
+    show(estimate_table(result, spec, gpu, with_command=False))
+    command = estimate_command(result)
+    if command is not None:
+        show(command)
