@@ -16,7 +16,8 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Schemas are built on first use: a command builds those it needs, not all forty (start-up time).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Engine(StrEnum):
