@@ -24,7 +24,7 @@ from sizer.core.rigs import HardwareOption
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
-from sizer.engines.base import Runtime, check_workload, has_fp8, rig_refusal
+from sizer.engines.base import Runtime, check_workload, has_fp8, loads_on, rig_refusal
 from sizer.errors import InputError
 from sizer.models import (
     Assumptions,
@@ -505,12 +505,13 @@ def _feasible(
             ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
             at = _at(needs, fmt)
             launches: dict[tuple[int, bool], bool] = {}  # (model, FP8 units): all a command depends on
+            kernels = [loads_on(fmt, o.gpu) or not runtime.splits_tensors for o in group]
             for i, j in zip(*ok.nonzero(), strict=True):
                 m, o = models[i], group[j]
                 key = (int(i), fp8[j])
                 if key not in launches:
                     launches[key] = _launches(m, o, at, a)
-                if launches[key] and _runs(runtime, m, o):
+                if kernels[j] and launches[key] and _runs(runtime, m, o):
                     out[fmt].setdefault(m.id, []).append(o)
     if progress:
         progress(len(groups), len(groups))
@@ -528,6 +529,8 @@ def _feasible_owned(
     """Add to `out` the owned rigs of `group` that hold each model for the load, one estimate each."""
     for o in group:
         for m in models:
+            if runtime.splits_tensors and not loads_on(needs.quant, o.gpu):
+                continue
             if not _runs(runtime, m, o) or not _launches(m, o, needs, a):
                 continue
             est = estimate_option(m, o, needs, needs.users, a)

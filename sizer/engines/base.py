@@ -211,10 +211,12 @@ def rig_refusal(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, gpu_count: int
 
 
 def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
-    """The checks every engine makes: format, KV-cache type, vendor, and (tensor parallel) head divisibility."""
+    """The checks every engine makes: format, KV-cache type, vendor, (tensor parallel) head
+    divisibility, and kernels for the format on the GPU."""
     check_workload(runtime, workload)
     check_gpu(runtime, gpu)
     check_split(runtime, model, gpu_count)
+    check_loads(runtime, resolve_quant(workload.quant).name, gpu)
 
 
 def _list(items: tuple[str, ...] | list[str]) -> str:
@@ -278,3 +280,32 @@ def no_weights(runtime: Runtime, model: ModelSpec, quant: str, formats: str | No
     return LaunchSpec.none(
         Reason(code="no-weights-repo", model=model.id, quant=quant, engine=runtime.label, formats=listed)
     )
+
+
+# The first GPUs whose kernels vLLM-class servers use for weight-only FP8 and 4-bit formats
+# (Marlin: compute capability 8.0, NVIDIA Ampere, May 2020); Volta and Turing lack them.
+_MARLIN_SINCE = "2020-05"
+
+
+def loads_on(fmt: str, gpu: GpuSpec) -> bool:
+    """Whether a tensor-parallel server (vLLM, SGLang, TensorRT-LLM) has kernels for weights in
+    `fmt` on `gpu`: FP8 needs FP8 units or Ampere's weight-only kernels; NVFP4 needs FP4 units;
+    AWQ, GPTQ and MXFP4 need Ampere-class integer tensor units; 16-bit, INT8 and NF4 load anywhere
+    the engine runs."""
+    ampere_class = gpu.int8_tops is not None and gpu.launch is not None and gpu.launch >= _MARLIN_SINCE
+    if fmt == "FP8":
+        return has_fp8(gpu) or (gpu.vendor is Vendor.NVIDIA and ampere_class)
+    if fmt == "NVFP4":
+        return gpu.fp4_tflops is not None
+    if fmt in {"AWQ", "GPTQ", "MXFP4"}:
+        return has_fp8(gpu) or ampere_class or gpu.fp4_tflops is not None
+    return True
+
+
+def check_loads(runtime: Runtime, fmt: str, gpu: GpuSpec) -> None:
+    """The engine has kernels for the format on the GPU (InputError, naming what would load, else)."""
+    if runtime.splits_tensors and not loads_on(fmt, gpu):
+        raise InputError(
+            f"{runtime.label} has no kernels for {fmt} weights on {gpu.name} (FP8 needs an Ampere or newer "
+            f"NVIDIA GPU or FP8 units, NVFP4 FP4 units, AWQ/GPTQ/MXFP4 Ampere or newer); use BF16 or F16"
+        )

@@ -122,7 +122,10 @@ def test_launch_spec_round_trips_through_the_shell_line(runtime, kind, gpu_count
 
 @ENGINES
 def test_every_declared_format_estimates_on_a_suitable_gpu(runtime):
-    gpu = _gpu(runtime)
+    # A Blackwell-class test GPU: FP8, INT8 and FP4 units, so every format has its kernels.
+    gpu = _gpu(runtime).model_copy(
+        update={"fp8_tflops": 2250.0, "int8_tops": 2250.0, "fp4_tflops": 4500.0, "launch": "2025-01"}
+    )
     for fmt in runtime.formats:
         w = Workload(quant=fmt, context=4096, batch=2, engine=runtime.name)
         runtime.validate(LLAMA_31_8B, gpu, w, 2)

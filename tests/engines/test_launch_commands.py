@@ -231,3 +231,18 @@ def test_every_engine_has_the_gpu_keyword():
     for runtime in RUNTIMES.values():
         w = Workload(quant=runtime.default_format, context=4096, engine=runtime.name)
         assert runtime.launch(LLAMA_31_8B_SERVED, w, 1, A, None, RTX_4090).argv
+
+
+def test_weight_only_formats_need_the_kernels_of_ampere_or_newer():
+    from sizer.engines.base import loads_on
+    from sizer.io.loaders import load_shipped_catalog
+
+    catalog = load_shipped_catalog()
+    v100, t4, a100, h100, b200 = (
+        catalog.gpu(g) for g in ("tesla-v100-sxm2-32gb", "tesla-t4", "a100-80gb-sxm", "h100-sxm", "b200")
+    )
+    assert not loads_on("FP8", v100) and not loads_on("FP8", t4)  # Volta, Turing: no FP8 kernels in vLLM
+    assert loads_on("FP8", a100) and loads_on("FP8", h100)  # Ampere weight-only, Hopper FP8 units
+    assert not loads_on("AWQ", v100) and loads_on("AWQ", a100)
+    assert not loads_on("NVFP4", h100) and loads_on("NVFP4", b200)  # FP4 units only on Blackwell
+    assert loads_on("BF16", v100)
