@@ -69,7 +69,7 @@ def serving_rig(
     need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
     capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
     pool = gpu_count * (capacity - need.per_gpu_overhead_bytes) - need.weights.total_bytes
-    slots = runtime.scheduler(workload, a)
+    slots = runtime.serving_scheduler(workload, a, gpu)
     return Rig(
         model=model,
         weights=need.weights,
@@ -281,11 +281,13 @@ def _fit(
     return fullest <= capacity, need
 
 
-def _decode(model: ModelSpec, need: MemoryNeed, workload: Workload, terms: SpeedTerms, a: Assumptions) -> float:
+def _decode(
+    model: ModelSpec, need: MemoryNeed, workload: Workload, terms: SpeedTerms, a: Assumptions, gpu: GpuSpec
+) -> float:
     """Each user's tokens/s in the closed loop of `workload.batch` chat turns at full depth, every
     layer on the GPUs: a decode step of all users at their context (`estimate`'s), plus every
     user's turn prompt spread over the turn's output (core/serving.py: `closed_loop`)."""
-    chunk = engine_for(workload.engine).scheduler(workload, a).batch_tokens
+    chunk = engine_for(workload.engine).serving_scheduler(workload, a, gpu).batch_tokens
     return _turn_speed(model, need, workload, terms, a, chunk, resolve_quant(workload.quant))
 
 
@@ -325,7 +327,7 @@ def user_tokens_per_s(
     option = HardwareOption(gpu=gpu, count=gpu_count, available_bytes_per_gpu=available_bytes_per_gpu)
     _, terms = _rig(runtime, option, a)
     need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
-    return _decode(model, need, workload, terms, a)
+    return _decode(model, need, workload, terms, a, gpu)
 
 
 def fit_and_decode(
@@ -341,7 +343,8 @@ def fit_and_decode(
     rig). A rig the engine would offload layers from takes `estimate_option` itself."""
     workload = needs_workload(needs, users)
     runtime = engine_for(workload.engine)
-    chunk, fmt = runtime.scheduler(workload, a).batch_tokens, resolve_quant(workload.quant)
+    fmt = resolve_quant(workload.quant)
+    chunks: dict[int, int] = {}  # id(gpu): the engine's prompt chunk there
     rigs: dict[int, tuple[int, SpeedTerms]] = {}  # id(option): the options outlive the call
     out = {}
     for model in models:
@@ -356,6 +359,9 @@ def fit_and_decode(
                 est = estimate_option(model, option, needs, users, a)
                 row.append((est.fits, est.decode_tokens_per_s))
             else:
+                if id(option.gpu) not in chunks:
+                    chunks[id(option.gpu)] = runtime.serving_scheduler(workload, a, option.gpu).batch_tokens
+                chunk = chunks[id(option.gpu)]
                 row.append((fits, _turn_speed(model, need, workload, terms, a, chunk, fmt)))
         out[model.id] = row
     return out
@@ -383,9 +389,9 @@ def users_served(
     def serves(users: int) -> bool:
         workload = needs_workload(needs, users)
         fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
-        if not fits or users > runtime.scheduler(workload, assumptions).max_slots:
+        if not fits or users > runtime.serving_scheduler(workload, assumptions, option.gpu).max_slots:
             return False
-        return _decode(model, need, workload, terms, assumptions) >= needs.min_tokens_per_s
+        return _decode(model, need, workload, terms, assumptions, option.gpu) >= needs.min_tokens_per_s
 
     if not serves(1):
         return 0

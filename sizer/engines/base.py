@@ -88,6 +88,10 @@ class Runtime(Protocol):
         """The engine's scheduler settings for a workload (slots, context per slot, batch tokens)."""
         ...
 
+    def serving_scheduler(self, workload: Workload, a: Assumptions, gpu: GpuSpec) -> Scheduler:
+        """The scheduler serving runs on `gpu` with (defaults that depend on the GPU applied)."""
+        ...
+
     def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
         """Device memory one GPU offers the engine, in bytes."""
         ...

@@ -35,6 +35,10 @@ class LlamaCpp:
         """-np slots, one per sequence, each with the workload's context (-c is their sum)."""
         return Scheduler(slots=workload.batch, context_per_slot=workload.context, batch_tokens=a.llama_cpp.ubatch)
 
+    def serving_scheduler(self, workload: Workload, a: Assumptions, gpu: GpuSpec) -> Scheduler:
+        """-np slots as asked, whatever the GPU."""
+        return self.scheduler(workload, a)
+
     def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
         return int(device_bytes(gpu, a))
 

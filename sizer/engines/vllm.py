@@ -53,6 +53,23 @@ class Vllm:
             max_slots=s.max_num_seqs,
         )
 
+    def serving_scheduler(self, workload: Workload, a: Assumptions, gpu: GpuSpec) -> Scheduler:
+        """vLLM's server defaults by GPU (EngineArgs.get_batch_defaults, vLLM 0.8 and later): on a
+        GPU of 70 GiB or more other than an A100, 8,192 batched tokens and 1,024 sequences a step;
+        on others 2,048 and 256 (the block's values). Memory is still sized at the block's budget,
+        as the memory measurements were."""
+        s = self.settings(a)
+        slots = self.scheduler(workload, a)
+        large = gpu.vram_gib >= s.large_gpu_gib and "A100" not in gpu.name.upper()
+        if not large or not s.large_gpu_defaults:
+            return slots
+        return Scheduler(
+            slots=slots.slots,
+            context_per_slot=slots.context_per_slot,
+            batch_tokens=s.large_gpu_batched_tokens,
+            max_slots=s.large_gpu_num_seqs,
+        )
+
     def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
         """--gpu-memory-utilization of each GPU: vLLM never takes more."""
         return int(device_bytes(gpu, a) * self.settings(a).gpu_memory_utilization_frac)

@@ -38,6 +38,12 @@ class VllmAssumptions(_Frozen):
     max_batched_tokens: int = Field(default=2048, gt=0)
     # --max-num-seqs: most sequences one scheduler step runs (vLLM's default 256).
     max_num_seqs: int = Field(default=256, gt=0)
+    # vLLM's server defaults on GPUs of 70 GiB or more other than A100 (vllm/engine/arg_utils.py,
+    # get_batch_defaults, OPENAI_API_SERVER): 8,192 batched tokens and 1,024 sequences per step.
+    large_gpu_defaults: bool = True
+    large_gpu_gib: float = Field(default=70, gt=0)
+    large_gpu_batched_tokens: int = Field(default=8192, gt=0)
+    large_gpu_num_seqs: int = Field(default=1024, gt=0)
     # Cost of each sequence beyond the first in a decode step (scheduler, sampling, detokenising),
     # seconds (fit on static batches, benchmarks/serving_accuracy.py).
     per_seq_s: float = Field(default=5.0e-5, ge=0)
@@ -97,7 +103,11 @@ class Assumptions(_Frozen):
     # TensorRT-LLM: the same block (in-flight batching, paged KV, tensor parallel) with its own
     # defaults: --max_batch_size 2048, --max_num_tokens 8192, KV share 0.9 (trtllm-serve's defaults).
     tensorrt_llm: VllmAssumptions = VllmAssumptions(
-        max_num_seqs=2048, max_batched_tokens=8192, per_seq_s=1.0e-5, compute_efficiency_frac=0.7
+        max_num_seqs=2048,
+        max_batched_tokens=8192,
+        per_seq_s=1.0e-5,
+        compute_efficiency_frac=0.7,
+        large_gpu_defaults=False,  # trtllm-serve's defaults do not depend on the GPU
     )
 
 
