@@ -192,9 +192,14 @@ def score_text(r: Recommendation) -> str:
     return "-" if r.quality is None else f"{r.quality.score_after_quant:.0f}"
 
 
-def recommend_table(ranking: Ranking) -> Group:
+# Below this many columns the answer tables leave out memory and users served (each pick's
+# reason below its table still gives both), so that no header or id is split mid-word.
+NARROW = 100
+
+
+def recommend_table(ranking: Ranking, width: int = 120) -> Group:
     """Both answers (right-sized, best within budget), each as tables per kind (runs here, to
-    buy) with each pick's reason and command below."""
+    buy) with each pick's reason and command below; fewer columns on a terminal under NARROW."""
     n = ranking.needs
     quant = "best format" if n.choose_quant else n.quant
     bar = f"model {n.model}" if n.model is not None else f"bar {ranking.min_quality:g}"
@@ -213,7 +218,7 @@ def recommend_table(ranking: Ranking) -> Group:
         for kind in ("runs here", "to buy"):
             recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
             if recs:
-                parts += _answer_table(ranking, f"Serves {n.model}", kind, recs)
+                parts += _answer_table(ranking, f"Serves {n.model}", kind, recs, width)
     else:
         for answer, label in ANSWERS:
             picks: tuple[Recommendation, ...] = getattr(ranking, answer)
@@ -223,33 +228,39 @@ def recommend_table(ranking: Ranking) -> Group:
             for kind in ("runs here", "to buy"):
                 recs = [(i, r) for i, r in enumerate(picks, 1) if r.kind == kind]
                 if recs:
-                    parts += _answer_table(ranking, label, kind, recs)
+                    parts += _answer_table(ranking, label, kind, recs, width)
     if not ranking.recommendations:
         parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
     return Group(*parts)
 
 
 def _answer_table(
-    ranking: Ranking, label: str, kind: str, recs: Sequence[tuple[int, Recommendation]]
+    ranking: Ranking, label: str, kind: str, recs: Sequence[tuple[int, Recommendation]], width: int = 120
 ) -> list[RenderableType]:
     where = f"runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "to buy"
     c = recs[0][1].cost.currency.value
     table = Table(title=f"{label}: {where}", title_justify="left")
-    columns = ("#", "model", "hardware", "score", "GiB used/has", "tok/s", "users", f"price {c}", f"{c}/month")
+    columns = ["#", "model", "hardware", "score", "GiB used/has", "tok/s", "users", f"price {c}", f"{c}/month"]
+    if width < NARROW:
+        columns = [col for col in columns if col not in {"GiB used/has", "users"}]
     for col in columns:
-        table.add_column(col, justify="left" if col in {"model", "hardware"} else "right", overflow="fold")
+        if col in {"model", "hardware"}:  # ids and names fold at their hyphens and spaces
+            table.add_column(col, justify="left", overflow="fold")
+        else:  # headers and numbers whole
+            table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
     for i, r in recs:
-        table.add_row(
-            str(i),
-            f"{r.model} {r.quant}" + ("" if r.commercial_use else " (NC)"),
-            rig_label(r),
-            score_text(r),
-            f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
-            f"{r.decode_tokens_per_s:,.0f}",
-            str(r.users_served),
-            "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
-            f"{r.cost.per_month:,.0f}",
-        )
+        cells = {
+            "#": str(i),
+            "model": f"{r.model} {r.quant}" + ("" if r.commercial_use else " (NC)"),
+            "hardware": rig_label(r),
+            "score": score_text(r),
+            "GiB used/has": f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
+            "tok/s": f"{r.decode_tokens_per_s:,.0f}",
+            "users": str(r.users_served),
+            f"price {c}": "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
+            f"{c}/month": f"{r.cost.per_month:,.0f}",
+        }
+        table.add_row(*(cells[col] for col in columns))
     lines: list[RenderableType] = [table]
     for i, r in recs:
         said = command_line(r.launch, r.command)

@@ -323,6 +323,6 @@ def _print(chosen: str, ranking: Any, explain: bool) -> None:
     else:
         from sizer.render.text import excluded_table, recommend_table
 
-        show(recommend_table(ranking))
+        show(recommend_table(ranking, console().width))
         if explain:
             show(excluded_table(ranking))
