@@ -153,7 +153,6 @@ def _layer_types(fmt: QuantFormat, role: str, row: int, traits: TensorTraits) ->
     return tuple(tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers))
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=4096)  # a sweep asks for every model in every format, group after group
 def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     """Bytes of every weight matrix at its storage type under `fmt` (llama.cpp's mixing rules)."""
