@@ -29,15 +29,23 @@ def _compute_name(gpu: GpuSpec) -> str:
     return f"compute_efficiency_{word}_frac" if word else "compute_efficiency_frac"
 
 
+# Runs of this many models of different depth before the per-layer costs are fitted: with fewer,
+# a per-layer cost and the bandwidth (or compute) share trade off against each other and the fit
+# lands on a pair that holds for the runs' models only.
+PER_LAYER_MODELS = 3
+
+
 def informed(rows: Sequence[Row]) -> tuple[str, ...]:
     """The constants these runs (all on one GPU) can inform, in a fixed order."""
     kinds = {r.kind for r in rows}
     gpu = rows[0].gpu
+    depths = {r.model.layers for r in rows}
+    per_layer = len(depths) >= PER_LAYER_MODELS
     names: list[str] = []
     if "decode" in kinds:
-        names += [f"bandwidth_efficiency_{gpu.memory_class}_frac", "layer_overhead_s"]
+        names += [f"bandwidth_efficiency_{gpu.memory_class}_frac"] + (["layer_overhead_s"] if per_layer else [])
     if "prefill" in kinds:
-        names += [_compute_name(gpu), "prefill_layer_overhead_s"]
+        names += [_compute_name(gpu)] + (["prefill_layer_overhead_s"] if per_layer else [])
     if "batched_decode" in kinds:
         names += ["llama_cpp.small_batch_efficiency_frac"]
     if "serve_output" in kinds:
