@@ -115,6 +115,14 @@ def run_user_catalog(data: bytes, work: Path) -> Any:
     return [_use(m) for m in user], len(catalog.models)
 
 
+def run_runs(data: bytes, work: Path) -> Any:
+    from sizer.io.runs import read_runs
+
+    path = work / "runs.txt"
+    path.write_bytes(data)
+    return [(r.tool, r.kind, r.value) for r in read_runs(path, model="llama-3.1-8b")]
+
+
 def run_gpu_name(data: bytes, work: Path) -> Any:
     return _catalog().match_gpu(data.decode("utf-8", errors="replace"))
 
@@ -200,6 +208,12 @@ def user_catalog_seeds() -> list[bytes]:
 
 
 @functools.cache
+def runs_seeds() -> list[bytes]:
+    # The tools' sample outputs the parser tests read (SOURCE.md beside them names their sources).
+    return [p.read_bytes() for p in sorted((ROOT / "tests/data/calibrate").iterdir()) if p.name != "SOURCE.md"]
+
+
+@functools.cache
 def gpu_name_seeds() -> list[bytes]:
     names = [g.name for g in _catalog().gpus[::4]] + ["4x NVIDIA A40", "Apple M1 Max (32-core GPU, 64GB)"]
     return [n.encode() for n in names]
@@ -215,6 +229,7 @@ TARGETS = {
         Target("hardware", run_hardware, hardware_seeds, text=True, structure="json"),
         Target("user-catalog", run_user_catalog, user_catalog_seeds, text=True, structure="yaml"),
         Target("gpu-name", run_gpu_name, gpu_name_seeds, text=True),
+        Target("runs", run_runs, runs_seeds, text=True),
     )
 }
 

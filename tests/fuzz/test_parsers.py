@@ -71,7 +71,7 @@ def ends_well(target: Target, data: bytes, work: Path) -> None:
 
 
 def test_every_parser_has_a_fuzz_target():
-    assert set(TARGETS) == {"gguf", "safetensors", "hf-config", "spec", "hardware", "user-catalog", "gpu-name"}
+    assert set(TARGETS) == {"gguf", "safetensors", "hf-config", "spec", "hardware", "user-catalog", "gpu-name", "runs"}
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
