@@ -13,8 +13,10 @@ import typer
 
 from sizer import __version__
 from sizer.cli.commands import calibrate, catalog, check, deploy, estimate, probe, recommend, schema
-from sizer.cli.output import console
+from sizer.cli.output import console, error_line
 from sizer.constants import DEBUG_ENV
+from sizer.errors import InputError
+from sizer.render import i18n
 
 app = typer.Typer(
     name="sizer",
@@ -58,12 +60,33 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="de|en",
+            help=f"Output language of the text (JSON stays English); default: ${i18n.LANG_ENV}, LC_ALL, LANG, else en.",
+        ),
+    ] = None,
 ) -> None:
     """Size self-hosted LLMs: memory, speed and cost of open models on GPUs."""
+    if lang is None:
+        i18n.install(i18n.language_from_env())
+        return
+    chosen = i18n.parse_language(lang)
+    if chosen is None:
+        i18n.install(i18n.language_from_env())
+        console(stderr=True).print(
+            error_line(f"--lang {lang!r} is not a supported language; choose {', '.join(i18n.LANGUAGES)}"),
+            markup=False,
+        )
+        raise typer.Exit(InputError.exit_code)
+    i18n.install(chosen)
 
 
 def main() -> None:
     """Entry point: usage errors become one line with exit 2; anything unexpected exit 3."""
+    i18n.install(i18n.language_from_env())  # usage errors come before the --lang callback runs
     command = typer.main.get_command(app)
     try:
         code = command.main(args=sys.argv[1:], prog_name="sizer", standalone_mode=False)
@@ -72,7 +95,7 @@ def main() -> None:
     except Exception as exc:
         # click's UsageError family (typer ships its own copy of click): bad flags, missing arguments.
         if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
-            console(stderr=True).print(f"error: {exc.format_message()}", markup=False)
+            console(stderr=True).print(error_line(exc.format_message()), markup=False)
             sys.exit(getattr(exc, "exit_code", 2))
         if os.environ.get(DEBUG_ENV) == "1":
             raise

@@ -48,10 +48,17 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SizerError as err:
-            message(f"error: {err}")  # one line
+            message(error_line(str(err)))  # one line
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def error_line(text: str) -> str:
+    """'error: <message>', the prefix in the output language (the message itself is English)."""
+    from sizer.render.i18n import _, fill
+
+    return fill(_("error: {message}"), message=text)
 
 
 def warn(text: str) -> None:

@@ -8,17 +8,18 @@ from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
 from sizer.models import LaunchSpec
 from sizer.models.results import Capacity
+from sizer.render.i18n import _, currency_symbol, fill, ngettext, number
 from sizer.render.messages import message
 from sizer.units import GB, bytes_to_gib
 
 
 def gib(n_bytes: float) -> str:
-    """'12.34 GiB' from bytes."""
-    return f"{bytes_to_gib(n_bytes):.2f} GiB"
+    """'12.34 GiB' from bytes ('12,34 GiB' in German)."""
+    return f"{number(bytes_to_gib(n_bytes), '.2f')} GiB"
 
 
 def tokens(rate: float) -> str:
-    return f"{rate:,.1f} tok/s" if rate < 1000 else f"{rate:,.0f} tok/s"
+    return f"{number(rate, ',.1f')} tok/s" if rate < 1000 else f"{number(rate, ',.0f')} tok/s"
 
 
 def gb_per_s(bytes_per_s: float) -> str:
@@ -26,16 +27,17 @@ def gb_per_s(bytes_per_s: float) -> str:
 
 
 def money(amount: float | None, currency: str, digits: int = 0) -> str:
-    return "" if amount is None else f"{amount:,.{digits}f} {currency}"
+    """'1,900 EUR' in English, '1.900 €' in German: grouped, `digits` decimals, the locale's currency sign."""
+    return "" if amount is None else f"{number(amount, f',.{digits}f')} {currency_symbol(currency)}"
 
 
 def amount(value: float) -> str:
     """An estimate's amount: whole units from 10 up, two significant figures below ('0.43', '3.5'),
     so a small monthly figure does not read as 0."""
     if value == 0 or abs(value) >= 10:
-        return f"{value:,.0f}"
+        return number(value, ",.0f")
     digits = 1 - math.floor(math.log10(abs(value)))  # decimals that keep two significant figures
-    return f"{value:,.{digits}f}"
+    return number(value, f",.{digits}f")
 
 
 def command_line(launch: LaunchSpec, command: str | None) -> str:
@@ -104,35 +106,47 @@ def break_even(months: float | None, alternative_per_month: float | None) -> str
     if alternative_per_month is None:
         return ""
     if months == 0:
-        return "already paid"
+        return _("already paid")
     if months is None:
-        return "never"
+        return _("never")
     if months > BREAK_EVEN_HORIZON_MONTHS:
-        return f"> {BREAK_EVEN_HORIZON_MONTHS // 12} years"
+        return fill(_("> {years} years"), years=BREAK_EVEN_HORIZON_MONTHS // 12)
     if months < 1:
-        return "< 1 month"
+        return _("< 1 month")
     whole = round(months)
-    return "1 month" if whole == 1 else f"{whole} months"
+    return fill(ngettext("{months} month", "{months} months", whole), months=whole)
 
 
 def cost_line(cost: Cost) -> str:
     """The load and what buying is compared with, as the text and Markdown reasons show it."""
-    c = cost.currency.value
-    parts = [
-        f"{cost.monthly_tokens / 1e6:,.1f} M tokens/month ({cost.monthly_requests:,} requests"
-        + (", all the rig produces" if cost.capped else "")
-        + ")"
-    ]
+    c = currency_symbol(cost.currency.value)
+    load = _("{tokens:,.1f} M tokens/month ({requests:,} requests, all the rig produces)")
+    if not cost.capped:
+        load = _("{tokens:,.1f} M tokens/month ({requests:,} requests)")
+    parts = [fill(load, tokens=cost.monthly_tokens / 1e6, requests=cost.monthly_requests)]
     if cost.api_per_month is not None:
-        api = f"{cost.api_reference}, {cost.api_class} class" if cost.api_class else f"{cost.api_reference}"
+        api = (
+            fill(_("{reference}, {api_class} class"), reference=cost.api_reference, api_class=cost.api_class)
+            if cost.api_class
+            else f"{cost.api_reference}"
+        )
         parts.append(
-            f"API ({api}) {amount(cost.api_per_month)} {c}/month, break-even "
-            f"{break_even(cost.break_even_months_vs_api, cost.api_per_month)}"
+            fill(
+                _("API ({api}) {amount} {currency}/month, break-even {break_even}"),
+                api=api,
+                amount=amount(cost.api_per_month),
+                currency=c,
+                break_even=break_even(cost.break_even_months_vs_api, cost.api_per_month),
+            )
         )
     if cost.cloud_per_month is not None:
         parts.append(
-            f"renting the GPUs {amount(cost.cloud_per_month)} {c}/month, break-even "
-            f"{break_even(cost.break_even_months_vs_cloud, cost.cloud_per_month)}"
+            fill(
+                _("renting the GPUs {amount} {currency}/month, break-even {break_even}"),
+                amount=amount(cost.cloud_per_month),
+                currency=c,
+                break_even=break_even(cost.break_even_months_vs_cloud, cost.cloud_per_month),
+            )
         )
     return "; ".join(parts)
 
@@ -142,11 +156,18 @@ def busy_hour_line(capacity: Capacity | None) -> str:
     if capacity is None:
         return ""
     c = capacity
-    head = f"busy hour of {c.headcount:,} people ({c.arrival_rate_per_s:.2f} requests/s)"
-    if c.ttft_p95_s is None:
-        return f"{head}: the queue grows without bound; serves up to {c.max_headcount_at_slo:,} people"
-    verdict = "meets" if c.meets_slo else "misses"
-    return (
-        f"{head}: first token p95 {c.ttft_p95_s:.2f} s, {verdict} the SLO; "
-        f"serves up to {c.max_headcount_at_slo:,} people"
+    head = fill(
+        _("busy hour of {headcount:,} people ({rate:.2f} requests/s)"), headcount=c.headcount, rate=c.arrival_rate_per_s
     )
+    if c.ttft_p95_s is None:
+        return fill(
+            _("{head}: the queue grows without bound; serves up to {most:,} people"),
+            head=head,
+            most=c.max_headcount_at_slo,
+        )
+    verdict = (
+        _("{head}: first token p95 {ttft:.2f} s, meets the SLO; serves up to {most:,} people")
+        if c.meets_slo
+        else _("{head}: first token p95 {ttft:.2f} s, misses the SLO; serves up to {most:,} people")
+    )
+    return fill(verdict, head=head, ttft=c.ttft_p95_s, most=c.max_headcount_at_slo)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sizer.models import REASON_CODES, Host, Reason
+from sizer.render.i18n import english
 from sizer.render.messages import message
 
 _SUFFIX = "_code"
@@ -30,7 +31,8 @@ def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> str:
         data = {k: v.model_dump(mode="json") if isinstance(v, BaseModel) else v for k, v in obj.items()}
     else:
         data = [o.model_dump(mode="json") for o in obj]
-    return json.dumps(with_messages(data), indent=2)
+    with english():  # JSON is locale-free: its sentences are the English ones whatever --lang says
+        return json.dumps(with_messages(data), indent=2)
 
 
 def with_messages(data: Any) -> Any:

@@ -5,13 +5,11 @@ their format specs (`{context:,}`, `{decode_tokens_per_s:.1f}`), plus, for a few
 worked out from the values by `_pieces`: GiB from bytes, and a phrase chosen by a value (a
 published score or the size; a price or "already here"), itself a template in `PIECES`.
 
-Translation: every template is marked with `N_` where it is written, so that `pybabel extract
--k N_ -k _` finds it, and goes through `_` when it is filled in. Both are identity today, so the
-English output is exactly what the table says. German (a later issue) makes `_` the `gettext` of
-a catalog (`gettext.translation("sizer", localedir, languages=["de"]).gettext`), chosen once
-per run; the codes, their values and the JSON do not change, and a translated template may
-reorder the placeholders freely. Number formats (`{:,}` writes 8,192) would then come from the
-locale as well.
+Translation: every template is marked with `N_` where it is written, so that `pybabel extract`
+(babel.cfg) finds it, and goes through `_` (sizer.render.i18n: the run's gettext catalog) when it
+is filled in; English has no catalog, so its output is exactly what the table says. The codes,
+their values and the JSON do not change, and a translated template may reorder the placeholders
+freely. Numbers are filled by `fill`, with the output locale's separators (8,192 / 8.192).
 """
 
 from __future__ import annotations
@@ -19,16 +17,12 @@ from __future__ import annotations
 from typing import Final
 
 from sizer.models.reasons import Reason, ReasonValue
+from sizer.render.i18n import _, currency_symbol, fill
 from sizer.units import bytes_to_gib
 
 
 def N_(text: str) -> str:  # the name gettext tools look for
     """Mark a template for extraction; returns it unchanged (translation happens in `_`)."""
-    return text
-
-
-def _(text: str) -> str:
-    """The template in the output language: identity (English) until gettext catalogs arrive."""
     return text
 
 
@@ -127,7 +121,9 @@ PIECES: Final[dict[str, str]] = {
 def message(reason: Reason) -> str:
     """The sentence for a reason: its code's template filled with its values."""
     values = reason.values
-    return _(TEMPLATES[reason.code]).format(**values, **_pieces(reason.code, values))
+    if isinstance(values.get("currency"), str):  # 'EUR' in English, '€' in German
+        values = {**values, "currency": currency_symbol(str(values["currency"]))}
+    return fill(_(TEMPLATES[reason.code]), **values, **_pieces(reason.code, values))
 
 
 def messages(reasons: tuple[Reason, ...] | list[Reason]) -> list[str]:
@@ -136,7 +132,7 @@ def messages(reasons: tuple[Reason, ...] | list[Reason]) -> list[str]:
 
 
 def _piece(name: str, **values: object) -> str:
-    return _(PIECES[name]).format(**values)
+    return fill(_(PIECES[name]), **values)
 
 
 def _number(values: dict[str, ReasonValue], name: str) -> float:

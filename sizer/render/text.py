@@ -19,7 +19,8 @@ from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelS
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
 from sizer.render.formatting import busy_hour_line, command_line, cost_line, gb_per_s, gib, rig_label, tokens
-from sizer.render.messages import message, messages
+from sizer.render.i18n import _, currency_symbol, fill, number
+from sizer.render.messages import N_, message, messages
 from sizer.units import bytes_to_gib
 
 
@@ -27,34 +28,68 @@ def estimate_table(est: Estimate, model: ModelSpec, gpu: GpuSpec, with_command: 
     """One estimate, fully broken down."""
     mem = est.memory_bytes
     hardware = f"{est.gpu_count} x {gpu.name}" if est.gpu_count > 1 else gpu.name
-    table = Table(title=f"{model.name} on {hardware}", show_header=False, title_justify="left")
+    table = Table(
+        title=fill(_("{model} on {hardware}"), model=model.name, hardware=hardware),
+        show_header=False,
+        title_justify="left",
+    )
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("Model", f"{model.name} ({model.id}), {model.params_total / 1e9:.1f} B parameters")
-    table.add_row("Hardware", f"{hardware}, {gpu.vram_gib:g} GiB, {gpu.mem_bandwidth_gb_per_s:g} GB/s each")
-    table.add_row("Workload", f"{est.quant}, {est.context:,} tokens x {est.batch} sequence(s), {est.engine.value}")
-    table.add_row("Weights", gib(mem.weights))
-    table.add_row("KV cache", f"{gib(mem.kv_cache)} ({est.kv_cache_type})")
-    table.add_row("Overhead", gib(mem.overhead))
-    table.add_row("Total", gib(mem.total))
-    table.add_row("Available", gib(est.available_bytes))
+    table.add_row(
+        _("Model"),
+        fill(
+            _("{name} ({id}), {params:.1f} B parameters"), name=model.name, id=model.id, params=model.params_total / 1e9
+        ),
+    )
+    table.add_row(
+        _("Hardware"),
+        fill(
+            _("{hardware}, {vram:g} GiB, {bandwidth:g} GB/s each"),
+            hardware=hardware,
+            vram=gpu.vram_gib,
+            bandwidth=gpu.mem_bandwidth_gb_per_s,
+        ),
+    )
+    table.add_row(
+        _("Workload"),
+        fill(
+            _("{quant}, {context:,} tokens x {batch} sequence(s), {engine}"),
+            quant=est.quant,
+            context=est.context,
+            batch=est.batch,
+            engine=est.engine.value,
+        ),
+    )
+    table.add_row(_("Weights"), gib(mem.weights))
+    table.add_row(_("KV cache"), f"{gib(mem.kv_cache)} ({est.kv_cache_type})")
+    table.add_row(_("Overhead"), gib(mem.overhead))
+    table.add_row(_("Total"), gib(mem.total))
+    table.add_row(_("Available"), gib(est.available_bytes))
     if est.gpu_count > 1:
-        table.add_row("Per GPU", ", ".join(gib(b) for b in est.per_gpu_bytes))
-    table.add_row("Fits", _fit_text(est))
+        table.add_row(_("Per GPU"), ", ".join(gib(b) for b in est.per_gpu_bytes))
+    table.add_row(_("Fits"), _fit_text(est))
     if est.offload is not None:
         o = est.offload
-        table.add_row("Offload", f"{o.gpu_layers} of {o.total_layers} layers on GPU, {gib(o.cpu_bytes)} in system RAM")
-    table.add_row("Decode", tokens(est.decode_tokens_per_s) + " per sequence")
+        table.add_row(
+            _("Offload"),
+            fill(
+                _("{gpu_layers} of {total_layers} layers on GPU, {cpu} in system RAM"),
+                gpu_layers=o.gpu_layers,
+                total_layers=o.total_layers,
+                cpu=gib(o.cpu_bytes),
+            ),
+        )
+    table.add_row(_("Decode"), fill(_("{rate} per sequence"), rate=tokens(est.decode_tokens_per_s)))
     if est.batch > 1:
-        table.add_row("Aggregate", tokens(est.aggregate_tokens_per_s))
-    table.add_row("Prompt", tokens(est.prefill_tokens_per_s))
-    table.add_row("Limited by", message(est.limited_by_code))
+        table.add_row(_("Aggregate"), tokens(est.aggregate_tokens_per_s))
+    table.add_row(_("Prompt"), tokens(est.prefill_tokens_per_s))
+    table.add_row(_("Limited by"), message(est.limited_by_code))
     if est.serving is not None:
         _serving_rows(table, est.serving)
     if est.capacity is not None:
         _capacity_rows(table, est.capacity)
     if est.launch is not None and with_command:
-        table.add_row("Command", command_line(est.launch, est.command))
+        table.add_row(_("Command"), command_line(est.launch, est.command))
     return table
 
 
@@ -111,8 +146,9 @@ def model_added(model: ModelSpec, path: object) -> str:
 def _fit_text(est: Estimate) -> Text:
     headroom = 1 - max(est.per_gpu_bytes) / (est.available_bytes / est.gpu_count)
     if est.fits:
-        return Text(f"yes, {100 * headroom:.0f} % headroom", style="green")
-    return Text(f"no, short by {gib(max(est.per_gpu_bytes) - est.available_bytes / est.gpu_count)} per GPU", "red")
+        return Text(fill(_("yes, {headroom} headroom"), headroom=number(100 * headroom, ".0f") + " %"), style="green")
+    short = gib(max(est.per_gpu_bytes) - est.available_bytes / est.gpu_count)
+    return Text(fill(_("no, short by {short} per GPU"), short=short), "red")
 
 
 def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context: int) -> Table:
@@ -180,16 +216,16 @@ def check_text(report: CheckReport, origin: str) -> Table:
     return table
 
 
-ANSWERS = (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget"))
+ANSWERS = (("right_sized", N_("Right-sized")), ("best_in_budget", N_("Best within budget")))
 
 
 def licence_text(r: Recommendation) -> str:
     """The licence, flagged where it does not allow commercial use."""
-    return r.license if r.commercial_use else f"{r.license} (NOT for commercial use)"
+    return r.license if r.commercial_use else fill(_("{license} (NOT for commercial use)"), license=r.license)
 
 
 def score_text(r: Recommendation) -> str:
-    return "-" if r.quality is None else f"{r.quality.score_after_quant:.0f}"
+    return "-" if r.quality is None else number(r.quality.score_after_quant, ".0f")
 
 
 # Below this many columns the answer tables leave out memory and users served (each pick's
@@ -201,16 +237,41 @@ def recommend_table(ranking: Ranking, width: int = 120) -> Group:
     """Both answers (right-sized, best within budget), each as tables per kind (runs here, to
     buy) with each pick's reason and command below; fewer columns on a terminal under NARROW."""
     n = ranking.needs
-    quant = "best format" if n.choose_quant else n.quant
-    bar = f"model {n.model}" if n.model is not None else f"bar {ranking.min_quality:g}"
-    people = (
-        f"{n.headcount:,} people ({n.requests_per_hour:g} requests/h each: {n.users} at once at the p95)"
-        if n.headcount is not None and n.requests_per_hour is not None
-        else f"{n.users} user(s)"
+    quant = _("best format") if n.choose_quant else n.quant
+    bar = (
+        fill(_("model {model}"), model=n.model)
+        if n.model is not None
+        else fill(_("bar {min_quality:g}"), min_quality=ranking.min_quality)
     )
+    people = (
+        fill(
+            _("{headcount:,} people ({per_hour:g} requests/h each: {users} at once at the p95)"),
+            headcount=n.headcount,
+            per_hour=n.requests_per_hour,
+            users=n.users,
+        )
+        if n.headcount is not None and n.requests_per_hour is not None
+        else fill(_("{users} user(s)"), users=n.users)
+    )
+    budget = ""
+    if n.budget:
+        budget = fill(
+            _(", budget {amount:,.0f} {currency}"),
+            amount=n.budget.amount,
+            currency=currency_symbol(n.budget.currency.value),
+        )
     header = Text(
-        f"{n.use_case}: {people} at {n.min_tokens_per_s:g} tok/s, {n.context:,} tokens, {quant}, "
-        f"{n.engine.value}, {bar}" + (f", budget {n.budget.amount:,.0f} {n.budget.currency.value}" if n.budget else ""),
+        fill(
+            _("{use_case}: {people} at {min_tokens_per_s:g} tok/s, {context:,} tokens, {quant}, {engine}, {bar}"),
+            use_case=n.use_case,
+            people=people,
+            min_tokens_per_s=n.min_tokens_per_s,
+            context=n.context,
+            quant=quant,
+            engine=n.engine.value,
+            bar=bar,
+        )
+        + budget,
         style="bold",
     )
     parts: list[RenderableType] = [header]
@@ -218,53 +279,74 @@ def recommend_table(ranking: Ranking, width: int = 120) -> Group:
         for kind in ("runs here", "to buy"):
             recs = [(i, r) for i, r in enumerate(ranking.recommendations, 1) if r.kind == kind]
             if recs:
-                parts += _answer_table(ranking, f"Serves {n.model}", kind, recs, width)
+                parts += _answer_table(ranking, fill(_("Serves {model}"), model=n.model), kind, recs, width)
     else:
         for answer, label in ANSWERS:
             picks: tuple[Recommendation, ...] = getattr(ranking, answer)
             if not picks:
-                why = "nothing meets the bar" if answer == "right_sized" else "nothing serves the load"
-                parts.append(Text(f"{label}: {why} ({n.use_case} {ranking.min_quality:g})", style="yellow"))
+                why = _("nothing meets the bar") if answer == "right_sized" else _("nothing serves the load")
+                line = fill(
+                    "{label}: {why} ({use_case} {min_quality:g})",
+                    label=_(label),
+                    why=why,
+                    use_case=n.use_case,
+                    min_quality=ranking.min_quality,
+                )
+                parts.append(Text(line, style="yellow"))
             for kind in ("runs here", "to buy"):
                 recs = [(i, r) for i, r in enumerate(picks, 1) if r.kind == kind]
                 if recs:
-                    parts += _answer_table(ranking, label, kind, recs, width)
+                    parts += _answer_table(ranking, _(label), kind, recs, width)
     if not ranking.recommendations:
-        parts.append(Text("nothing meets these needs; --explain lists why", style="yellow"))
+        parts.append(Text(_("nothing meets these needs; --explain lists why"), style="yellow"))
     return Group(*parts)
 
 
 def _answer_table(
     ranking: Ranking, label: str, kind: str, recs: Sequence[tuple[int, Recommendation]], width: int = 120
 ) -> list[RenderableType]:
-    where = f"runs here ({', '.join(ranking.hardware)})" if kind == "runs here" else "to buy"
-    c = recs[0][1].cost.currency.value
+    where = (
+        fill(_("runs here ({hardware})"), hardware=", ".join(ranking.hardware)) if kind == "runs here" else _("to buy")
+    )
+    c = currency_symbol(recs[0][1].cost.currency.value)
     table = Table(title=f"{label}: {where}", title_justify="left")
-    columns = ["#", "model", "hardware", "score", "GiB used/has", "tok/s", "users", f"price {c}", f"{c}/month"]
+    headers = {
+        "#": "#",
+        "model": _("model"),
+        "hardware": _("hardware"),
+        "score": _("score"),
+        "memory": _("GiB used/has"),
+        "speed": _("tok/s"),
+        "users": _("users"),
+        "price": fill(_("price {currency}"), currency=c),
+        "month": fill(_("{currency}/month"), currency=c),
+    }
+    columns = list(headers)
     if width < NARROW:
-        columns = [col for col in columns if col not in {"GiB used/has", "users"}]
+        columns = [col for col in columns if col not in {"memory", "users"}]
     for col in columns:
         if col in {"model", "hardware"}:  # ids and names fold at their hyphens and spaces
-            table.add_column(col, justify="left", overflow="fold")
+            table.add_column(headers[col], justify="left", overflow="fold")
         else:  # headers and numbers whole
-            table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+            table.add_column(headers[col], justify="right", no_wrap=True, min_width=len(headers[col]))
     for i, r in recs:
+        used, has = bytes_to_gib(r.memory_bytes.total), bytes_to_gib(r.available_bytes)
         cells = {
             "#": str(i),
             "model": f"{r.model} {r.quant}" + ("" if r.commercial_use else " (NC)"),
             "hardware": rig_label(r),
             "score": score_text(r),
-            "GiB used/has": f"{bytes_to_gib(r.memory_bytes.total):.1f}/{bytes_to_gib(r.available_bytes):.0f}",
-            "tok/s": f"{r.decode_tokens_per_s:,.0f}",
+            "memory": f"{number(used, '.1f')}/{number(has, '.0f')}",
+            "speed": number(r.decode_tokens_per_s, ",.0f"),
             "users": str(r.users_served),
-            f"price {c}": "owned" if r.kind == "runs here" else f"{r.cost.hardware:,.0f}",
-            f"{c}/month": f"{r.cost.per_month:,.0f}",
+            "price": _("owned") if r.kind == "runs here" else number(r.cost.hardware, ",.0f"),
+            "month": number(r.cost.per_month, ",.0f"),
         }
         table.add_row(*(cells[col] for col in columns))
     lines: list[RenderableType] = [table]
     for i, r in recs:
         said = command_line(r.launch, r.command)
-        head = f"{i}. {message(r.reason_code)}; licence: {licence_text(r)}"
+        head = fill(_("{i}. {reason}; licence: {licence}"), i=i, reason=message(r.reason_code), licence=licence_text(r))
         busy = f"   {busy_hour_line(r.capacity)}\n" if r.capacity else ""
         lines.append(Text(f"{head}\n   {cost_line(r.cost)}\n{busy}".rstrip("\n")))
         # The command on a line of its own, never wrapped: what is copied must run as printed.
@@ -273,13 +355,13 @@ def _answer_table(
 
 
 def excluded_table(ranking: Ranking) -> Table:
-    table = Table(title="Excluded", title_justify="left")
-    table.add_column("model")
-    table.add_column("why")
+    table = Table(title=_("Excluded"), title_justify="left")
+    table.add_column(_("model"))
+    table.add_column(_("why"))
     for e in ranking.excluded:
         table.add_row(e.model, message(e.reason_code))
     for model in ranking.unscored:  # never past a bar, never above a scored model
-        table.add_row(model, f"unscored: no {ranking.needs.use_case} benchmark places it")
+        table.add_row(model, fill(_("unscored: no {use_case} benchmark places it"), use_case=ranking.needs.use_case))
     return table
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
-from sizer.render.messages import _
+from sizer.render.i18n import _
 
 
 def dump(*documents: Any) -> str:
