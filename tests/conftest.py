@@ -20,6 +20,17 @@ def _user_config_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SIZER_CACHE_DIR", str(tmp_path_factory.mktemp("sizer-cache")))
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Every test runs in English whatever the machine's locale, and leaves English behind."""
+    from sizer.render import i18n
+
+    monkeypatch.setenv(i18n.LANG_ENV, "en")
+    i18n.install("en")
+    yield
+    i18n.install("en")
+
+
 LLAMA_31_8B = ModelSpec(
     id="llama-3.1-8b",
     name="Llama 3.1 8B",

@@ -1,0 +1,199 @@
+"""German output: the catalog is complete and compiled, --lang and the environment choose it, German
+text reads German, numbers are written the German way, and JSON and English output do not change."""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from typer.testing import CliRunner
+
+from sizer.cli.app import app
+from sizer.render import i18n
+from sizer.render.formatting import break_even, gib, money
+from sizer.render.messages import TEMPLATES
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "sizer" / "locale" / "de" / "LC_MESSAGES" / "sizer.po"
+MO = PO.with_suffix(".mo")
+runner = CliRunner()
+
+
+def _catalog():
+    with PO.open("rb") as f:
+        return read_po(f)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_message_has_a_german_translation_that_is_not_fuzzy():
+    untranslated = [
+        m.id for m in _catalog() if m.id and (m.fuzzy or not all(m.string if m.pluralizable else [m.string]))
+    ]
+    assert untranslated == []
+
+
+def test_the_catalog_holds_exactly_the_messages_in_the_source():
+    """A new `_()` or `N_()` string without a German entry (or a stale entry) fails here: run
+    `pybabel extract` and `pybabel update` (docs/usage.md), translate, compile."""
+    method_map = [("**.py", "python")]
+    found = {
+        m[2] if isinstance(m[2], str) else m[2][0]
+        for m in extract_from_dir(ROOT / "sizer", method_map, {"N_": None, "_": None, "ngettext": (1, 2)})
+    }
+    assert found == {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog() if m.id}
+
+
+def test_translations_keep_every_placeholder():
+    for m in _catalog():
+        if not m.id:
+            continue
+        pairs = zip(m.id, m.string, strict=True) if m.pluralizable else [(m.id, m.string)]
+        for english, german in pairs:
+            assert _fields(german) == _fields(english), m.id
+
+
+def _entries(catalog) -> dict[object, object]:
+    """id -> translation, plural ids and forms as tuples (a .mo reads them back as lists)."""
+
+    def flat(v):
+        return tuple(v) if isinstance(v, list | tuple) else v
+
+    return {flat(m.id): flat(m.string) for m in catalog if m.id}
+
+
+def test_the_committed_mo_matches_the_po():
+    """The .mo is committed so an install needs no compile step; `pybabel compile` rewrites it."""
+    with MO.open("rb") as f:
+        compiled = _entries(read_mo(f))
+    assert compiled == _entries(_catalog())
+    assert len(compiled) > 100
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({}, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "de"),
+        ({"LANG": "C"}, "en"),
+        ({"LANG": "fr_FR.UTF-8"}, "en"),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "de_AT"}, "de"),
+        ({"LANG": "de_DE.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "en"),  # LC_ALL before LANG
+        ({"LC_ALL": "de_DE.UTF-8", "SIZER_LANG": "en"}, "en"),  # SIZER_LANG before all
+        ({"LANG": "en_US.UTF-8", "SIZER_LANG": "de"}, "de"),
+    ],
+)
+def test_the_language_comes_from_the_environment(env, lang):
+    assert i18n.language_from_env(env) == lang
+
+
+def test_german_numbers_and_money():
+    """Hand-checked against how German writes them: point between thousands, comma before decimals."""
+    i18n.install("de")
+    assert i18n.number(1234.5, ",.1f") == "1.234,5"
+    assert i18n.number(8192, ",") == "8.192"
+    assert i18n.number(0.15, ".0%") == "15 %"
+    assert i18n.number(62.5, "g") == "62,5"
+    assert money(1900, "EUR") == "1.900 €"
+    assert money(1234.567, "EUR", 2) == "1.234,57 €"
+    assert gib(1.5 * 2**30) == "1,50 GiB"
+    assert break_even(14.2, 100.0) == "14 Monate"
+    assert break_even(1.2, 100.0) == "1 Monat"
+
+
+def test_english_numbers_are_python_formats():
+    assert i18n.number(1234.5, ",.1f") == "1,234.5"
+    assert money(1900, "EUR") == "1,900 EUR"
+    assert break_even(14.2, 100.0) == "14 months"
+
+
+# English sentences and labels the German output must not contain (each has a German entry).
+ENGLISH = [
+    "cheapest that meets",
+    "tok/s per user",
+    "user(s)",
+    "already here",
+    "tokens/month",
+    "break-even",
+    "Right-sized",
+    "runs here",
+    "licence:",
+    "Weights",
+    "Limited by",
+    "memory bandwidth",
+    "headroom",
+    "per sequence",
+]
+
+
+def _run(*args: str, env: dict[str, str] | None = None):
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_german_recommend():
+    out = _run("--lang", "de", "recommend", "--gpu", "RTX 4090")
+    for german in (
+        "das günstigste, das die Schwelle",
+        "pro Nutzer",
+        "Passend dimensioniert",
+        "Amortisation",
+        "Lizenz:",
+    ):
+        assert german in out
+    assert "€/Monat" in out
+    assert [e for e in ENGLISH if e in out] == []
+
+
+def test_german_estimate():
+    out = _run("--lang", "de", "estimate", "llama-3.1-8b", "--gpu", "RTX 4090")
+    for german in ("Gewichte", "Begrenzt durch", "Speicherbandbreite", "Reserve", "pro Sequenz", "Kontextlänge 4.096"):
+        assert german in out
+    assert [e for e in ENGLISH if e in out] == []
+
+
+def test_sizer_lang_in_the_environment_chooses_german():
+    assert "Gewichte" in _run("estimate", "llama-3.1-8b", "--gpu", "RTX 4090", env={"SIZER_LANG": "de"})
+    assert "Weights" in _run("--lang", "en", "estimate", "llama-3.1-8b", "--gpu", "RTX 4090", env={"SIZER_LANG": "de"})
+
+
+def test_json_does_not_change_with_the_language():
+    args = ("recommend", "--gpu", "RTX 4090", "--json")
+    assert json.loads(_run("--lang", "de", *args)) == json.loads(_run(*args))
+
+
+def test_every_template_reads_german():
+    """Every reason template has a translation that differs from the English (a few are names only)."""
+    i18n.install("de")
+    same = {code for code, text in TEMPLATES.items() if i18n._(text) == text}
+    assert same == {"more-gpus"}  # '{gpu_count} x {gpu_name}' reads the same in German
+
+
+def _sizer(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SIZER_LANG", "LANG", "LC_ALL", "LC_MESSAGES")}
+    return subprocess.run(
+        [sys.executable, "-m", "sizer", *args], capture_output=True, text=True, timeout=60, env={**environ, **env}
+    )
+
+
+def test_the_error_prefix_is_german_and_a_bad_language_is_one_line_exit_2():
+    german = _sizer("--lang", "de", "estimate", "no-such-model")
+    assert german.returncode == 2
+    assert german.stderr.startswith("Fehler: ")
+    usage = _sizer("estimate", "--no-such-flag", LANG="de_DE.UTF-8")
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("Fehler: ")
+    bad = _sizer("--lang", "fr", "estimate", "llama-3.1-8b")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == ["error: --lang 'fr' is not a supported language; choose en, de"]
