@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -141,6 +142,35 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG")
     assert _non_blank(png)
+
+
+@pytest.mark.skipif(
+    not any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")),
+    reason="no Chromium installed (Debian package chromium)",
+)
+def test_pdf_report_prints_through_headless_chromium(tmp_path):
+    report = tmp_path / "report.pdf"
+    result = run("--use-case", "chat", "--budget", "20000", "--report", str(report))
+    assert result.exit_code == 0, result.output
+    pdf = report.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages >= 1
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_pdf_report_without_chromium_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setattr("sizer.io.pdf.shutil.which", lambda name: None)
+    result = run("--use-case", "chat", "--budget", "20000", "--report", str(tmp_path / "r.pdf"))
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "`chromium`" in lines[0]
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_report_of_another_kind_is_refused(tmp_path):
+    result = run("--use-case", "chat", "--report", str(tmp_path / "r.docx"))
+    assert result.exit_code == 2 and "error:" in result.stderr and ".pdf" in result.stderr
 
 
 def _non_blank(png: bytes) -> bool:

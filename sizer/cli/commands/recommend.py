@@ -91,7 +91,7 @@ def recommend(
     json_out: o.JsonOpt = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Shorthand for --format markdown.")] = False,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report to this file.")
+        Path | None, typer.Option("--report", help="Write a report: FILE.html, or FILE.pdf (needs Chromium).")
     ] = None,
 ) -> None:
     """Recommend ranked model–hardware pairings with speed, cost and the reasons.
@@ -104,6 +104,7 @@ def recommend(
       sizer recommend --use-case code --users 5 --budget 5000
       sizer recommend --use-case chat --gpu "RTX 4090" --gpus 2 --license commercial
       sizer recommend --use-case rag --context 32768 --report report.html
+      sizer recommend --use-case chat --headcount 50 --budget 20000 --report report.pdf
       sizer recommend --engine vllm --quant AWQ --users 50 --min-tokens-per-s 20 --json
       sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
       sizer recommend --model llama-3.3-70b --context 32768 --users 20
@@ -116,6 +117,7 @@ def recommend(
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
     if currency.upper() not in {"EUR", "USD"}:
         raise InputError(f"--currency takes EUR or USD, not {currency!r}")
+    _check_report(report)
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
     concurrent = _concurrency(users, headcount, requests_per_hour, max_ttft, min_tokens_per_s, settings)
     needs = _needs(
@@ -133,8 +135,8 @@ def recommend(
     else:
         with progress("sizing model x GPU pairings") as step:
             ranking = run_recommend(catalog, needs, options, settings, progress=step)
-    _write_report(report, ranking)
-    _print(chosen, ranking, explain)
+    _write_report(report, ranking, catalog)
+    _print(chosen, ranking, explain, catalog)
 
 
 def _needs(
@@ -297,17 +299,46 @@ def _options(
     return options
 
 
-def _write_report(report: Path | None, ranking: Any) -> None:
-    if report is None:
-        return
-    from sizer.io.writing import write_file
+def _report_html(ranking: Any, catalog: Any) -> str:
+    """The report page, with the catalog's GPU prices (each with its date and source)."""
     from sizer.render.html import recommend_html
 
-    write_file(report, recommend_html(ranking))
+    prices = {g.id: g.price for g in catalog.gpus if g.price is not None}
+    newest = max((str(p.date) for p in prices.values()), default=None)
+    return recommend_html(ranking, prices, newest)
+
+
+def _check_report(report: Path | None) -> None:
+    """Refuse a report file sizer cannot write before any work is done."""
+    if report is None:
+        return
+    if report.suffix.lower() not in {".html", ".htm", ".pdf"}:
+        raise InputError(f"--report writes .html or .pdf, not {report.name!r}")
+    if report.suffix.lower() == ".pdf":
+        from sizer.io.pdf import NO_BROWSER, find_browser
+
+        if not report.parent.is_dir():
+            raise InputError(f"--report: no such directory {str(report.parent)!r}")
+        if find_browser() is None:
+            raise InputError(NO_BROWSER)
+
+
+def _write_report(report: Path | None, ranking: Any, catalog: Any) -> None:
+    if report is None:
+        return
+    html = _report_html(ranking, catalog)
+    if report.suffix.lower() == ".pdf":
+        from sizer.io.pdf import html_to_pdf
+
+        html_to_pdf(html, report)
+    else:
+        from sizer.io.writing import write_file
+
+        write_file(report, html)
     console(stderr=True).print(f"wrote {report}", markup=False)
 
 
-def _print(chosen: str, ranking: Any, explain: bool) -> None:
+def _print(chosen: str, ranking: Any, explain: bool, catalog: Any) -> None:
     if chosen == "json":
         from sizer.render.json import to_json
 
@@ -317,9 +348,7 @@ def _print(chosen: str, ranking: Any, explain: bool) -> None:
 
         emit(recommend_markdown(ranking))
     elif chosen == "html":
-        from sizer.render.html import recommend_html
-
-        emit(recommend_html(ranking))
+        emit(_report_html(ranking, catalog))
     else:
         from sizer.render.text import excluded_table, recommend_table
 
