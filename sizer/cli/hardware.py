@@ -8,6 +8,7 @@ from typing import Any
 
 from sizer.bounds import MAX_GPUS, echo
 from sizer.errors import InputError
+from sizer.render.i18n import _
 
 
 @dataclass(frozen=True)
@@ -63,4 +64,4 @@ def resolve_hardware(
 
 
 def where(hardware: Path | None) -> str:
-    return str(hardware) if hardware else "this machine"
+    return str(hardware) if hardware else _("this machine")

@@ -14,6 +14,7 @@ import typer
 
 from sizer.bounds import echo, finite
 from sizer.errors import InputError, SizerError
+from sizer.render.i18n import _, fill
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,30 +56,30 @@ def handle_errors(func: F) -> F:
 
 
 def error_line(text: str) -> str:
-    """'error: <message>', the prefix in the output language (the message itself is English)."""
-    from sizer.render.i18n import _, fill
-
+    """'error: <message>', the prefix in the output language (the message in it where cli/ builds it)."""
     return fill(_("error: {message}"), message=text)
 
 
 def warn(text: str) -> None:
-    message(f"warning: {text}")
+    """'warning: <message>', the prefix in the output language."""
+    message(fill(_("warning: {message}"), message=text))
 
 
 def note(text: str) -> None:
-    message(f"note: {text}")
+    """'note: <message>', the prefix in the output language."""
+    message(fill(_("note: {message}"), message=text))
 
 
 def positive(name: str, value: float | None) -> None:
     if value is not None and not value >= 1:
-        raise InputError(f"{name} must be >= 1, got {echo(value)}")
+        raise InputError(fill(_("{name} must be >= 1, got {value}"), name=name, value=echo(value)))
 
 
 def count(name: str, value: int | None, high: int) -> None:
     """A whole-number flag: absent, or from 1 to `high` (sizer.bounds), checked before any use."""
     positive(name, value)
     if value is not None and value > high:
-        raise InputError(f"{name} must be <= {high:,}, got {echo(value)}")
+        raise InputError(fill(_("{name} must be <= {high:,}, got {value}"), name=name, high=high, value=echo(value)))
 
 
 def number(name: str, value: float | None, low: float, high: float, *, above: bool = False) -> None:
@@ -87,22 +88,30 @@ def number(name: str, value: float | None, low: float, high: float, *, above: bo
         return
     finite(name, value)
     if value < low or (above and value == low):
-        raise InputError(f"{name} must be {'>' if above else '>='} {low:g}, got {value:g}")
+        template = (
+            _("{name} must be > {low:g}, got {value:g}") if above else _("{name} must be >= {low:g}, got {value:g}")
+        )
+        raise InputError(fill(template, name=name, low=low, value=value))
     if value > high:
-        raise InputError(f"{name} must be <= {high:g}, got {value:g}")
+        raise InputError(fill(_("{name} must be <= {high:g}, got {value:g}"), name=name, high=high, value=value))
 
 
 def choose_format(output_format: str | None, json_out: bool, choices: tuple[str, ...]) -> str:
     """The output format: --json is --format json; a name outside `choices` is bad input."""
     if json_out:
         if output_format not in (None, "json"):
-            raise InputError(f"--json and --format {output_format} contradict each other; pass one")
+            raise InputError(
+                fill(_("--json and --format {format} contradict each other; pass one"), format=output_format)
+            )
         return "json"
     chosen = (output_format or choices[0]).strip().lower()
     if chosen not in choices:
         close = difflib.get_close_matches(chosen, choices, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise InputError(f"unknown format {output_format!r}; choose {', '.join(choices)}{hint}")
+        hint = fill(_("; did you mean {name}?"), name=close[0]) if close else ""
+        raise InputError(
+            fill(_("unknown format {format}; choose {choices}"), format=repr(output_format), choices=", ".join(choices))
+            + hint
+        )
     return chosen
 
 

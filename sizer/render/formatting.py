@@ -9,7 +9,7 @@ from sizer.core.recommend import Recommendation
 from sizer.models import LaunchSpec
 from sizer.models.results import Capacity
 from sizer.render.i18n import _, currency_symbol, fill, ngettext, number
-from sizer.render.messages import message
+from sizer.render.messages import N_, message
 from sizer.units import GB, bytes_to_gib
 
 
@@ -51,24 +51,25 @@ def rig_label(rec: Recommendation) -> str:
     return f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
 
 
+# The recommendation table's headers, marked for the catalog; a format translates them with _().
 REC_COLUMNS = (
     "#",
-    "kind",
-    "model",
-    "quant",
-    "hardware",
-    "VRAM used / available",
-    "decode",
-    "users served",
-    "price",
-    "per month",
-    "per 1M tokens",
-    "tokens per month",
-    "break-even vs API",
-    "break-even vs cloud",
-    "score",
-    "license",
-    "commercial use",
+    N_("kind"),
+    N_("model"),
+    N_("quant"),
+    N_("hardware"),
+    N_("VRAM used / available"),
+    N_("decode"),
+    N_("users served"),
+    N_("price"),
+    N_("per month"),
+    N_("per 1M tokens"),
+    N_("tokens per month"),
+    N_("break-even vs API"),
+    N_("break-even vs cloud"),
+    N_("score"),
+    N_("license"),
+    N_("commercial use"),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sizer.core.spec import CheckReport
+from sizer.render.i18n import _, fill
 from sizer.render.messages import message, messages
 
 
@@ -21,12 +22,17 @@ def check_github(reports: Sequence[tuple[str, CheckReport, dict[str, int]]]) -> 
                 line = lines.get(v.path) or lines.get(v.path.split(".")[0]) or 1
                 title = f"{v.code}: {o.offer} | {o.workload}"
                 ideas = messages(o.would_pass_code)
-                body = message(v.message_code) + (f" — would pass: {'; '.join(ideas)}" if ideas else "")
+                body = message(v.message_code) + (
+                    " — " + fill(_("would pass: {ideas}"), ideas="; ".join(ideas)) if ideas else ""
+                )
                 out.append(
                     f"::error file={origin},line={line},title={_escape_annotation(title)}::{_escape_annotation(body)}"
                 )
         for w in messages(report.warnings_code):
             out.append(f"::warning file={origin}::{_escape_annotation(w)}")
         if report.passed:
-            out.append(f"::notice file={origin}::{_escape_annotation(report.name)}: all requirements met")
+            out.append(
+                f"::notice file={origin}::"
+                + _escape_annotation(fill(_("{name}: all requirements met"), name=report.name))
+            )
     return "\n".join(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sizer.core.spec import CheckReport
+from sizer.render.i18n import _, fill
 from sizer.render.messages import message, messages
 
 
@@ -31,7 +32,7 @@ def check_junit(reports: Sequence[tuple[str, CheckReport]]) -> str:
             for v in o.violations:
                 failure = ET.SubElement(case, "failure", type=v.code, message=message(v.message_code))
                 failure.text = f"{v.path}: {message(v.message_code)}" + (
-                    f"\nwould pass: {'; '.join(ideas)}" if ideas else ""
+                    "\n" + fill(_("would pass: {ideas}"), ideas="; ".join(ideas)) if ideas else ""
                 )
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)

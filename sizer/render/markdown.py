@@ -6,6 +6,7 @@ from rich.table import Table
 
 from sizer.core.recommend import Ranking
 from sizer.render.formatting import REC_COLUMNS, busy_hour_line, command_line, cost_line, rec_cells
+from sizer.render.i18n import _, fill
 from sizer.render.messages import message
 
 
@@ -15,22 +16,26 @@ def recommend_markdown(ranking: Ranking) -> str:
     lines: list[str] = []
     n = ranking.needs
     answers = (
-        (("recommendations", f"Serves {n.model}"),)
+        (("recommendations", fill(_("Serves {model}"), model=n.model)),)
         if n.model is not None
-        else (("right_sized", "Right-sized"), ("best_in_budget", "Best within budget"))
+        else (("right_sized", _("Right-sized")), ("best_in_budget", _("Best within budget")))
     )
     for answer, label in answers:
         picks = getattr(ranking, answer)
-        bar = f"{n.context:,} tokens, {n.users} user(s)" if n.model is not None else f"bar {ranking.min_quality:g}"
+        bar = (
+            fill(_("{context:,} tokens, {users} user(s)"), context=n.context, users=n.users)
+            if n.model is not None
+            else fill(_("bar {min_quality:g}"), min_quality=ranking.min_quality)
+        )
         lines += [f"**{label}** ({n.use_case}, {bar})", ""]
         if not picks:
-            lines += ["nothing meets these needs", ""]
+            lines += [_("nothing meets these needs"), ""]
             continue
-        lines += ["| " + " | ".join(REC_COLUMNS) + " |", "|" + "---|" * len(REC_COLUMNS)]
+        lines += ["| " + " | ".join(_(c) for c in REC_COLUMNS) + " |", "|" + "---|" * len(REC_COLUMNS)]
         lines += ["| " + " | ".join(rec_cells(i, r)) + " |" for i, r in enumerate(picks, 1)]
         lines.append("")
         for i, r in enumerate(picks, 1):
-            flag = "" if r.commercial_use else " **Licence does not allow commercial use.**"
+            flag = "" if r.commercial_use else " **" + _("Licence does not allow commercial use.") + "**"
             said = command_line(r.launch, r.command)
             lines += [
                 f"{i}. {message(r.reason_code)}{flag}",

@@ -153,18 +153,19 @@ def _fit_text(est: Estimate) -> Text:
 
 def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context: int) -> Table:
     """The model catalog: parameters, memory needed at `quant`/`context`, smallest VRAM class."""
-    table = Table(title=f"Models (memory at {quant}, {context:,} tokens, llama.cpp)", title_justify="left")
-    for col in (
-        "id",
-        "model",
-        "params",
-        "active",
-        "VRAM needed",
-        "smallest GPU class",
-        "license",
-        "use cases",
+    title = fill(_("Models (memory at {quant}, {context:,} tokens, llama.cpp)"), quant=quant, context=context)
+    table = Table(title=title, title_justify="left")
+    for col, right in (
+        (_("id"), False),
+        (_("model"), False),
+        (_("params"), True),
+        (_("active"), True),
+        (_("VRAM needed"), True),
+        (_("smallest GPU class"), False),
+        (_("license"), False),
+        (_("use cases"), False),
     ):
-        table.add_column(col, justify="right" if col in {"params", "active", "VRAM needed"} else "left")
+        table.add_column(col, justify="right" if right else "left")
     for m, need, vram_class in rows:
         active = f"{m.params_active / 1e9:.1f} B" if m.params_active else ""
         table.add_row(
@@ -183,8 +184,17 @@ def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context
 def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
     """The GPU catalog: VRAM, bandwidth, compute, what it suits, price."""
     table = Table(title="GPUs", title_justify="left")
-    for col in ("id", "GPU", "VRAM", "bandwidth", "FP16", "TDP", "suited for (Q4_K_M, 4K context)", "price"):
-        table.add_column(col, justify="right" if col in {"VRAM", "bandwidth", "FP16", "TDP"} else "left")
+    for col, right in (
+        (_("id"), False),
+        ("GPU", False),
+        ("VRAM", True),
+        (_("bandwidth"), True),
+        ("FP16", True),
+        ("TDP", True),
+        (_("suited for (Q4_K_M, 4K context)"), False),
+        (_("price"), False),
+    ):
+        table.add_column(col, justify="right" if right else "left")
     for g, suited in rows:
         price = f"{g.price.amount:,.0f} {g.price.currency.value} ({g.price.kind}, {g.price.date})" if g.price else ""
         vram = "/".join(f"{v:g}" for v in g.memory_options_gib) if g.memory_options_gib else f"{g.vram_gib:g}"
@@ -203,15 +213,19 @@ def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
 
 def check_text(report: CheckReport, origin: str) -> Table:
     """A check report as a table: one row per offer x workload, pass or fail with the figures."""
-    verdict = "all requirements met" if report.passed else "requirements not met"
-    table = Table(title=f"{origin}: {report.name} — {verdict}", title_justify="left", show_lines=True)
-    for col in ("offer", "workload", "result", "figures"):
+    verdict = _("all requirements met") if report.passed else _("requirements not met")
+    table = Table(
+        title=fill(_("{origin}: {name} — {verdict}"), origin=origin, name=report.name, verdict=verdict),
+        title_justify="left",
+        show_lines=True,
+    )
+    for col in (_("offer"), _("workload"), _("result"), _("figures")):
         table.add_column(col)
     for o in report.outcomes:
         lines = [message(o.summary_code)] + [f"{v.code}: {message(v.message_code)}" for v in o.violations]
         if o.would_pass_code:
-            lines.append("would pass: " + "; ".join(messages(o.would_pass_code)))
-        result = Text("pass", style="green") if o.passed else Text("FAIL", style="bold red")
+            lines.append(fill(_("would pass: {ideas}"), ideas="; ".join(messages(o.would_pass_code))))
+        result = Text(_("pass"), style="green") if o.passed else Text(_("FAIL"), style="bold red")
         table.add_row(o.offer, o.workload, result, "\n".join(lines))
     return table
 
@@ -378,7 +392,7 @@ def bench_progress(console: Console) -> Progress:
 
 
 def _machine_table(host: Host) -> Table:
-    table = Table(title="This machine", show_header=False, title_justify="left")
+    table = Table(title=_("This machine"), show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
     cpu = host.cpu
@@ -397,7 +411,7 @@ def _machine_table(host: Host) -> Table:
         line = f"{disk.path}{where}: {gib(disk.free_bytes)} free of {gib(disk.total_bytes)}"
         if disk.requested_path:
             line += f" ({disk.requested_path} does not exist yet)"
-        table.add_row("Disk", line)
+        table.add_row(_("Disk"), line)
     return table
 
 
@@ -422,11 +436,24 @@ def _catalog_text(entry: GpuSpec | None) -> str:
 def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
     first = host.gpus[0]
     versions = ", ".join(
-        f"{label} {value}" for label, value in (("driver", first.driver_version), ("CUDA", first.cuda_version)) if value
+        f"{label} {value}"
+        for label, value in ((_("driver"), first.driver_version), ("CUDA", first.cuda_version))
+        if value
     )
     table = Table(title="GPUs" + (f" ({versions})" if versions else ""), title_justify="left")
-    for col in ("#", "GPU", "free / total", "in use", "bandwidth", "catalog", "CC", "power", "PCIe", "NVLink"):
-        table.add_column(col, justify="right" if col in {"#", "free / total", "bandwidth", "power"} else "left")
+    for col, right in (
+        ("#", True),
+        ("GPU", False),
+        (_("free / total"), True),
+        (_("in use"), False),
+        (_("bandwidth"), True),
+        (_("catalog"), False),
+        ("CC", False),
+        (_("power"), True),
+        ("PCIe", False),
+        ("NVLink", False),
+    ):
+        table.add_column(col, justify="right" if right else "left")
     for g in host.gpus:
         free = f"{gib(g.memory_free_bytes)} / " if g.memory_free_bytes is not None else ""
         bandwidth = ""
@@ -449,7 +476,7 @@ def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
 
 def _rig_name(rig: Rig | None) -> str:
     if rig is None:
-        return "the CPU"
+        return _("the CPU")
     return f"{rig.count} x {rig.gpu.name}" if rig.count > 1 else rig.gpu.name
 
 
@@ -458,18 +485,35 @@ def _runnable_table(
 ) -> Group:
     judged = ""
     if rig is not None and rig.free_bytes_per_gpu:
-        judged = f"; fit judged against free VRAM: {', '.join(gib(b) for b in rig.free_bytes_per_gpu)}"
+        judged = fill(
+            _("; fit judged against free VRAM: {free}"), free=", ".join(gib(b) for b in rig.free_bytes_per_gpu)
+        )
     if rig is None:
         measured = host.measured_ram_bandwidth_bytes_per_s
-        ram = f"{gb_per_s(measured)} measured" if measured else f"{Assumptions().system_ram_gb_per_s:g} GB/s assumed"
-        judged = f"; system RAM at {ram}, fit judged against available RAM"
-    heading = (
-        f"Largest models at >= {min_tokens_per_s:g} tok/s on {_rig_name(rig)} "
-        f"({workload.quant}, {workload.context:,} tokens, {workload.engine.value}{judged})"
+        ram = (
+            fill(_("{rate} measured"), rate=gb_per_s(measured))
+            if measured
+            else fill(_("{rate:g} GB/s assumed"), rate=Assumptions().system_ram_gb_per_s)
+        )
+        judged = fill(_("; system RAM at {ram}, fit judged against available RAM"), ram=ram)
+    heading = fill(
+        _("Largest models at >= {min_tokens_per_s:g} tok/s on {rig} ({quant}, {context:,} tokens, {engine}{judged})"),
+        min_tokens_per_s=min_tokens_per_s,
+        rig=_rig_name(rig),
+        quant=workload.quant,
+        context=workload.context,
+        engine=workload.engine.value,
+        judged=judged,
     )
     table = Table()
-    for col in ("model", "params", "memory", "where", "decode"):
-        table.add_column(col, justify="right" if col in {"params", "memory", "decode"} else "left")
+    for col, right in (
+        (_("model"), False),
+        (_("params"), True),
+        (_("memory"), True),
+        (_("where"), False),
+        (_("decode"), True),
+    ):
+        table.add_column(col, justify="right" if right else "left")
     for r in rows:
         table.add_row(
             r.model.id,
@@ -495,15 +539,34 @@ def _where_text(r: Runnable) -> Text:
 def _answer(answers: Sequence[tuple[Rig | None, Sequence[Runnable]]], min_tokens_per_s: float) -> Text:
     best = [(rig, rows[0]) for rig, rows in answers if rows]
     if not best:
-        return Text(f"Answer: no catalog model reaches {min_tokens_per_s:g} tok/s on this machine.", style="bold")
+        return Text(
+            fill(_("Answer: no catalog model reaches {rate:g} tok/s on this machine."), rate=min_tokens_per_s),
+            style="bold",
+        )
     parts = []
     for rig, r in best:
         if r.gpu_count == 0:
-            where = "from system RAM"
+            where = _("from system RAM")
         else:
-            where = "fits fully in GPU memory" if r.fits else "offloads layers to system RAM"
-        parts.append(f"{r.model.name} ({r.model.id}) on {_rig_name(rig)}, {tokens(r.decode_tokens_per_s)}, {where}")
-    return Text(f"Answer: the largest model at >= {min_tokens_per_s:g} tok/s is " + "; ".join(parts) + ".", "bold")
+            where = _("fits fully in GPU memory") if r.fits else _("offloads layers to system RAM")
+        parts.append(
+            fill(
+                _("{name} ({id}) on {rig}, {rate}, {where}"),
+                name=r.model.name,
+                id=r.model.id,
+                rig=_rig_name(rig),
+                rate=tokens(r.decode_tokens_per_s),
+                where=where,
+            )
+        )
+    return Text(
+        fill(
+            _("Answer: the largest model at >= {rate:g} tok/s is {picks}."),
+            rate=min_tokens_per_s,
+            picks="; ".join(parts),
+        ),
+        "bold",
+    )
 
 
 def probe_report(
@@ -524,7 +587,7 @@ def probe_report(
     else:
         parts.append(Text("CPU-only: no GPU found; models run from system RAM.", style="bold"))
     for warning in host.warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
+        parts.append(Text(fill(_("warning: {message}"), message=warning), style="yellow"))
     for rig, rows in answers:
         parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s))
     parts.append(_answer(answers, min_tokens_per_s))

@@ -10,6 +10,7 @@ from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
 from sizer.errors import InputError
+from sizer.render.i18n import _, fill
 
 FORMATS = ("text", "json", "markdown")
 
@@ -100,13 +101,26 @@ def estimate(
     catalog = load_catalog(warn=warn)
     spec = resolve_model(model, catalog, warn=warn)
     if context > spec.max_context:  # sized as asked, as `check` does, but never silently
-        warn(f"{spec.id} supports {spec.max_context:,} tokens, not {context:,} (--context); sized as asked")
+        warn(
+            fill(
+                _("{model} supports {max_context:,} tokens, not {context:,} (--context); sized as asked"),
+                model=spec.id,
+                max_context=spec.max_context,
+                context=context,
+            )
+        )
     quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
     workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
     target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
     if not target.rigs:
         why = f" ({target.why_none})" if target.why_none else ""
-        raise InputError(f"no GPU in {where(hardware)}{why}; pass --gpu NAME or --hardware FILE to size other hardware")
+        raise InputError(
+            fill(
+                _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
+                where=where(hardware),
+                why=why,
+            )
+        )
     rig = target.rigs[0]
     runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
     if prompt_tokens is not None and output_tokens is not None and prompt_tokens + output_tokens > spec.max_context:

@@ -23,6 +23,7 @@ from sizer.cli import options as o
 from sizer.cli.output import choose_format, console, count, emit, handle_errors, note, number, progress, show, warn
 from sizer.constants import USE_CASES
 from sizer.errors import InputError
+from sizer.render.i18n import _, fill
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -281,7 +282,11 @@ def _options(
             continue
         rigs.append(r)
     if not target.rigs and not target.named:
-        target.notes.append(f"no GPU in {hardware}" if hardware else "no GPU in this machine: showing what to buy")
+        target.notes.append(
+            fill(_("no GPU in {where}"), where=hardware)
+            if hardware
+            else _("no GPU in this machine: showing what to buy")
+        )
     for line in target.notes:
         note(line)
     options = [
