@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import string
 import subprocess
 import sys
@@ -197,3 +198,94 @@ def test_the_error_prefix_is_german_and_a_bad_language_is_one_line_exit_2():
     bad = _sizer("--lang", "fr", "estimate", "llama-3.1-8b")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == ["error: --lang 'fr' is not a supported language; choose en, de"]
+
+
+# English words of `sizer check` that the German report must not contain (whole words: 'passt' is German).
+CHECK_ENGLISH = [
+    "offer",
+    "workload",
+    "result",
+    "figures",
+    "pass",
+    "FAIL",
+    "would pass",
+    "requirements not met",
+    "all requirements met",
+    "tokens",
+    "needs",
+    "short by",
+]
+TEAM_CHAT = str(ROOT / "docs" / "examples" / "team-chat.yaml")
+
+
+def _english_words(out: str, words: list[str]) -> list[str]:
+    return [w for w in words if re.search(rf"\b{re.escape(w)}\b", out)]
+
+
+def _check(*args: str) -> str:
+    result = runner.invoke(app, ["--lang", "de", "check", TEAM_CHAT, *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output  # the example spec has offers that fall short
+    return result.output
+
+
+def test_german_check_text():
+    out = _check()
+    for german in ("Angebot", "Arbeitslast", "Ergebnis", "Kennzahlen", "Anforderungen nicht erfüllt", "NICHT ERFÜLLT"):
+        assert german in out
+    assert re.search(r"\berfüllt\b", out)  # the offer that meets a workload
+    assert "würde erfüllen mit: Quantisierung" in out
+    assert _english_words(out, CHECK_ENGLISH) == []
+
+
+def test_german_check_github_and_junit_keep_their_codes():
+    github = _check("--format", "github")
+    assert "würde erfüllen mit:" in github and "would pass" not in github
+    assert "title=insufficient-vram: " in github  # the machine code stays
+    junit = _check("--format", "junit")
+    assert "würde erfüllen mit:" in junit and "would pass" not in junit
+    assert 'type="insufficient-vram"' in junit
+
+
+def test_the_check_text_stays_english_without_a_language():
+    result = runner.invoke(app, ["check", TEAM_CHAT], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    for english in ("offer", "workload", "result", "figures", "FAIL", "would pass:", "requirements not met"):
+        assert english in result.output
+
+
+def test_a_bad_number_is_one_german_line():
+    done = _sizer("--lang", "de", "estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--context", "0")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["Fehler: --context muss >= 1 sein, angegeben: 0"]
+    english = _sizer("estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--context", "0")
+    assert english.stderr.splitlines() == ["error: --context must be >= 1, got 0"]
+
+
+def test_an_unknown_format_is_german_with_its_hint():
+    done = _sizer("--lang", "de", "check", TEAM_CHAT, "--format", "jsn")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "Fehler: unbekanntes Format 'jsn'; zur Wahl stehen text, json, junit, github; meinten Sie json?"
+    ]
+
+
+def test_german_warning_prefix():
+    """A spec asking for more context than the model has warns; the prefix is German."""
+    done = _sizer("--lang", "de", "estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--context", "200000")
+    assert done.returncode == 0, done.stderr
+    # Llama 3.1's context is 128 Ki tokens (131,072), written the German way.
+    assert done.stderr.splitlines() == [
+        "Warnung: llama-3.1-8b unterstützt 131.072 Tokens, nicht 200.000 (--context); wie angegeben dimensioniert"
+    ]
+
+
+def test_german_catalog_and_markdown_headers():
+    models = _run("--lang", "de", "catalog", "models")
+    assert "VRAM-Bedarf" in models and "Einsatzzwecke" in models and "smallest GPU class" not in models
+    gpus = _run("--lang", "de", "catalog", "gpus")
+    assert "Bandbreite" in gpus and "Preis" in gpus and "bandwidth" not in gpus
+    markdown = _run("--lang", "de", "recommend", "--gpu", "RTX 4090", "--markdown")
+    header = next(line for line in markdown.splitlines() if line.startswith("| # |"))
+    assert "| Quantisierung |" in header and "| Amortisation ggü. API |" in header
+    assert _english_words(header, ["kind", "quant", "price", "per month", "license", "break-even"]) == []
+    assert "**Passend dimensioniert**" in markdown
