@@ -197,12 +197,24 @@ def busy_hour(
     seed: int = 0,
 ) -> Capacity:
     """The busy hour of `headcount` people on the rig, and the most people it serves within the SLOs."""
-    rate = arrival_rate(headcount, requests_per_hour)
-    sim = simulate(rig, rate, prompt_tokens, output_tokens, seed)
+    sim = simulate(rig, arrival_rate(headcount, requests_per_hour), prompt_tokens, output_tokens, seed)
+    most = max_headcount(rig, requests_per_hour, prompt_tokens, output_tokens, max_ttft_s, min_tokens_per_s, seed)
+    return _capacity(sim, headcount, requests_per_hour, max_ttft_s, min_tokens_per_s, most)
+
+
+def _capacity(
+    sim: Simulated,
+    headcount: int,
+    requests_per_hour: float,
+    max_ttft_s: float | None,
+    min_tokens_per_s: float,
+    max_headcount_at_slo: int,
+) -> Capacity:
+    """A simulated busy hour as `estimate --json` and each pick report it."""
     return Capacity(
         headcount=headcount,
         requests_per_hour=requests_per_hour,
-        arrival_rate_per_s=rate,
+        arrival_rate_per_s=arrival_rate(headcount, requests_per_hour),
         ttft_p50_s=None if sim.saturated else sim.ttft_p50_s,
         ttft_p95_s=None if sim.saturated else sim.ttft_p95_s,
         itl_p95_s=sim.itl_p95_s,
@@ -211,9 +223,7 @@ def busy_hour(
         max_ttft_s=max_ttft_s,
         min_tokens_per_s=min_tokens_per_s,
         meets_slo=meets(sim, max_ttft_s, min_tokens_per_s),
-        max_headcount_at_slo=max_headcount(
-            rig, requests_per_hour, prompt_tokens, output_tokens, max_ttft_s, min_tokens_per_s, seed
-        ),
+        max_headcount_at_slo=max_headcount_at_slo,
     )
 
 
@@ -259,19 +269,6 @@ def pick_capacity(
 ) -> Capacity:
     """A pick's busy hour: one seeded simulation at the headcount, and the most people it serves
     from the users it serves (`headcount_for_users`, validated against the simulation in the tests)."""
-    rate = arrival_rate(headcount, requests_per_hour)
-    sim = simulate(rig, rate, prompt_tokens, output_tokens, seed, requests=400)
-    return Capacity(
-        headcount=headcount,
-        requests_per_hour=requests_per_hour,
-        arrival_rate_per_s=rate,
-        ttft_p50_s=None if sim.saturated else sim.ttft_p50_s,
-        ttft_p95_s=None if sim.saturated else sim.ttft_p95_s,
-        itl_p95_s=sim.itl_p95_s,
-        tpot_p95_s=sim.tpot_p95_s,
-        peak_concurrency=sim.peak_concurrency,
-        max_ttft_s=max_ttft_s,
-        min_tokens_per_s=min_tokens_per_s,
-        meets_slo=meets(sim, max_ttft_s, min_tokens_per_s),
-        max_headcount_at_slo=headcount_for_users(users_served, requests_per_hour, output_tokens, min_tokens_per_s),
-    )
+    sim = simulate(rig, arrival_rate(headcount, requests_per_hour), prompt_tokens, output_tokens, seed, requests=400)
+    most = headcount_for_users(users_served, requests_per_hour, output_tokens, min_tokens_per_s)
+    return _capacity(sim, headcount, requests_per_hour, max_ttft_s, min_tokens_per_s, most)
