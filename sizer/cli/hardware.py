@@ -65,3 +65,71 @@ def resolve_hardware(
 
 def where(hardware: Path | None) -> str:
     return str(hardware) if hardware else _("this machine")
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """What `estimate` and `deploy` both start from: the engine, the model, the workload, the rig and
+    the assumptions (the hardware's, with --gpu-memory-utilization applied)."""
+
+    runtime: Any
+    spec: Any
+    workload: Any
+    target: Hardware
+    rig: Any
+    assumptions: Any
+
+
+def size_setup(
+    model: str,
+    quant: str | None,
+    context: int,
+    batch: int,
+    gpu: str | None,
+    gpus: int | None,
+    hardware: Path | None,
+    engine: str,
+    kv_cache: str | None,
+    gpu_memory_utilization: float | None,
+    no_gpu: str,
+) -> Sizing:
+    """Resolve the engine, model and hardware of a sizing command and check the combination runs.
+
+    `no_gpu`: the command's sentence for hardware without a GPU (`{where}`, `{why}` filled in).
+    """
+    from sizer.cli.output import warn
+    from sizer.engines import engine_for
+    from sizer.engines.base import check_kv_cache
+    from sizer.io.loaders import load_catalog
+    from sizer.io.sources import resolve_model
+    from sizer.models import Workload
+    from sizer.models.assumptions import with_memory_share
+    from sizer.render.i18n import fill
+
+    runtime = engine_for(engine)
+    check_kv_cache(runtime, kv_cache or "f16")
+    if gpu_memory_utilization is not None and not runtime.splits_tensors:
+        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
+    catalog = load_catalog(warn=warn)
+    spec = resolve_model(model, catalog, warn=warn)
+    if context > spec.max_context:  # sized as asked, as `check` does, but never silently
+        warn(
+            fill(
+                _("{model} supports {max_context:,} tokens, not {context:,} (--context); sized as asked"),
+                model=spec.id,
+                max_context=spec.max_context,
+                context=context,
+            )
+        )
+    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
+    workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
+    target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
+    if not target.rigs:
+        why = f" ({target.why_none})" if target.why_none else ""
+        raise InputError(fill(no_gpu, where=where(hardware), why=why))
+    rig = target.rigs[0]
+    runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
+    a = target.assumptions
+    if gpu_memory_utilization is not None:
+        a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    return Sizing(runtime=runtime, spec=spec, workload=workload, target=target, rig=rig, assumptions=a)

@@ -9,9 +9,9 @@ import typer
 
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
 from sizer.cli import options as o
-from sizer.cli.output import count, emit, handle_errors, message, warn
+from sizer.cli.output import count, emit, handle_errors, message
 from sizer.errors import InputError
-from sizer.render.i18n import _, fill
+from sizer.render.i18n import _
 
 FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
 
@@ -52,16 +52,10 @@ def deploy(
       sizer deploy llama-3.1-8b --gpu A100 --engine vllm --format kserve
       sizer deploy llama-3.1-8b --hardware server.json --engine ollama --format shell
     """
-    from sizer.cli.hardware import resolve_hardware, where
+    from sizer.cli.hardware import size_setup
     from sizer.cli.output import choose_format, number
     from sizer.core.deploy import check_format, plan_deployment
     from sizer.core.rigs import estimate_on_rig
-    from sizer.engines import engine_for
-    from sizer.engines.base import check_kv_cache
-    from sizer.io.loaders import load_catalog
-    from sizer.io.sources import resolve_model
-    from sizer.models import Workload
-    from sizer.models.assumptions import with_memory_share
     from sizer.render.deploy import files, summary
 
     chosen = choose_format(output_format, False, FORMATS)
@@ -75,35 +69,13 @@ def deploy(
     if nodes > 1:
         raise InputError("--nodes: multi-node layouts are not supported by sizer deploy yet; size one node (--nodes 1)")
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
-    runtime = engine_for(engine)
-    check_kv_cache(runtime, kv_cache or "f16")
-    if gpu_memory_utilization is not None and not runtime.splits_tensors:
-        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
-    catalog = load_catalog(warn=warn)
-    spec = resolve_model(model, catalog, warn=warn)
-    if context > spec.max_context:
-        warn(
-            fill(
-                _("{model} supports {max_context:,} tokens, not {context:,} (--context); sized as asked"),
-                model=spec.id,
-                max_context=spec.max_context,
-                context=context,
-            )
-        )
-    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
-    workload = Workload(quant=quant, context=context, batch=users, engine=runtime.name, kv_cache_type=kv_cache or "f16")
-    target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
-    if not target.rigs:
-        why = f" ({target.why_none})" if target.why_none else ""
-        raise InputError(
-            fill(_("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE"), where=where(hardware), why=why)
-        )
-    rig = target.rigs[0]
-    n = gpus or rig.count
-    runtime.validate(spec, rig.gpu, workload, n)
-    a = target.assumptions
-    if gpu_memory_utilization is not None:
-        a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    setup = size_setup(
+        model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
+        _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE"),
+    )  # fmt: skip
+    runtime, spec, workload, target, rig, a = (
+        setup.runtime, setup.spec, setup.workload, setup.target, setup.rig, setup.assumptions
+    )  # fmt: skip
     est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a)
     launch = runtime.launch(spec, workload, est.gpu_count, a, est.offload, rig.gpu)
     if launch.no_command_code is not None:

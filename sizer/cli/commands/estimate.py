@@ -8,9 +8,9 @@ import typer
 
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
+from sizer.cli.output import choose_format, count, emit, handle_errors, show
 from sizer.errors import InputError
-from sizer.render.i18n import _, fill
+from sizer.render.i18n import _
 
 FORMATS = ("text", "json", "markdown")
 
@@ -62,17 +62,11 @@ def estimate(
       sizer estimate qwen3-32b --engine vllm --gpu "L40S" --gpus 2 --prompt-tokens 800 --output-tokens 300 \
           --headcount 200 --requests-per-hour 10 --max-ttft 2
     """
-    from sizer.cli.hardware import resolve_hardware, where
+    from sizer.cli.hardware import size_setup
     from sizer.cli.output import number
     from sizer.core.launch import estimate_launch, run_command
     from sizer.core.rigs import estimate_on_rig
     from sizer.core.serving import serving, serving_rig
-    from sizer.engines import engine_for
-    from sizer.engines.base import check_kv_cache
-    from sizer.io.loaders import load_catalog
-    from sizer.io.sources import resolve_model
-    from sizer.models import Workload
-    from sizer.models.assumptions import with_memory_share
 
     chosen = choose_format(output_format, json_out, FORMATS)
     for name, value, high in (
@@ -94,43 +88,17 @@ def estimate(
         raise InputError("--headcount needs --requests-per-hour (requests per person at the busy hour)")
     if headcount is not None and prompt_tokens is None:
         raise InputError("--headcount needs --prompt-tokens and --output-tokens (the size of a request)")
-    runtime = engine_for(engine)
-    check_kv_cache(runtime, kv_cache or "f16")
-    if gpu_memory_utilization is not None and not runtime.splits_tensors:
-        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
-    catalog = load_catalog(warn=warn)
-    spec = resolve_model(model, catalog, warn=warn)
-    if context > spec.max_context:  # sized as asked, as `check` does, but never silently
-        warn(
-            fill(
-                _("{model} supports {max_context:,} tokens, not {context:,} (--context); sized as asked"),
-                model=spec.id,
-                max_context=spec.max_context,
-                context=context,
-            )
-        )
-    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
-    workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
-    target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
-    if not target.rigs:
-        why = f" ({target.why_none})" if target.why_none else ""
-        raise InputError(
-            fill(
-                _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
-                where=where(hardware),
-                why=why,
-            )
-        )
-    rig = target.rigs[0]
-    runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
+    setup = size_setup(
+        model, quant, context, batch, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
+        _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
+    )  # fmt: skip
+    spec, workload, target, rig = setup.spec, setup.workload, setup.target, setup.rig
     if prompt_tokens is not None and output_tokens is not None and prompt_tokens + output_tokens > spec.max_context:
         raise InputError(
             f"--prompt-tokens + --output-tokens = {prompt_tokens + output_tokens:,} exceed {spec.id}'s "
             f"context of {spec.max_context:,} tokens"
         )
-    a = target.assumptions
-    if gpu_memory_utilization is not None:
-        a = with_memory_share(a, runtime.name, gpu_memory_utilization)
+    a = setup.assumptions
     from sizer.cli.calibration import calibrated, say_calibrated
 
     a, calibration = calibrated(a, rig.gpu, off=no_calibration)
