@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sizer.core.memory import device_bytes
 from sizer.core.quant import resolve_quant
-from sizer.engines.base import Scheduler, no_weights, repo_for
+from sizer.engines.base import no_weights, repo_for
 from sizer.engines.vllm import Vllm
 from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Vendor, VllmAssumptions, Workload
 
@@ -20,22 +19,9 @@ class TensorRtLlm(Vllm):
     vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA})
 
     def settings(self, a: Assumptions) -> VllmAssumptions:
+        """Its own block: vLLM's scheduler and memory share read from it map onto --max_batch_size,
+        --max_num_tokens, --max_seq_len and --kv_cache_free_gpu_memory_fraction."""
         return a.tensorrt_llm
-
-    def scheduler(self, workload: Workload, a: Assumptions) -> Scheduler:
-        """--max_batch_size sequences of --max_seq_len tokens; --max_num_tokens per step."""
-        s = self.settings(a)
-        return Scheduler(
-            slots=workload.batch,
-            context_per_slot=workload.context,
-            batch_tokens=s.max_batched_tokens,
-            max_slots=s.max_num_seqs,
-        )
-
-    def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
-        """All of the GPU: the KV cache then takes --kv_cache_free_gpu_memory_fraction of what
-        the weights and runtime leave (applied as the same share of each GPU, as vLLM's)."""
-        return int(device_bytes(gpu, a) * self.settings(a).gpu_memory_utilization_frac)
 
     def launch(
         self,
