@@ -65,6 +65,21 @@ def _rigs(catalog):
     return rigs
 
 
+def _turns(model, option, needs, users):
+    """The closed loop of `users` chat turns at full depth on the rig, built from the serving model's parts."""
+    workload = needs_workload(needs, users)
+    rig = serving_rig(
+        model,
+        option.gpu,
+        option.count,
+        workload,
+        DEFAULT_ASSUMPTIONS,
+        option.available_bytes_per_gpu,
+        option.bandwidth_gb_per_s,
+    )
+    return closed_loop(rig, users, TURN_PROMPT_TOKENS, TURN_OUTPUT_TOKENS, depth=needs.context)
+
+
 def _options(rigs, engine, model):
     """The rigs the engine runs `model` on, as recommend considers them (no refused vendor or split)."""
     runtime = engine_for(engine)
@@ -85,16 +100,7 @@ def test_users_served_is_the_most_users_that_fit_and_each_get_the_speed(engine, 
                 if users < 1 or users > MAX_USERS:
                     continue
                 est = estimate_option(model, option, needs, users, DEFAULT_ASSUMPTIONS)
-                rig = serving_rig(
-                    model,
-                    option.gpu,
-                    option.count,
-                    needs_workload(needs, users),
-                    DEFAULT_ASSUMPTIONS,
-                    option.available_bytes_per_gpu,
-                    option.bandwidth_gb_per_s,
-                )
-                loop = closed_loop(rig, users, TURN_PROMPT_TOKENS, TURN_OUTPUT_TOKENS, depth=context)
+                loop = _turns(model, option, needs, users)
                 each = 1 / loop.itl_s
                 got_ok = est.fits and loop.running == users and each >= min_tokens * (1 - 1e-9 if ok else 1 + 1e-9)
                 assert got_ok is ok, (model_id, option.gpu.id)
@@ -120,16 +126,7 @@ def test_fit_and_decode_give_the_estimates_fit_and_the_closed_loops_speed(engine
             if est.offload is not None:  # layers in system RAM: the estimate's own decode
                 assert speed == est.decode_tokens_per_s
             elif fit:  # each user's speed in the closed loop of chat turns at full depth
-                rig = serving_rig(
-                    model,
-                    option.gpu,
-                    option.count,
-                    needs_workload(needs, users),
-                    DEFAULT_ASSUMPTIONS,
-                    option.available_bytes_per_gpu,
-                    option.bandwidth_gb_per_s,
-                )
-                loop = closed_loop(rig, users, TURN_PROMPT_TOKENS, TURN_OUTPUT_TOKENS, depth=needs.context)
+                loop = _turns(model, option, needs, users)
                 assert speed == pytest.approx(1 / loop.itl_s, rel=1e-9), (model.id, option.gpu.id)
                 assert speed < est.decode_tokens_per_s  # the turns' prompts take their share
             fits.add((fit, est.offload is not None))
