@@ -14,7 +14,7 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-from sizer.core.serving import Rig, max_concurrency, prompts_s, step_s
+from sizer.core.serving import Rig, largest, max_concurrency, prompts_s, step_s
 from sizer.models.results import Capacity
 
 # Requests simulated per run, and the share at the start left out as warm-up: enough for a
@@ -174,16 +174,7 @@ def max_headcount(
         rate = arrival_rate(people, requests_per_hour)
         return meets(simulate(rig, rate, prompt_tokens, output_tokens, seed), max_ttft_s, min_tokens_per_s)
 
-    if not ok(1):
-        return 0
-    lo, hi = 1, 2
-    while hi <= most and ok(hi):
-        lo, hi = hi, hi * 2
-    hi = min(hi, most + 1)
-    while hi - lo > max(1, lo // 50):  # to within 2 %: the simulation's own noise is larger
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
-    return lo
+    return largest(ok, most, per=50)  # to within 2 %: the simulation's own noise is larger
 
 
 def busy_hour(

@@ -13,7 +13,7 @@ the KV cache holds, and how many users meet a per-user speed. Each engine suppli
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sizer.core.estimate import estimate
@@ -176,6 +176,22 @@ def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: i
         ttft += (concurrency - n) / n * cycle
     latency = ttft + (output_tokens - 1) * itl
     return Loop(ttft, itl, latency, n * output_tokens / cycle, n)
+
+
+def largest(ok: Callable[[int], bool], most: int, per: int | None = None) -> int:
+    """The largest n in 1..most with ok(n), for an ok that holds up to some n and fails beyond it
+    (0: not even 1): doubling, then bisecting; with `per`, to within n // per of it, where a
+    closer answer costs more calls than it is worth."""
+    if not ok(1):
+        return 0
+    lo, hi = 1, 2
+    while hi <= most and ok(hi):
+        lo, hi = hi, hi * 2
+    hi = min(hi, most + 1)
+    while hi - lo > (max(1, lo // per) if per else 1):  # ok(lo) and not ok(hi)
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return lo
 
 
 def concurrency_ladder(most: int) -> list[int]:
@@ -393,13 +409,4 @@ def users_served(
             return False
         return _decode(model, need, workload, terms, assumptions, option.gpu) >= needs.min_tokens_per_s
 
-    if not serves(1):
-        return 0
-    lo, hi = 1, 2
-    while hi <= MAX_USERS and serves(hi):
-        lo, hi = hi, hi * 2
-    hi = min(hi, MAX_USERS + 1)
-    while hi - lo > 1:  # serves(lo) and not serves(hi): both conditions only get harder with more users
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if serves(mid) else (lo, mid)
-    return lo
+    return largest(serves, MAX_USERS)  # both conditions only get harder with more users
