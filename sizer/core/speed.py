@@ -119,14 +119,12 @@ def allreduce_s(m: ModelSpec, tokens: Any, terms: SpeedTerms) -> Any:
     return tokens * 2 * m.layers * m.hidden_size * 2 * terms.allreduce_s_per_byte
 
 
-def matmul_flops_per_s(terms: SpeedTerms, fmt: QuantFormat) -> float:
-    """Matrix FLOP/s at the weights' precision: FP8 and INT8 (W8A8) and NVFP4/MXFP4 (W4A4) run
-    on the GPU's low-precision units where it has them; other quantized weights are expanded to
-    16 bits first (quantized_prefill_frac is applied by the caller), as are those without units."""
-    low = {"FP8": terms.fp8_flops_per_s, "INT8": terms.int8_flops_per_s}.get(fmt.name)
+def low_precision_rate(terms: SpeedTerms, fmt: QuantFormat) -> float | None:
+    """Matrix FLOP/s of FP8 and INT8 (W8A8) or NVFP4/MXFP4 (W4A4) weights on the GPU's units for
+    them (None: the format has no such units here, and is expanded to 16 bits first)."""
     if fmt.name in {"NVFP4", "MXFP4"}:
-        low = terms.fp4_flops_per_s
-    return low if low is not None else terms.flops_per_s
+        return terms.fp4_flops_per_s
+    return {"FP8": terms.fp8_flops_per_s, "INT8": terms.int8_flops_per_s}.get(fmt.name)
 
 
 def weights_read_bytes(ws: WeightSummary, m: ModelSpec, batch: Any) -> Any:
@@ -134,7 +132,7 @@ def weights_read_bytes(ws: WeightSummary, m: ModelSpec, batch: Any) -> Any:
     the routed experts the share the batch's tokens route to -- E(1 - (1 - k/E)^B) distinct
     experts of E with k per token, when tokens pick experts independently."""
     if m.experts is None or not ws.expert_bytes:
-        return ws.read_per_token_bytes + 0 * batch
+        return ws.read_per_token_bytes
     share = m.experts.active / m.experts.count
     return ws.read_per_token_bytes + ws.expert_bytes * (1 - (1 - share) ** batch - share)
 
@@ -186,10 +184,10 @@ def _decode_step(
 def step_flops_per_s(terms: SpeedTerms, fmt: QuantFormat, a: Assumptions) -> float:
     """Matrix FLOP/s of a step on these weights: the low-precision rate where it applies, else
     the 16-bit rate, less the expansion cost of quantized weights."""
-    rate = matmul_flops_per_s(terms, fmt)
-    if rate == terms.flops_per_s and dequantizes(fmt):
-        rate *= a.quantized_prefill_frac
-    return rate
+    low = low_precision_rate(terms, fmt)
+    if low is not None:
+        return low
+    return terms.flops_per_s * (a.quantized_prefill_frac if dequantizes(fmt) else 1.0)
 
 
 def decode_step_seconds(
