@@ -242,9 +242,10 @@ def score_text(r: Recommendation) -> str:
     return "-" if r.quality is None else number(r.quality.score_after_quant, ".0f")
 
 
-# Below this many columns the answer tables leave out memory and users served (each pick's
-# reason below its table still gives both), so that no header or id is split mid-word.
+# Below this many columns the answer tables leave out memory, users served and the monthly cost
+# (each pick's reason below its table gives all three), so that no header or id is split mid-word.
 NARROW = 100
+HARDWARE_MIN = 12  # a GPU name's longest word ("Workstation", "Generation") fits
 
 
 def recommend_table(ranking: Ranking, width: int = 120) -> Group:
@@ -337,10 +338,22 @@ def _answer_table(
     }
     columns = list(headers)
     if width < NARROW:
-        columns = [col for col in columns if col not in {"memory", "users"}]
+        columns = [col for col in columns if col not in {"memory", "users", "month"}]
+    # What the number columns and the borders take; the model column keeps its ids whole in what
+    # is left beside a hardware column of at least HARDWARE_MIN (its names wrap at their spaces).
+    numbers = sum(len(headers[col]) for col in columns if col not in {"model", "hardware"})
+    room = width - numbers - 3 * len(columns) - 1 - HARDWARE_MIN
+    model_width = max(1, min(max(len(r.model) for _, r in recs), room))
     for col in columns:
-        if col in {"model", "hardware"}:  # ids and names fold at their hyphens and spaces
-            table.add_column(headers[col], justify="left", overflow="fold")
+        if col == "model":  # an id the user types stays whole where it fits (its format wraps below it)
+            table.add_column(headers[col], justify="left", overflow="fold", min_width=model_width)
+        elif col == "hardware":  # names wrap at their spaces, in what the model column leaves
+            table.add_column(
+                headers[col],
+                justify="left",
+                overflow="fold",
+                max_width=max(HARDWARE_MIN, room + HARDWARE_MIN - model_width),
+            )
         else:  # headers and numbers whole
             table.add_column(headers[col], justify="right", no_wrap=True, min_width=len(headers[col]))
     for i, r in recs:
