@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sizer.core.quant import (
     GGML_BITS,
@@ -17,6 +20,31 @@ from sizer.core.quant import (
 )
 from sizer.models import Assumptions, GpuSpec, MemoryBytes, ModelSpec, Offload
 from sizer.units import GiB, bits_to_bytes
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _same_model_first(func: Callable[Concatenate[ModelSpec, _P], _R]) -> Callable[Concatenate[ModelSpec, _P], _R]:
+    """In front of a function memoised by value: the answer for the same ModelSpec object without
+    hashing it again (a frozen pydantic model hashes every field on each call, some microseconds
+    a catalog model, and a sweep asks thousands of times). Keyed by the object's id, kept with the
+    object so the id cannot be reused; an equal copy goes on to `func`'s own cache."""
+    memo: dict[tuple[object, ...], tuple[ModelSpec, _R]] = {}
+
+    def wrapper(m: ModelSpec, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        key = (id(m), *args, *kwargs.items())
+        hit = memo.get(key)
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        out = func(m, *args, **kwargs)
+        if len(memo) > 16384:
+            memo.clear()
+        memo[key] = (m, out)
+        return out
+
+    functools.update_wrapper(wrapper, func)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -131,6 +159,7 @@ class WeightSummary:
 _LAYER_DEPENDENT_ROLES = {"attn_v", "ffn_down", "ffn_down_exps", "ffn_gate", "ffn_up"}
 
 
+@_same_model_first
 @functools.lru_cache(maxsize=512)
 def _tensor_groups(m: ModelSpec) -> tuple[tuple[str, int, int, tuple[int, ...]], ...]:
     """The layout grouped by (role, row size, parameters): each shape once, with its layers, in the
@@ -153,6 +182,27 @@ def _layer_types(fmt: QuantFormat, role: str, row: int, traits: TensorTraits) ->
     return tuple(tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers))
 
 
+@functools.lru_cache(maxsize=4096)
+def _layer_sizes(fmt: QuantFormat, role: str, row: int, params: int, traits: TensorTraits) -> tuple[float, ...]:
+    """Bytes of one per-layer tensor of `params` weights in every layer, at `_layer_types`."""
+    per_layer = _layer_types(fmt, role, row, traits)
+    by_type = {t: bits_to_bytes(params * GGML_BITS[t]) for t in set(per_layer)}
+    return tuple(by_type[t] for t in per_layer)
+
+
+def _group_sizes(
+    fmt: QuantFormat, role: str, row: int, params: int, layers: tuple[int, ...], traits: TensorTraits
+) -> Sequence[float]:
+    """Bytes of a group's tensor in each of its layers (`layers` sorted, as `_tensor_groups` gives them)."""
+    if role not in _LAYER_DEPENDENT_ROLES:
+        return [bits_to_bytes(params * GGML_BITS[tensor_type(fmt, role, layers[0], row, traits)])] * len(layers)
+    sizes = _layer_sizes(fmt, role, row, params, traits)
+    if layers[-1] - layers[0] + 1 == len(layers):  # one run of consecutive layers: a slice
+        return sizes[layers[0] : layers[-1] + 1]
+    return [sizes[i] for i in layers]
+
+
+@_same_model_first
 @functools.lru_cache(maxsize=4096)  # a sweep asks for every model in every format, group after group
 def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     """Bytes of every weight matrix at its storage type under `fmt` (llama.cpp's mixing rules)."""
@@ -163,12 +213,7 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
     expert_share = m.experts.active / m.experts.count if m.experts else 1.0
     for role, row, params, layers in _tensor_groups(m):
         share = expert_share if role.endswith("_exps") else 1.0
-        if role in _LAYER_DEPENDENT_ROLES:
-            per_layer = _layer_types(fmt, role, row, traits)
-            by_type = {t: bits_to_bytes(params * GGML_BITS[t]) for t in set(per_layer)}
-            sizes = [by_type[per_layer[i]] for i in layers]
-        else:
-            sizes = [bits_to_bytes(params * GGML_BITS[tensor_type(fmt, role, layers[0], row, traits)])] * len(layers)
+        sizes = _group_sizes(fmt, role, row, params, layers, traits)
         if role == "token_embd":
             embed += sizes[0]
             if m.tie_embeddings:  # the tied table is also the output head, read in full per token
@@ -182,8 +227,12 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
         if role == "output":
             head += sizes[0]
             continue
-        for i, n_bytes in zip(layers, sizes, strict=True):
-            layer_bytes[i] += n_bytes
+        lo, hi = layers[0], layers[-1] + 1
+        if hi - lo == len(layers):  # consecutive layers: add the run at once (the same sums, in C)
+            layer_bytes[lo:hi] = map(operator.add, layer_bytes[lo:hi], sizes)
+        else:
+            for i, n_bytes in zip(layers, sizes, strict=True):
+                layer_bytes[i] += n_bytes
     # Norm weights stay F32 in llama.cpp: 2 vectors of hidden_size per layer plus the final norm.
     norm_bytes = 4 * m.hidden_size * (2 * m.layers + 1)
     total = sum(layer_bytes) + head + embed + norm_bytes
@@ -195,7 +244,7 @@ def weights(m: ModelSpec, fmt: QuantFormat) -> WeightSummary:
         total = m.file_weights.total_bytes
     return WeightSummary(
         total_bytes=round(total),
-        layer_bytes=tuple(round(b) for b in layer_bytes),
+        layer_bytes=tuple(map(round, layer_bytes)),
         head_bytes=round(head),
         embedding_bytes=round(embed),
         read_per_token_bytes=read,
@@ -213,6 +262,7 @@ def _is_global_layer(m: ModelSpec, i: int) -> bool:
     return (i + 1) % sw.global_every == 0
 
 
+@_same_model_first
 @functools.lru_cache(maxsize=4096)  # a check or recommend sweep asks for the same few thousand again and again
 def kv_cache_bytes(m: ModelSpec, context: int, batch: int = 1, cache_type: str = "f16") -> int:
     """KV cache for `batch` sequences of `context` tokens, in bytes.

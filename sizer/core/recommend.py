@@ -489,7 +489,6 @@ def _feasible(
             for fmt in formats:
                 _feasible_owned(models, group, _at(needs, fmt), runtime, a, out[fmt])
             continue
-        fp8 = [has_fp8(o.gpu) for o in group]
         result = sweep(
             models,
             [o.gpu for o in group],
@@ -501,21 +500,48 @@ def _feasible(
             a,
             needs.kv_cache_type,
         )
+        runs: dict[tuple[int, int], bool] = {}  # (model, rig): the same in every format
         for q, fmt in enumerate(formats):
             ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
-            at = _at(needs, fmt)
-            launches: dict[tuple[int, bool], bool] = {}  # (model, FP8 units): all a command depends on
-            kernels = [loads_on(fmt, o.gpu) or not runtime.splits_tensors for o in group]
-            for i, j in zip(*ok.nonzero(), strict=True):
-                m, o = models[i], group[j]
-                key = (int(i), fp8[j])
-                if key not in launches:
-                    launches[key] = _launches(m, o, at, a)
-                if kernels[j] and launches[key] and _runs(runtime, m, o):
-                    out[fmt].setdefault(m.id, []).append(o)
+            _add_held(models, group, ok.tolist(), _at(needs, fmt), runtime, a, runs, out[fmt])
     if progress:
         progress(len(groups), len(groups))
     return out
+
+
+def _add_held(
+    models: Sequence[ModelSpec],
+    group: Sequence[HardwareOption],
+    ok: list[list[bool]],
+    needs: Needs,
+    runtime: Runtime,
+    a: Assumptions,
+    runs: dict[tuple[int, int], bool],
+    out: dict[str, list[HardwareOption]],
+) -> None:
+    """Add to `out` the rigs of `group` that the sweep's `ok[model][rig]` passes and that have the
+    kernels for the format, a command that loads it and an engine that runs the model there
+    (`runs`: what `_runs` said, kept across formats)."""
+    fp8 = [has_fp8(o.gpu) for o in group]
+    kernels = [loads_on(needs.quant, o.gpu) or not runtime.splits_tensors for o in group]
+    for i, row in enumerate(ok):
+        if not any(row):
+            continue
+        m = models[i]
+        launches: dict[bool, bool] = {}  # FP8 units or not: all a command depends on
+        held = []
+        for j in [j for j, fit in enumerate(row) if fit]:
+            o = group[j]
+            if fp8[j] not in launches:
+                launches[fp8[j]] = _launches(m, o, needs, a)
+            if not (kernels[j] and launches[fp8[j]]):
+                continue
+            if (i, j) not in runs:
+                runs[i, j] = _runs(runtime, m, o)
+            if runs[i, j]:
+                held.append(o)
+        if held:
+            out.setdefault(m.id, []).extend(held)
 
 
 def _feasible_owned(
