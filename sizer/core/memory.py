@@ -133,6 +133,7 @@ def weight_tensors(m: ModelSpec) -> tuple[Tensor, ...]:
     return tuple(tensors)
 
 
+@_same_model_first
 def _traits(m: ModelSpec) -> TensorTraits:
     return TensorTraits(
         n_layers=m.layers,

@@ -413,29 +413,37 @@ def _candidates(
             prices[id(o)] = _running(o, settings)
         return prices[id(o)]
 
-    def serving_rigs(m: ModelSpec, fmt: str, rigs: Sequence[HardwareOption]) -> list[_Served]:
-        speeds = fit_and_decode([m], {m.id: rigs}, _at(needs, fmt), needs.users, a)[m.id]
+    def serving(rigs: Sequence[HardwareOption], speeds: Sequence[tuple[bool, float]]) -> list[_Served]:
         return [
             (o, decode, *priced(o))
             for o, (fits, decode) in zip(rigs, speeds, strict=True)
             if fits and decode >= needs.min_tokens_per_s  # the serving model has the last word
         ]
 
+    def serving_rigs(m: ModelSpec, fmt: str, rigs: Sequence[HardwareOption]) -> list[_Served]:
+        return serving(rigs, fit_and_decode([m], {m.id: rigs}, _at(needs, fmt), needs.users, a)[m.id])
+
+    order: dict[int, tuple[float, float]] = {}  # id(rig) -> (per month, hardware): cheapest first
+
+    def cheapest_first(o: HardwareOption) -> tuple[float, float]:
+        key = order.get(id(o))
+        if key is None:
+            key = order[id(o)] = priced(o)[::-1]
+        return key
+
     for fmt, rigs in feasible.items():
-        for m in models:
-            mine = sorted((o for o in rigs.get(m.id, ()) if o.owned is owned), key=lambda o: priced(o)[::-1])
+        mine = {m.id: sorted([o for o in rigs.get(m.id, ()) if o.owned is owned], key=cheapest_first) for m in models}
+        # Each model's cheapest rigs in one call (the rigs' terms are worked out once for all models).
+        first = {mid: these[: _same_cost(these, 0, order)] for mid, these in mine.items() if these}
+        speeds = fit_and_decode([m for m in models if m.id in first], first, _at(needs, fmt), needs.users, a)
+        for m in (m for m in models if m.id in first):
             score = table.score(m, needs.use_case, fmt)
-            start = 0
-            while start < len(mine):
-                cost = round(priced(mine[start])[1], 2)
-                end = start
-                while end < len(mine) and round(priced(mine[end])[1], 2) == cost:
-                    end += 1
-                served = serving_rigs(m, fmt, mine[start:end])
-                out += [_Candidate(m, fmt, o, decode, hw, pm, score) for o, decode, hw, pm in served]
-                if served:
-                    break
-                start = end
+            these, end = mine[m.id], len(first[m.id])
+            served = serving(first[m.id], speeds[m.id])
+            while not served and end < len(these):  # none at the cheapest cost: the next cost up
+                start, end = end, _same_cost(these, end, order)
+                served = serving_rigs(m, fmt, these[start:end])
+            out += [_Candidate(m, fmt, o, decode, hw, pm, score) for o, decode, hw, pm in served]
 
     def alternatives(model_id: str) -> list[_Served]:
         model = next(m for m in models if m.id == model_id)
@@ -446,6 +454,16 @@ def _candidates(
         return rows
 
     return out, alternatives
+
+
+def _same_cost(rigs: Sequence[HardwareOption], start: int, order: dict[int, tuple[float, float]]) -> int:
+    """The end of the run of `rigs` (cheapest first) from `start` on at the same monthly cost
+    (`order`: id(rig) -> (per month, hardware))."""
+    cost = round(order[id(rigs[start])][0], 2)
+    end = start + 1
+    while end < len(rigs) and round(order[id(rigs[end])][0], 2) == cost:
+        end += 1
+    return end
 
 
 def _alternatives(model_id: str, rows: Sequence[_Served]) -> list[Alternative]:
