@@ -9,8 +9,9 @@ and load asked for (docs/method.md, "Two answers").
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -495,6 +496,8 @@ def _feasible(
     (vectorised sweep over models, formats and GPUs)."""
     runtime = engine_for(needs.engine)
     out: dict[str, dict[str, list[HardwareOption]]] = {fmt: {} for fmt in formats}
+    # Per format, (model, FP8 units): whether a command loads it (has_command's answer, kept for every rig group).
+    launches: dict[str, dict[tuple[int, bool], bool]] = {fmt: {} for fmt in formats}
     groups: dict[tuple[int, bool], list[HardwareOption]] = {}
     for o in options:
         groups.setdefault((o.count, o.owned), []).append(o)
@@ -518,10 +521,13 @@ def _feasible(
             a,
             needs.kv_cache_type,
         )
-        runs: dict[tuple[int, int], bool] = {}  # (model, rig): the same in every format
+        import numpy as np  # the sweep has loaded it
+
+        shape = (len(models), len(group))
+        runs = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)  # _runs asked, said: every format's
         for q, fmt in enumerate(formats):
             ok = result.fits[:, q, :, 0] & (result.decode_tokens_per_s[:, q, :, 0] >= needs.min_tokens_per_s)
-            _add_held(models, group, ok.tolist(), _at(needs, fmt), runtime, a, runs, out[fmt])
+            _add_held(models, group, ok, _at(needs, fmt), runtime, a, runs, launches[fmt], out[fmt])
     if progress:
         progress(len(groups), len(groups))
     return out
@@ -530,36 +536,42 @@ def _feasible(
 def _add_held(
     models: Sequence[ModelSpec],
     group: Sequence[HardwareOption],
-    ok: list[list[bool]],
+    ok: Any,
     needs: Needs,
     runtime: Runtime,
     a: Assumptions,
-    runs: dict[tuple[int, int], bool],
+    runs: tuple[Any, Any],
+    launches: dict[tuple[int, bool], bool],
     out: dict[str, list[HardwareOption]],
 ) -> None:
-    """Add to `out` the rigs of `group` that the sweep's `ok[model][rig]` passes and that have the
-    kernels for the format, a command that loads it and an engine that runs the model there
-    (`runs`: what `_runs` said, kept across formats)."""
-    fp8 = [has_fp8(o.gpu) for o in group]
-    kernels = [loads_on(needs.quant, o.gpu) or not runtime.splits_tensors for o in group]
-    for i, row in enumerate(ok):
-        if not any(row):
-            continue
-        m = models[i]
-        launches: dict[bool, bool] = {}  # FP8 units or not: all a command depends on
-        held = []
-        for j in [j for j, fit in enumerate(row) if fit]:
-            o = group[j]
-            if fp8[j] not in launches:
-                launches[fp8[j]] = _launches(m, o, needs, a)
-            if not (kernels[j] and launches[fp8[j]]):
-                continue
-            if (i, j) not in runs:
-                runs[i, j] = _runs(runtime, m, o)
-            if runs[i, j]:
-                held.append(o)
-        if held:
-            out.setdefault(m.id, []).extend(held)
+    """Add to `out` the rigs of `group` that the sweep's `ok[model, rig]` (numpy) passes and that
+    have the kernels for the format, a command that loads it and an engine that runs the model
+    there (`runs`: whether `_runs` was asked for a model and rig, and what it said, [model, rig]
+    numpy arrays kept across formats; `launches`: `_launches` per model and kind of GPU, kept across groups)."""
+    import numpy as np
+
+    fp8 = np.array([has_fp8(o.gpu) for o in group], dtype=bool)
+    kernels = np.array([loads_on(needs.quant, o.gpu) or not runtime.splits_tensors for o in group], dtype=bool)
+    # A command depends on the GPU only through its FP8 units: asked for each model once per kind
+    # of GPU that passed, with the first such rig, in the order of the rigs.
+    with_fp8, without = ok & fp8, ok & ~fp8
+    first_fp8, first_without = with_fp8.argmax(axis=1).tolist(), without.argmax(axis=1).tolist()
+    loads = np.zeros((len(models), 2), dtype=bool)  # [model, FP8 units]
+    for i in np.flatnonzero(ok.any(axis=1)).tolist():
+        kinds = [(first_fp8[i], True)] if with_fp8[i, first_fp8[i]] else []
+        if without[i, first_without[i]]:
+            kinds.append((first_without[i], False))
+        for j, units in sorted(kinds):
+            if (i, units) not in launches:
+                launches[i, units] = _launches(models[i], group[j], needs, a)
+            loads[i, int(units)] = launches[i, units]
+    wanted = ok & kernels[None, :] & np.where(fp8[None, :], loads[:, 1:2], loads[:, 0:1])
+    asked, said = runs
+    for i, j in zip(*np.nonzero(wanted & ~asked), strict=True):  # what _runs has not been asked yet
+        asked[i, j], said[i, j] = True, _runs(runtime, models[i], group[j])
+    held = wanted & said
+    for i in np.flatnonzero(held.any(axis=1)).tolist():
+        out.setdefault(models[i].id, []).extend(itertools.compress(group, held[i].tolist()))
 
 
 def _feasible_owned(
