@@ -180,7 +180,7 @@ def _tensor_groups(m: ModelSpec) -> tuple[tuple[str, int, int, tuple[int, ...]],
 @functools.lru_cache(maxsize=4096)
 def _layer_types(fmt: QuantFormat, role: str, row: int, traits: TensorTraits) -> tuple[str, ...]:
     """Storage type of one per-layer tensor in every layer (shared by models of the same shape)."""
-    return tuple(tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers))
+    return tuple([tensor_type(fmt, role, i, row, traits) for i in range(traits.n_layers)])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -188,7 +188,7 @@ def _layer_sizes(fmt: QuantFormat, role: str, row: int, params: int, traits: Ten
     """Bytes of one per-layer tensor of `params` weights in every layer, at `_layer_types`."""
     per_layer = _layer_types(fmt, role, row, traits)
     by_type = {t: bits_to_bytes(params * GGML_BITS[t]) for t in set(per_layer)}
-    return tuple(by_type[t] for t in per_layer)
+    return tuple(map(by_type.__getitem__, per_layer))
 
 
 def _group_sizes(
