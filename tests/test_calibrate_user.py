@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from sizer.cli.app import app
 from sizer.errors import InputError
+from sizer.io.loaders import load_catalog
 from sizer.io.runs import detect, read_runs
 
 DATA = Path(__file__).parent / "data" / "calibrate"
@@ -69,6 +70,57 @@ def test_vllm_bench_serve_result():
     assert run.batch == 0 and run.rate is None  # all at once, no concurrency cap
 
 
+def test_vllm_bench_latency_result_takes_its_lengths_from_the_options():
+    from sizer.io.runs import RunShape
+
+    (bare,) = read_runs(DATA / "vllm_latency.json", "Qwen/Qwen3-8B")
+    assert bare.kind == "batch_latency" and bare.latency_s == 1.475279240796808
+    assert not bare.shape_known  # the file holds no lengths: nothing to fit until they are given
+    (run,) = read_runs(DATA / "vllm_latency.json", "Qwen/Qwen3-8B", RunShape(256, 128, 8))
+    assert (run.prompt_tokens, run.output_tokens, run.batch) == (256, 128, 8)
+    # 8 sequences x 128 tokens in 1.475279 s = 694.106 output tokens/s for the batch
+    assert run.value == pytest.approx(694.1059, abs=1e-3)
+    assert run.model == "Qwen/Qwen3-8B"
+
+
+def test_vllm_bench_latency_lengths_in_the_file_win(tmp_path):
+    from sizer.io.runs import RunShape
+
+    path = tmp_path / "latency.json"
+    path.write_text(
+        json.dumps({"avg_latency": 2.0, "latencies": [2.0], "input_len": 32, "output_len": 64, "batch_size": 4})
+    )
+    (run,) = read_runs(path, "llama-3.1-8b", RunShape(256, 128, 8))
+    assert (run.prompt_tokens, run.output_tokens, run.batch, run.value) == (32, 64, 4, 128.0)  # 4 x 64 / 2 s
+
+
+def test_vllm_bench_latency_without_lengths_is_listed_with_the_reason():
+    from sizer.io.runs import RunShape, match
+
+    catalog = load_catalog()
+    rows, left = match(read_runs(DATA / "vllm_latency.json", "Qwen/Qwen3-8B"), catalog, catalog.gpu("MI325X"))
+    assert not rows and "--input-len" in left[0].reason and "--batch-size" in left[0].reason
+    rows, left = match(
+        read_runs(DATA / "vllm_latency.json", None, RunShape(256, 128, 8)), catalog, catalog.gpu("MI325X")
+    )
+    assert not rows and "--model" in left[0].reason  # nothing names the model
+
+
+def test_calibrate_on_vllm_bench_latency(tmp_path):
+    args = ["calibrate", str(DATA / "vllm_latency.json"), "--model", "Qwen/Qwen3-8B", "--gpu", "MI325X"]
+    missing = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert missing.exit_code == 2 and "--input-len" in missing.output  # left out, so nothing calibrated
+    sized = [*args, "--input-len", "256", "--output-len", "128", "--batch-size", "8", "--dry-run", "--json"]
+    result = CliRunner().invoke(app, sized)
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.output)["overlays"]
+    (run,) = entry["runs"]
+    assert run["kind"] == "batch_latency" and run["model"] == "qwen3-8b"
+    assert abs(run["calibrated_error_pct"]) < abs(run["shipped_error_pct"])  # the fit moves toward the run
+    assert set(entry["constants"]) <= {"vllm.bandwidth_efficiency_frac", "vllm.per_seq_s"}
+    assert CliRunner().invoke(app, [*sized[:-2], "--batch-size", "0"]).exit_code == 2
+
+
 def test_ollama_verbose_block():
     assert _runs("ollama_verbose.txt", "orca-mini") == [
         ("prefill", 502.24, 48, 0, 0, 1),
@@ -85,6 +137,7 @@ def test_formats_told_apart_by_content():
         "llama_bench.md": "md",
         "batched_bench.md": "batched",
         "vllm_serve.json": "vllm",
+        "vllm_latency.json": "vllm-latency",
         "ollama_verbose.txt": "ollama",
     }
 
@@ -113,6 +166,11 @@ def test_runs_match_the_catalog():
         ("| model | test | t/s |\n| --- | --- | --- |\n| llama 7B | tg 128 | fast |\n", ":3"),
         ("hello, world\n", ":1"),
         ("eval rate: 1e999 tokens/s\n", ":1"),
+        ('{\n    "avg_latency": 0,\n    "latencies": []\n}', ":2"),
+        ('{\n    "avg_latency": 1.5,\n    "latencies": "fast"\n}', ":3"),
+        ('{\n    "avg_latency": 1.5,\n    "latencies": [1.5, -2]\n}', ":3"),
+        ('{\n    "avg_latency": 1.5,\n    "percentiles": {"50": "slow"}\n}', ":3"),
+        ('{\n    "avg_latency": 1.5,\n    "batch_size": 0\n}', ":3"),
     ],
 )
 def test_bad_input_is_one_line_naming_file_and_line(tmp_path, text, where):

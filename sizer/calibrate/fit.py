@@ -79,6 +79,8 @@ def predict(row: Row, a: Assumptions) -> float:
             else s.peak(rig, p, o).output_tokens_per_s
         )
         return min(best, row.rate * o) if row.rate else best
+    if row.kind == "batch_latency":  # B prompts submitted together, each decoded to the end (vllm bench latency)
+        return row.batch * o / s.static_batch(rig, row.batch, p, o)[1]
     raise ValueError(f"unknown row kind {row.kind!r}")
 
 

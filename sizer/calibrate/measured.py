@@ -12,14 +12,16 @@ from dataclasses import dataclass
 # decode: one sequence generating (llama-bench tgN, ollama eval rate);
 # prefill: one prompt processed (llama-bench ppN, ollama prompt eval rate);
 # batched_decode: B sequences generating together, all their tokens (llama-batched-bench S_TG);
-# serve_output: output tokens per second of a serving benchmark (vllm bench serve).
-KINDS = ("decode", "prefill", "batched_decode", "serve_output")
+# serve_output: output tokens per second of a serving benchmark (vllm bench serve);
+# batch_latency: one static batch's output tokens per second, B x output length over its mean
+# latency (vllm bench latency).
+KINDS = ("decode", "prefill", "batched_decode", "serve_output", "batch_latency")
 
 
 @dataclass(frozen=True)
 class Measured:
     source: str  # "FILE:LINE" where the run was printed
-    tool: str  # "llama-bench", "llama-batched-bench", "vllm bench serve", "ollama"
+    tool: str  # "llama-bench", "llama-batched-bench", "vllm bench serve", "vllm bench latency", "ollama"
     kind: str  # one of KINDS
     value: float  # tokens per second
     model: str = ""  # what names the model: file name, repository, ollama tag or llama.cpp type
@@ -34,3 +36,5 @@ class Measured:
     gpu_layers: int | None = None  # n_gpu_layers (-1 or 99: all), when printed
     kv_cache: str = "f16"  # type_k as printed
     rate: float | None = None  # requests per second offered (serving runs; None: all at once)
+    latency_s: float | None = None  # vllm bench latency: mean seconds of the batch, as printed
+    shape_known: bool = True  # False: a vllm bench latency run whose lengths or batch nobody gave

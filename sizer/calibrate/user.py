@@ -7,7 +7,8 @@ from the shipped value, as if the shipped value were PRIOR_RUNS runs that agree 
 a quarter of the way to what that run alone says; twenty move it most of the way. Only constants
 the runs inform move: the GPU's memory-class bandwidth share and the per-layer cost from decode
 runs, its compute share and per-layer prompt cost from prompt runs, the batched-step share from
-llama-batched-bench, vLLM's bandwidth share and per-sequence cost from `vllm bench serve`.
+llama-batched-bench, vLLM's bandwidth share and per-sequence cost from `vllm bench serve` and
+`vllm bench latency`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def informed(rows: Sequence[Row]) -> tuple[str, ...]:
         names += [_compute_name(gpu)] + (["prefill_layer_overhead_s"] if per_layer else [])
     if "batched_decode" in kinds:
         names += ["llama_cpp.small_batch_efficiency_frac"]
-    if "serve_output" in kinds:
+    if kinds & {"serve_output", "batch_latency"}:
         names += ["vllm.bandwidth_efficiency_frac", "vllm.per_seq_s"]
     return tuple(names)
 

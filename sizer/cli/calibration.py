@@ -1,8 +1,20 @@
-"""The user's calibration overlay applied to a command's assumptions (estimate; recommend and check later)."""
+"""The user's calibration overlay applied to a command's assumptions (estimate, recommend, check)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+
+def _used(gpu_id: str, entry: dict[str, Any]) -> Any:
+    from sizer.models.results import Calibration
+
+    return Calibration(
+        gpu=gpu_id,
+        runs=len(entry.get("runs", [])),
+        date=str(entry.get("date", "")),
+        constants={k: float(v) for k, v in entry["constants"].items()},
+    )
 
 
 def calibrated(a: Any, gpu: Any, off: bool = False) -> tuple[Any, Any]:
@@ -10,30 +22,58 @@ def calibrated(a: Any, gpu: Any, off: bool = False) -> tuple[Any, Any]:
 
     `off` (--no-calibration): `a` as it is.
     """
+    found = calibrations(a, [gpu.id], off)
+    return found.get(gpu.id, (a, None))
+
+
+def calibrations(a: Any, gpu_ids: Iterable[str], off: bool = False) -> dict[str, tuple[Any, Any]]:
+    """For each of the GPUs (by id) that has an overlay on this machine: `a` with it, and the
+    Calibration it used; the file is read once. `off` (--no-calibration): none."""
     if off:
-        return a, None
+        return {}
     from sizer.calibrate.user import apply
-    from sizer.io.calibration import load_overlay
-    from sizer.models.results import Calibration
+    from sizer.io.calibration import load_overlays
 
-    entry = load_overlay(gpu.id)
-    if not entry or not entry["constants"]:
-        return a, None
-    used = Calibration(
-        gpu=gpu.id,
-        runs=len(entry.get("runs", [])),
-        date=str(entry.get("date", "")),
-        constants={k: float(v) for k, v in entry["constants"].items()},
+    return {
+        gpu_id: (apply(a, entry["constants"]), _used(gpu_id, entry))
+        for gpu_id, entry in load_overlays(gpu_ids).items()
+        if entry["constants"]
+    }
+
+
+def calibrated_options(options: Iterable[Any], off: bool = False) -> list[Any]:
+    """recommend's hardware options, each GPU with an overlay on this machine carrying its own
+    constants and the Calibration they came from (the core sizes it with them)."""
+    from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+    options = list(options)
+    found = calibrations(DEFAULT_ASSUMPTIONS, [o.gpu.id for o in options], off)
+    return [
+        o.model_copy(update={"assumptions": found[o.gpu.id][0], "calibration": found[o.gpu.id][1]})
+        if o.gpu.id in found
+        else o
+        for o in options
+    ]
+
+
+def calibrated_line(calibration: Any) -> str:
+    """The sentence that says a calibration applied."""
+    from sizer.render.i18n import fill, ngettext
+
+    template = ngettext(
+        "calibrated on {runs} run of yours, {date} (--no-calibration: the shipped constants)",
+        "calibrated on {runs} runs of yours, {date} (--no-calibration: the shipped constants)",
+        calibration.runs,
     )
-    return apply(a, entry["constants"]), used
+    return fill(template, runs=calibration.runs, date=calibration.date)
 
 
-def say_calibrated(calibration: Any) -> None:
-    """The line under a text estimate that says a calibration applied."""
+def say_calibrated(calibration: Any, gpu_name: str | None = None) -> None:
+    """The line under a text result that says a calibration applied (`gpu_name`: where a result
+    spans GPUs, the one it applied to)."""
     if calibration is None:
         return
     from sizer.cli.output import emit
 
-    emit(
-        f"calibrated on {calibration.runs} runs of yours, {calibration.date} (--no-calibration: the shipped constants)"
-    )
+    line = calibrated_line(calibration)
+    emit(f"{gpu_name}: {line}" if gpu_name else line)

@@ -95,3 +95,6 @@ MaxTtftOpt = Annotated[
 MinSpeedOpt = Annotated[
     float, typer.Option("--min-tokens-per-s", help="SLO: generated tokens/s each person sees at least.")
 ]
+NoCalibrationOpt = Annotated[
+    bool, typer.Option("--no-calibration", help="Ignore this machine's calibration (sizer calibrate).")
+]

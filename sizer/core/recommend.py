@@ -21,7 +21,7 @@ from sizer.core.cost import Cost, cost, hardware_price, money_in, running_cost
 from sizer.core.estimate import memory_needed
 from sizer.core.launch import has_command, launch_spec, run_command
 from sizer.core.quality import QualityTable, Score
-from sizer.core.rigs import HardwareOption
+from sizer.core.rigs import HardwareOption, sized_with
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
@@ -41,7 +41,7 @@ from sizer.models import (
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 from sizer.models.reasons import Reason
-from sizer.models.results import Capacity, Serving
+from sizer.models.results import Calibration, Capacity, Serving
 
 
 class _Frozen(BaseModel):
@@ -95,6 +95,7 @@ class Recommendation(_Frozen):
     launch: LaunchSpec
     serving: Serving | None = None  # the users' requests on this rig, as `estimate --json` gives it
     capacity: Capacity | None = None  # with --headcount: the busy hour
+    calibration: Calibration | None = None  # the user's overlay for this GPU on this machine, when one applied
 
 
 class Exclusion(_Frozen):
@@ -498,10 +499,10 @@ def _feasible(
     out: dict[str, dict[str, list[HardwareOption]]] = {fmt: {} for fmt in formats}
     # Per format, (model, FP8 units): whether a command loads it (has_command's answer, kept for every rig group).
     launches: dict[str, dict[tuple[int, bool], bool]] = {fmt: {} for fmt in formats}
-    groups: dict[tuple[int, bool], list[HardwareOption]] = {}
-    for o in options:
-        groups.setdefault((o.count, o.owned), []).append(o)
-    for done, ((count, owned), group) in enumerate(sorted(groups.items())):
+    groups: dict[tuple[int, bool, str], list[HardwareOption]] = {}
+    for o in options:  # a sweep takes one set of constants: a calibrated GPU is swept on its own
+        groups.setdefault((o.count, o.owned, o.gpu.id if o.assumptions is not None else ""), []).append(o)
+    for done, ((count, owned, _), group) in enumerate(sorted(groups.items())):
         if progress:
             progress(done, len(groups))
         if not models:
@@ -518,7 +519,7 @@ def _feasible(
             needs.users,
             needs.engine,
             count,
-            a,
+            sized_with(group[0], a),
             needs.kv_cache_type,
         )
         import numpy as np  # the sweep has loaded it
@@ -597,7 +598,7 @@ def _feasible_owned(
 def _launches(model: ModelSpec, option: HardwareOption, needs: Needs, a: Assumptions) -> bool:
     """A format recommend chooses itself must be one a command loads (a repository holds the
     model in it); a --quant asked for is sized as asked, and the pick says if it has no command."""
-    return not needs.choose_quant or has_command(model, needs.quant, needs.engine, option.gpu, a)
+    return not needs.choose_quant or has_command(model, needs.quant, needs.engine, option.gpu, sized_with(option, a))
 
 
 def _runs(runtime: Runtime, model: ModelSpec, option: HardwareOption) -> bool:
@@ -639,7 +640,7 @@ def _recommendation(
     served = users_served(model, option, at, a)
     money = pick_cost(model, option, est, at, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
-    launch = launch_spec(model, option, est, at, a)
+    launch = launch_spec(model, option, est, at, sized_with(option, a))
     load, busy = _serving(model, option, at, served, a)
     return Recommendation(
         kind=kind,
@@ -667,6 +668,7 @@ def _recommendation(
         launch=launch,
         serving=load,
         capacity=busy,
+        calibration=option.calibration,
     )
 
 
@@ -679,7 +681,13 @@ def _serving(
     context = max(needs.context, needs.prompt_tokens + needs.output_tokens)
     workload = workload.model_copy(update={"context": context})
     rig = serving_rig(
-        model, option.gpu, option.count, workload, a, option.available_bytes_per_gpu, option.bandwidth_gb_per_s
+        model,
+        option.gpu,
+        option.count,
+        workload,
+        sized_with(option, a),
+        option.available_bytes_per_gpu,
+        option.bandwidth_gb_per_s,
     )
     if rig.kv_pool_bytes <= 0:
         return None, None

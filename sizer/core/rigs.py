@@ -14,6 +14,7 @@ from sizer.engines import engine_for
 from sizer.errors import InputError, UnknownNameError
 from sizer.models import Assumptions, Engine, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Vendor, Workload, slug
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+from sizer.models.results import Calibration
 from sizer.units import GB, GiB
 
 
@@ -29,6 +30,13 @@ class HardwareOption(_Frozen):
     owned: bool = False
     available_bytes_per_gpu: int | None = None  # free memory a probe saw (None: the catalog capacity)
     bandwidth_gb_per_s: float | None = None  # measured bandwidth (None: the datasheet figure)
+    assumptions: Assumptions | None = None  # this GPU's own constants (the user's calibration); None: the run's
+    calibration: Calibration | None = None  # the calibration `assumptions` came from, echoed with a pick
+
+
+def sized_with(option: HardwareOption, a: Assumptions) -> Assumptions:
+    """The constants a rig is sized with: its GPU's own (the user's calibration) or the run's `a`."""
+    return option.assumptions if option.assumptions is not None else a
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sizer.core.estimate import estimate
 from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, per_gpu_bytes
 from sizer.core.quant import QuantFormat, resolve_quant
-from sizer.core.rigs import HardwareOption
+from sizer.core.rigs import HardwareOption, sized_with
 from sizer.core.speed import (
     SpeedTerms,
     allreduce_s,
@@ -258,7 +258,7 @@ def estimate_option(model: ModelSpec, option: HardwareOption, needs: Needs, user
         option.gpu,
         needs_workload(needs, users),
         option.count,
-        a,
+        sized_with(option, a),
         available_bytes_per_gpu=option.available_bytes_per_gpu,
         bandwidth_gb_per_s=option.bandwidth_gb_per_s,
     )
@@ -360,6 +360,7 @@ def fit_and_decode(
     workload = needs_workload(needs, users)
     runtime = engine_for(workload.engine)
     fmt = resolve_quant(workload.quant)
+    shared = a
     chunks: dict[int, int] = {}  # id(gpu): the engine's prompt chunk there
     rigs: dict[int, tuple[int, SpeedTerms]] = {}  # id(option): the options outlive the call
     out = {}
@@ -367,6 +368,7 @@ def fit_and_decode(
         memo: dict[tuple[int, bool], tuple[MemoryNeed, int]] = {}
         row = []
         for option in rigs_of.get(model.id, ()):
+            a = sized_with(option, shared)
             if id(option) not in rigs:
                 rigs[id(option)] = _rig(runtime, option, a)
             capacity, terms = rigs[id(option)]
@@ -400,6 +402,7 @@ def users_served(
     full depth gives each at least `min_tokens_per_s` (`_decode`, which recommend ranks by too).
     """
     runtime = engine_for(needs.engine)
+    assumptions = sized_with(option, assumptions)
     capacity, terms = _rig(runtime, option, assumptions)
 
     def serves(users: int) -> bool:

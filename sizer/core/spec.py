@@ -5,7 +5,7 @@ never an exception.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -239,8 +239,15 @@ class _Memo:
     other GPUs. Without it 100 x 100 took minutes (issue 10); benchmarks/speed.py times it.
     """
 
-    def __init__(self, assumptions: Assumptions, constraints: Constraints, rates: ExchangeRates | None = None) -> None:
+    def __init__(
+        self,
+        assumptions: Assumptions,
+        constraints: Constraints,
+        rates: ExchangeRates | None = None,
+        calibrated: Mapping[str, Assumptions] | None = None,
+    ) -> None:
         self.assumptions, self.constraints, self.rates = assumptions, constraints, rates or ExchangeRates()
+        self.calibrated = dict(calibrated or {})  # GPU id -> its own constants (the user's calibration)
         # The keys hold id()s; the values keep the model and GPU alive so no id is reused meanwhile.
         self._fails: dict[tuple[object, ...], tuple[ModelSpec, GpuSpec, Estimate, tuple[Reason, ...]]] = {}
         self._needs: dict[tuple[object, ...], tuple[ModelSpec, int]] = {}
@@ -258,7 +265,7 @@ class _Memo:
         key = (id(model), id(gpu), count, *self._work_key(work, quant))
         hit = self._fails.get(key)
         if hit is None:
-            est = estimate(model, gpu, work.workload(quant), count, self.assumptions)
+            est = estimate(model, gpu, work.workload(quant), count, self.calibrated.get(gpu.id, self.assumptions))
             hit = (model, gpu, est, tuple(_broken(model, gpu, count, work, est, self.constraints)))
             self._fails[key] = hit
         return hit[2], hit[3]
@@ -444,6 +451,7 @@ def check(
     resolve_model: Callable[[str], ModelSpec] | None = None,
     delivered: Sequence[tuple[str, GpuSpec, int]] | None = None,
     rates: ExchangeRates | None = None,
+    calibrated: Mapping[str, Assumptions] | None = None,
 ) -> CheckReport:
     """Check every offer against every workload; collect every unmet requirement.
 
@@ -452,6 +460,8 @@ def check(
     UnknownNameError (the spec is invalid, exit 2); unmet requirements are results.
     `resolve_model` replaces catalog look-up (Hub repos, files). Every amount is in the spec's
     currency (`Spec.answer_currency`), converted at `rates` (default: sizer's dated EUR/USD rate).
+    `calibrated` gives a GPU (by id) its own constants, the user's calibration for it; its
+    offers, and the other GPUs suggested, are sized with them.
     """
     rates = rates or ExchangeRates()
     _convertible(spec, rates)
@@ -470,7 +480,7 @@ def check(
         gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
         rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec, rates)))
-    memo = _Memo(assumptions, spec.constraints, rates)
+    memo = _Memo(assumptions, spec.constraints, rates, calibrated)
     outcomes = [
         _check_one(spec, catalog, memo, resolve_model, rig, (f"workloads[{i}]", work))
         for rig in rigs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import socket
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,24 @@ def _valid(entry: Any) -> bool:
 
 def load_overlay(gpu_id: str) -> dict[str, Any] | None:
     """This machine's overlay for the GPU, or None."""
+    return load_overlays([gpu_id]).get(gpu_id)
+
+
+def load_overlays(gpu_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """This machine's overlays for those of the GPUs that have one, by GPU id (the file read once)."""
     path = calibration_path()
-    entry = _load(path)["overlays"].get(_key(gpu_id))
-    if entry is None:
-        return None
-    if not _valid(entry):
-        raise InputError(f"{path}: the entry for {gpu_id} is malformed; remove it with `sizer calibrate --reset`")
-    return dict(entry)
+    if not path.exists():
+        return {}
+    stored = _load(path)["overlays"]
+    out = {}
+    for gpu_id in dict.fromkeys(gpu_ids):
+        entry = stored.get(_key(gpu_id))
+        if entry is None:
+            continue
+        if not _valid(entry):
+            raise InputError(f"{path}: the entry for {gpu_id} is malformed; remove it with `sizer calibrate --reset`")
+        out[gpu_id] = dict(entry)
+    return out
 
 
 def all_overlays() -> dict[str, dict[str, Any]]:

@@ -5,6 +5,9 @@ Formats, told apart by their content (never by the file name):
   `-o csv` (a header with `avg_ts`) and its default Markdown table (`| model | ... | t/s |`);
 - llama-batched-bench's table (`| PP | TG | B | N_KV | T_PP s | S_PP t/s | ...`);
 - `vllm bench serve --save-result` JSON (an object with `output_throughput`);
+- `vllm bench latency --output-json` JSON (an object with `avg_latency`, `latencies` and
+  `percentiles`; the run's --input-len, --output-len and --batch-size are not in it, so they come
+  from `sizer calibrate`'s options of the same names, else the run is left out with the reason);
 - ollama's `--verbose` timing block (`prompt eval rate:` and `eval rate:` lines).
 
 A file that is none of these, or breaks its own format, is bad input: one line that names the
@@ -33,11 +36,13 @@ MAX_RUN_FILE_BYTES = 8 * 1024 * 1024  # a week of llama-bench sweeps is a few hu
 MAX_RUNS_PER_FILE = 10_000
 MAX_TOKENS = 10_000_000  # prompt, output and depth lengths past this are not a benchmark
 MAX_RATE = 1e9  # tokens per second
+MAX_LATENCY_S = 1e6  # seconds of one batch: eleven days is no benchmark
 _MAX_FIELD = 4096  # characters of one name field
 
 LLAMA_BENCH = "llama-bench"
 BATCHED_BENCH = "llama-batched-bench"
 VLLM_SERVE = "vllm bench serve"
+VLLM_LATENCY = "vllm bench latency"
 OLLAMA = "ollama"
 
 
@@ -363,6 +368,74 @@ def _vllm_serve(data: dict[str, Any], name: str) -> list[Measured]:
     ]
 
 
+@dataclass(frozen=True)
+class RunShape:
+    """What `vllm bench latency` was run with (its --input-len, --output-len, --batch-size), for
+    files that do not say; None: not given."""
+
+    input_len: int | None = None
+    output_len: int | None = None
+    batch_size: int | None = None
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line a JSON key first appears on (1 when it does not)."""
+    at = text.find(f'"{key}"')
+    return _line_of(text, at) if at >= 0 else 1
+
+
+def _vllm_latency(text: str, data: dict[str, Any], name: str, model: str, shape: RunShape) -> list[Measured]:
+    """One `vllm bench latency --output-json` file: the mean seconds of one static batch (B prompts
+    of the input length submitted together, each generating the output length), as the batch's
+    output tokens per second. The file holds no lengths (vLLM writes avg_latency, std_latency,
+    latencies and percentiles only); keys of those names are read where a wrapper adds them."""
+
+    def at(key: str) -> str:
+        return f"{name}:{_key_line(text, key)}"
+
+    avg = _number(at("avg_latency"), "avg_latency", data["avg_latency"], 0, MAX_LATENCY_S)
+    if avg <= 0:
+        raise _bad(at("avg_latency"), "avg_latency must be more than 0 seconds")
+    latencies = data.get("latencies", [])
+    if not isinstance(latencies, list):
+        raise _bad(at("latencies"), "latencies is not a list")
+    if len(latencies) > MAX_RUNS_PER_FILE:
+        raise _bad(at("latencies"), f"more than the {MAX_RUNS_PER_FILE:,} latencies a file may hold")
+    for x in latencies:
+        _number(at("latencies"), "a latency", x, 0, MAX_LATENCY_S)
+    percentiles = data.get("percentiles", {})
+    if not isinstance(percentiles, dict) or len(percentiles) > 100:
+        raise _bad(at("percentiles"), "percentiles is not an object of at most 100 entries")
+    for x in percentiles.values():
+        _number(at("percentiles"), "a percentile", x, 0, MAX_LATENCY_S)
+    sizes = []
+    for key, given in (
+        ("input_len", shape.input_len),
+        ("output_len", shape.output_len),
+        ("batch_size", shape.batch_size),
+    ):
+        n = _count(at(key), key, data[key], 100_000 if key == "batch_size" else MAX_TOKENS) if key in data else given
+        if n is not None and n < 1:
+            raise _bad(at(key), f"{key} must be at least 1")
+        sizes.append(n)
+    prompt, output, batch = sizes
+    known = prompt is not None and output is not None and batch is not None
+    return [
+        Measured(
+            source=f"{name}:1",
+            tool=VLLM_LATENCY,
+            kind="batch_latency",
+            value=(batch or 0) * (output or 0) / avg if known else 0.0,  # unknown: listed as unmatched
+            model=_text(at("model"), "model", data.get("model")) or model,
+            prompt_tokens=prompt or 0,
+            output_tokens=output or 0,
+            batch=batch or 0,
+            latency_s=avg,
+            shape_known=known,
+        )
+    ]
+
+
 _OLLAMA_RATE = re.compile(r"^\s*(prompt eval rate|eval rate):\s*([^\s]+)\s*tokens/s\s*$")
 _OLLAMA_COUNT = re.compile(r"^\s*(prompt eval count|eval count):\s*(\d+)\s*token")
 
@@ -401,7 +474,8 @@ def _ollama(text: str, name: str, model: str) -> list[Measured]:
 
 
 def detect(text: str) -> str:
-    """The format of a file's text: 'json', 'jsonl', 'csv', 'md', 'batched', 'vllm', 'ollama' or ''."""
+    """The format of a file's text: 'json', 'jsonl', 'csv', 'md', 'batched', 'vllm', 'vllm-latency',
+    'ollama' or ''."""
     head = text.lstrip()[:1]
     first = next((line for line in text.splitlines() if line.strip()), "")
     if head == "[":
@@ -409,6 +483,8 @@ def detect(text: str) -> str:
     if head == "{":
         if first.strip().startswith("{") and first.strip().endswith("}") and '"avg_ts"' in first:
             return "jsonl"
+        if '"avg_latency"' in text and '"output_throughput"' not in text:
+            return "vllm-latency"
         return "vllm"
     if "avg_ts" in first and "n_prompt" in first and "," in first:
         return "csv"
@@ -421,8 +497,9 @@ def detect(text: str) -> str:
     return ""
 
 
-def parse_text(text: str, name: str, model: str | None = None) -> list[Measured]:
-    """The runs in one file's text; `model` names the model where the file does not (ollama, tables)."""
+def parse_text(text: str, name: str, model: str | None = None, shape: RunShape | None = None) -> list[Measured]:
+    """The runs in one file's text; `model` names the model where the file does not (ollama, tables,
+    vllm bench latency), `shape` the lengths and batch of a vllm bench latency run."""
     kind = detect(text)
     if kind == "json":
         return _llama_bench_json(text, name)
@@ -435,6 +512,11 @@ def parse_text(text: str, name: str, model: str | None = None) -> list[Measured]
         if not isinstance(data, dict):
             raise _bad(name, "a vllm bench serve result must be a JSON object")
         return _vllm_serve(data, name)
+    if kind == "vllm-latency":
+        data = _json(text, name)
+        if not isinstance(data, dict) or "avg_latency" not in data:
+            raise _bad(f"{name}:1", "a vllm bench latency result must be a JSON object with avg_latency")
+        return _vllm_latency(text, data, name, model or "", shape or RunShape())
     if kind == "batched":
         return _batched_bench(text, name, model or "")
     if kind == "md":
@@ -444,11 +526,11 @@ def parse_text(text: str, name: str, model: str | None = None) -> list[Measured]
     raise _bad(
         f"{name}:1",
         "not a run sizer reads (llama-bench -o json/jsonl/csv/md, llama-batched-bench, "
-        "vllm bench serve --save-result, ollama run --verbose)",
+        "vllm bench serve --save-result, vllm bench latency --output-json, ollama run --verbose)",
     )
 
 
-def read_runs(path: Path, model: str | None = None) -> list[Measured]:
+def read_runs(path: Path, model: str | None = None, shape: RunShape | None = None) -> list[Measured]:
     """The runs in the file at `path` (a regular file of at most MAX_RUN_FILE_BYTES)."""
     data = read_bytes(path, MAX_RUN_FILE_BYTES, "benchmark file")
     try:
@@ -458,7 +540,7 @@ def read_runs(path: Path, model: str | None = None) -> list[Measured]:
         raise _bad(f"{path}:{line}", "not UTF-8 text") from None
     if "\x00" in text:
         raise _bad(f"{path}:{_line_of(text, text.index(chr(0)))}", "a NUL byte: not a text file")
-    return parse_text(text, str(path), model)
+    return parse_text(text, str(path), model, shape)
 
 
 # --- matching to the catalog ---------------------------------------------------------------------
@@ -470,10 +552,21 @@ _FILE_QUANT = re.compile(r"[-_.](I?Q\d_[A-Z0-9_]+|F16|BF16|F32|MXFP4)$", re.IGNO
 _PARAM_TOLERANCE = 0.03  # a printed parameter count matches a catalog model within 3 %
 
 
+def N_(text: str) -> str:  # marks a template for the message catalog; sizer.cli words it in the output language
+    return text
+
+
 @dataclass(frozen=True)
 class Unmatched:
+    """A run left out: why, as a template (its English is `reason`) and its values."""
+
     run: Measured
-    reason: str
+    template: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return self.template.format(**dict(self.values))
 
 
 def quant_of(run: Measured) -> str | None:
@@ -542,6 +635,7 @@ def _label(run: Measured) -> str:
         "prefill": f"pp{run.prompt_tokens}",
         "batched_decode": f"B={run.batch} TG",
         "serve_output": f"serve {run.prompt_tokens}/{run.output_tokens}",
+        "batch_latency": f"latency B={run.batch} {run.prompt_tokens}/{run.output_tokens}",
     }[run.kind]
     return f"{what} {size}" + (f" @ d{run.depth}" if run.depth else "")
 
@@ -559,34 +653,48 @@ def match(
     rows: list[Row] = []
     left: list[Unmatched] = []
     for run in runs:
+        if run.tool == VLLM_LATENCY and not run.shape_known:
+            left.append(
+                Unmatched(run, N_("the file does not say its lengths; pass --input-len, --output-len and --batch-size"))
+            )
+            continue
         if run.gpu_layers is not None and 0 <= run.gpu_layers < 99:
-            left.append(Unmatched(run, f"only {run.gpu_layers} layers on the GPU (-ngl); calibrate on full offload"))
+            left.append(
+                Unmatched(
+                    run,
+                    N_("only {layers} layers on the GPU (-ngl); calibrate on full offload"),
+                    (("layers", str(run.gpu_layers)),),
+                )
+            )
             continue
         if run.backend and run.backend.upper().startswith(("CPU", "BLAS", "RPC")):
-            left.append(Unmatched(run, f"backend {run.backend}: not a GPU run"))
+            left.append(Unmatched(run, N_("backend {backend}: not a GPU run"), (("backend", run.backend),)))
             continue
         model = match_model(run, catalog)
-        if model is None:
-            left.append(Unmatched(run, "no catalog model by that name, type or size (add it: sizer catalog add)"))
+        if model is None and not run.model and not run.model_type:
+            left.append(Unmatched(run, N_("the file does not name the model; pass --model")))
             continue
-        quant = quant_of(run) or ("F16" if run.tool == VLLM_SERVE else None)
+        if model is None:
+            left.append(Unmatched(run, N_("no catalog model by that name, type or size (add it: sizer catalog add)")))
+            continue
+        quant = quant_of(run) or ("F16" if run.tool in (VLLM_SERVE, VLLM_LATENCY) else None)
         if quant is None:
-            left.append(Unmatched(run, "the file does not say the weight format"))
+            left.append(Unmatched(run, N_("the file does not say the weight format")))
             continue
         try:
             resolve_quant(quant)
         except SizerError:
-            left.append(Unmatched(run, f"weight format {quant} is not one sizer models"))
+            left.append(Unmatched(run, N_("weight format {quant} is not one sizer models"), (("quant", quant),)))
             continue
         target, count, memory = gpu, gpu_count, None
         if target is None:
             if not run.gpu:
-                left.append(Unmatched(run, "the file does not name the GPU; pass --gpu"))
+                left.append(Unmatched(run, N_("the file does not name the GPU; pass --gpu")))
                 continue
             try:
                 found = catalog.match_gpu(run.gpu.split(",")[0].strip())
             except SizerError:
-                left.append(Unmatched(run, f"GPU {run.gpu!r} is not in the catalog; pass --gpu"))
+                left.append(Unmatched(run, N_("GPU '{gpu}' is not in the catalog; pass --gpu"), (("gpu", run.gpu),)))
                 continue
             target, count, memory = found.gpu, found.count or 1, found.memory_gib
         rows.append(
@@ -602,7 +710,7 @@ def match(
                 label=f"{run.source} {_label(run)}",
                 llama3_score_set=False,
                 depth=run.depth,
-                engine="vllm" if run.tool == VLLM_SERVE else "llama.cpp",
+                engine="vllm" if run.tool in (VLLM_SERVE, VLLM_LATENCY) else "llama.cpp",
                 batch=max(1, run.batch),
                 prompt_tokens=run.prompt_tokens,
                 output_tokens=run.output_tokens,

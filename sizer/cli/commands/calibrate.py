@@ -9,14 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT
 from sizer.cli import options as o
-from sizer.cli.output import emit, handle_errors, note, warn
+from sizer.cli.output import count, emit, handle_errors, note, warn
 from sizer.errors import InputError
+from sizer.render.i18n import _, fill, ngettext
 
 FilesArg = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="Benchmark outputs: llama-bench (json/jsonl/csv/md), llama-batched-bench, vllm bench serve, ollama."
+        help="Benchmark outputs: llama-bench (json/jsonl/csv/md), llama-batched-bench, vllm bench serve, "
+        "vllm bench latency, ollama."
     ),
 ]
 MAX_FILES = 1000
@@ -34,6 +37,15 @@ def calibrate(
         str | None,
         typer.Option("--model", "-m", help="The model of files that do not name it (ollama, llama-batched-bench)."),
     ] = None,
+    input_len: Annotated[
+        int | None, typer.Option("--input-len", help="vllm bench latency runs: the --input-len they ran with.")
+    ] = None,
+    output_len: Annotated[
+        int | None, typer.Option("--output-len", help="vllm bench latency runs: the --output-len they ran with.")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="vllm bench latency runs: the --batch-size they ran with.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and show, but store nothing.")] = False,
     show_stored: Annotated[bool, typer.Option("--show", help="Show this machine's stored calibration.")] = False,
     reset: Annotated[
@@ -44,10 +56,11 @@ def calibrate(
     """Calibrate estimates on runs you measured on this machine (stored per machine and GPU).
 
     Reads the outputs of llama-bench (-o json, jsonl, csv or its Markdown table), llama-batched-bench,
-    `vllm bench serve --save-result` and `ollama run --verbose`, matches each run to a catalog model
-    and GPU, and fits this machine's efficiencies as an overlay on the shipped constants: one run
-    moves them a little, many runs a lot. `estimate` then uses the overlay for that GPU
-    (--no-calibration ignores it).
+    `vllm bench serve --save-result`, `vllm bench latency --output-json` (with --input-len,
+    --output-len and --batch-size, which its file does not hold) and `ollama run --verbose`, matches
+    each run to a catalog model and GPU, and fits this machine's efficiencies as an overlay on the
+    shipped constants: one run moves them a little, many runs a lot. `estimate`, `recommend` and
+    `check` then use the overlay for that GPU (--no-calibration ignores it).
 
     \b
     Examples:
@@ -55,48 +68,72 @@ def calibrate(
       sizer calibrate bench.json
       sizer calibrate run.txt --model llama3.1:8b --gpu "RTX 4090"   # ollama run --verbose output
       sizer calibrate bench.json --dry-run --json
+      sizer calibrate latency.json --model Qwen/Qwen3-8B --input-len 256 --output-len 128 --batch-size 8
       sizer calibrate --show
       sizer calibrate --reset
     """
     from sizer.io import calibration as store
 
     if reset:
-        if files:
-            raise InputError("--reset takes no files")
-        gpu_id = None
-        if gpu is not None:
-            from sizer.io.loaders import load_catalog
-
-            gpu_id = load_catalog(warn=warn).match_gpu(gpu).gpu.id
-        removed = store.reset(gpu_id)
-        emit(json.dumps({"removed": removed}) if json_out else f"removed {removed} calibration(s) of this machine")
+        _reset(files, gpu, json_out)
         return
     if show_stored:
         if files:
-            raise InputError("--show takes no files")
+            raise InputError(_("--show takes no files"))
         _show(store.all_overlays(), json_out)
         return
     if not files:
-        raise InputError("give benchmark files to calibrate on, or --show, or --reset")
+        raise InputError(_("give benchmark files to calibrate on, or --show, or --reset"))
     if len(files) > MAX_FILES:
-        raise InputError(f"at most {MAX_FILES} files, got {len(files)}")
-    entries, unmatched = _fit(files, gpu, model)
+        raise InputError(fill(_("at most {most} files, got {got}"), most=MAX_FILES, got=len(files)))
+    from sizer.io.runs import RunShape
+
+    for name, value, high in (
+        ("--input-len", input_len, MAX_CONTEXT),
+        ("--output-len", output_len, MAX_CONTEXT),
+        ("--batch-size", batch_size, MAX_BATCH),
+    ):
+        count(name, value, high)
+    entries, left = _fit(files, gpu, model, RunShape(input_len, output_len, batch_size))
+    unmatched = [{"source": u.run.source, "reason": u.reason} for u in left]
     if not dry_run:
         for entry in entries:
             store.save_overlay(entry)
     if json_out:
         emit(json.dumps({"stored": not dry_run, "overlays": entries, "unmatched": unmatched}, indent=2))
         return
-    for u in unmatched:
-        note(f"left out {u['source']}: {u['reason']}")
-    _show({e["gpu"]: e for e in entries}, False)
+    for u in left:
+        why = fill(_(u.template), **dict(u.values))
+        note(fill(_("left out {source}: {reason}"), source=u.run.source, reason=why))
     if not entries:
-        raise InputError("no run could be matched to a catalog model and GPU; nothing calibrated")
+        raise InputError(_("no run could be matched to a catalog model and GPU; nothing calibrated"))
+    _show({e["gpu"]: e for e in entries}, False)
     if dry_run:
-        note("--dry-run: nothing stored")
+        note(_("--dry-run: nothing stored"))
 
 
-def _fit(files: list[Path], gpu: str | None, model: str | None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _reset(files: list[Path] | None, gpu: str | None, json_out: bool) -> None:
+    """Remove this machine's overlays (of --gpu, or all) and say how many."""
+    from sizer.io import calibration as store
+
+    if files:
+        raise InputError(_("--reset takes no files"))
+    gpu_id = None
+    if gpu is not None:
+        from sizer.io.loaders import load_catalog
+
+        gpu_id = load_catalog(warn=warn).match_gpu(gpu).gpu.id
+    removed = store.reset(gpu_id)
+    if json_out:
+        emit(json.dumps({"removed": removed}))
+        return
+    template = ngettext(
+        "removed {removed} calibration of this machine", "removed {removed} calibrations of this machine", removed
+    )
+    emit(fill(template, removed=removed))
+
+
+def _fit(files: list[Path], gpu: str | None, model: str | None, shape: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     from sizer.calibrate.fit import predict
     from sizer.calibrate.user import apply, fit_overlay
     from sizer.io.loaders import load_catalog
@@ -104,7 +141,7 @@ def _fit(files: list[Path], gpu: str | None, model: str | None) -> tuple[list[di
     from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
     catalog = load_catalog(warn=warn)
-    measured = [run for path in files for run in read_runs(path, model)]
+    measured = [run for path in files for run in read_runs(path, model, shape)]
     target, count = None, 1
     if gpu is not None:
         found = catalog.match_gpu(gpu)
@@ -146,8 +183,7 @@ def _fit(files: list[Path], gpu: str | None, model: str | None) -> tuple[list[di
         entries.append(
             {"gpu": gpu_id, "gpu_name": group[0].gpu.name, "date": today, "constants": overlay, "runs": runs}
         )
-    unmatched = [{"source": u.run.source, "reason": u.reason} for u in left]
-    return entries, unmatched
+    return entries, left
 
 
 def _show(overlays: dict[str, dict[str, Any]], json_out: bool) -> None:
@@ -155,15 +191,21 @@ def _show(overlays: dict[str, dict[str, Any]], json_out: bool) -> None:
         emit(json.dumps({"overlays": list(overlays.values())}, indent=2))
         return
     if not overlays:
-        emit("no calibration on this machine (sizer calibrate FILE... makes one)")
+        emit(_("no calibration on this machine (sizer calibrate FILE... makes one)"))
         return
     lines = []
     for entry in overlays.values():
         runs = entry.get("runs", [])
-        lines.append(f"{entry.get('gpu_name', entry['gpu'])}: calibrated on {len(runs)} runs, {entry.get('date', '?')}")
+        template = ngettext(
+            "{gpu}: calibrated on {runs} run, {date}", "{gpu}: calibrated on {runs} runs, {date}", len(runs)
+        )
+        lines.append(
+            fill(template, gpu=entry.get("gpu_name", entry["gpu"]), runs=len(runs), date=entry.get("date", "?"))
+        )
         for name, x in sorted(entry["constants"].items()):
             lines.append(f"  {name} = {x:.4g}")
-        lines.append(f"  {'run':<60} {'measured':>10} {'shipped':>10} {'err':>7} {'calibrated':>10} {'err':>7}")
+        heads = (_("run"), _("measured"), _("shipped"), _("err"), _("calibrated"), _("err"))
+        lines.append(f"  {heads[0]:<60} {heads[1]:>10} {heads[2]:>10} {heads[3]:>7} {heads[4]:>10} {heads[5]:>7}")
         for r in runs:
             lines.append(
                 f"  {r['run'][:60]:<60} {r['measured']:>10.1f} {r['shipped']:>10.1f} {r['shipped_error_pct']:>6.1f}%"

@@ -20,6 +20,7 @@ def check(
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     hardware: o.HardwareOpt = None,
     json_out: o.JsonOpt = False,
+    no_calibration: o.NoCalibrationOpt = False,
 ) -> None:
     """Check procurement specs: does each hardware offer meet every workload? Exit 1 if not.
 
@@ -38,14 +39,16 @@ def check(
     catalog = load_catalog(warn=warn)
     loaded = [(str(path), *load_spec(path)) for path in specs]  # every spec valid before any is checked
     delivered = _delivered(catalog, hardware)
+    calibrated, used = _calibrations(catalog, loaded, delivered, no_calibration)
     reports = []
     for origin, spec, lines in loaded:
         try:
             rates = load_cost_settings().exchange_rates  # the dated rate every amount converts at
-            reports.append((origin, run_check(spec, catalog, delivered=delivered, rates=rates), lines))
+            report = run_check(spec, catalog, delivered=delivered, rates=rates, calibrated=calibrated)
+            reports.append((origin, report, lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
             raise InputError(f"{origin}: {err}") from None
-    _print(chosen, reports)
+    _print(chosen, reports, used)
     raise typer.Exit(0 if all(r.passed for _, r, _ in reports) else 1)
 
 
@@ -61,12 +64,37 @@ def _delivered(catalog: Any, hardware: Path | None) -> list[tuple[str, Any, int]
     return [(f"{r.count} x {r.gpu.name} ({hardware.name})", r.gpu, r.count) for r in target.rigs]
 
 
-def _print(chosen: str, reports: list[tuple[str, Any, dict[str, int]]]) -> None:
+def _calibrations(
+    catalog: Any, loaded: list[Any], delivered: list[tuple[str, Any, int]] | None, off: bool
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The user's calibration: constants per GPU id (for every GPU with an overlay, the other GPUs
+    suggested included), and (GPU name, Calibration) for the GPUs the specs offer or were delivered."""
+    from sizer.cli.calibration import calibrations
+    from sizer.errors import SizerError
+    from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+    offered = [gpu for _, gpu, _ in delivered] if delivered is not None else []
+    for _, spec, _ in loaded if delivered is None else ():
+        for _, offer in spec.all_offers:
+            for line in offer.gpus:
+                try:
+                    offered.append(catalog.gpu(line.name))
+                except SizerError:  # run_check names the unknown GPU with its spec
+                    continue
+    ids = [g.id for g in catalog.gpus] + [g.id for g in offered]
+    found = calibrations(DEFAULT_ASSUMPTIONS, ids, off)
+    names = {g.id: g.name for g in offered}
+    used = [(names[gpu_id], found[gpu_id][1]) for gpu_id in names if gpu_id in found]
+    return {gpu_id: a for gpu_id, (a, _) in found.items()}, used
+
+
+def _print(chosen: str, reports: list[tuple[str, Any, dict[str, int]]], used: list[tuple[str, Any]]) -> None:
     if chosen == "json":
         from sizer.render.json import to_json
 
         passed = all(r.passed for _, r, _ in reports)
-        emit(to_json({"passed": passed, "specs": [{"file": o, **r.model_dump(mode="json")} for o, r, _ in reports]}))
+        specs = [{"file": o, **r.model_dump(mode="json")} for o, r, _ in reports]
+        emit(to_json({"passed": passed, "specs": specs, "calibration": [c.model_dump(mode="json") for _, c in used]}))
     elif chosen == "junit":
         from sizer.render.junit import check_junit
 
@@ -76,7 +104,10 @@ def _print(chosen: str, reports: list[tuple[str, Any, dict[str, int]]]) -> None:
 
         emit(check_github(reports))
     else:
+        from sizer.cli.calibration import say_calibrated
         from sizer.render.text import check_text
 
         for origin, report, _ in reports:
             show(check_text(report, origin))
+        for name, calibration in used:
+            say_calibrated(calibration, name)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import typer
-
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show
@@ -35,9 +33,7 @@ def estimate(
     min_tokens_per_s: o.MinSpeedOpt = 10.0,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
-    no_calibration: Annotated[
-        bool, typer.Option("--no-calibration", help="Ignore this machine's calibration (sizer calibrate).")
-    ] = False,
+    no_calibration: o.NoCalibrationOpt = False,
 ) -> None:
     """Estimate memory and speed of one model on one piece of hardware, fully broken down.
 

@@ -94,6 +94,7 @@ def recommend(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a report: FILE.html, or FILE.pdf (needs Chromium).")
     ] = None,
+    no_calibration: o.NoCalibrationOpt = False,
 ) -> None:
     """Recommend ranked model–hardware pairings with speed, cost and the reasons.
 
@@ -131,6 +132,9 @@ def recommend(
     if wanted is not None:
         needs = needs.model_copy(update={"model": wanted.id})
     options = _options(catalog, needs, settings, gpu, gpus, hardware, buy or wanted is not None)
+    from sizer.cli.calibration import calibrated_options
+
+    options = calibrated_options(options, off=no_calibration)
     if wanted is not None:
         ranking = recommend_for_model(catalog, wanted, needs, options, settings)
     else:
@@ -138,6 +142,19 @@ def recommend(
             ranking = run_recommend(catalog, needs, options, settings, progress=step)
     _write_report(report, ranking, catalog)
     _print(chosen, ranking, explain, catalog)
+    if chosen in ("text", "markdown"):
+        _say_calibrated(options)
+
+
+def _say_calibrated(options: list[Any]) -> None:
+    """A line for each GPU the user's calibration sized (owned or to buy)."""
+    from sizer.cli.calibration import say_calibrated
+
+    said: set[str] = set()
+    for opt in options:
+        if opt.calibration is not None and opt.gpu.id not in said:
+            said.add(opt.gpu.id)
+            say_calibrated(opt.calibration, opt.gpu.name)
 
 
 def _needs(
