@@ -49,11 +49,30 @@ def _load(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _known(name: str) -> bool:
+    """A constant the overlay may set: one of the shipped Assumptions (dotted for an engine's block)."""
+    from sizer.calibrate.fit import value
+    from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
+
+    try:
+        value(DEFAULT_ASSUMPTIONS, name)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _valid(entry: Any) -> bool:
     if not isinstance(entry, dict) or not isinstance(entry.get("constants"), dict):
         return False
+    if not isinstance(entry.get("runs", []), list):
+        return False
     return all(
-        isinstance(k, str) and isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
+        isinstance(k, str)
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and v >= 0
+        and _known(k)
         for k, v in entry["constants"].items()
     )
 

@@ -102,3 +102,23 @@ def test_an_overlay_of_another_gpu_changes_nothing():
     _store("rtx-3090")
     mine, doc = _outcome()
     assert mine == shipped and doc["calibration"] == []
+
+
+def test_a_hand_edited_overlay_naming_no_constant_is_one_line_exit_2():
+    save_overlay({"gpu": "rtx-4090", "date": "2026-12-01", "constants": {"nosuch.block_s": 1.0}, "runs": []})
+    for args in (
+        ["recommend", "--model", "llama-3.1-8b", "--gpu", "RTX 4090"],
+        ["check", str(SPECS / "pass.yaml")],
+        ["estimate", "llama-3.1-8b", "--gpu", "RTX 4090"],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "malformed" in result.output and len(result.output.strip().splitlines()) == 1
+    assert CliRunner().invoke(app, [*args, "--no-calibration"]).exit_code == 0
+
+
+def test_show_skips_stored_runs_that_lack_their_figures():
+    _store()  # twelve runs that carry a label only
+    result = CliRunner().invoke(app, ["calibrate", "--show"])
+    assert result.exit_code == 0, result.output
+    assert "calibrated on 12 runs, 2026-12-01" in result.output and "bench.jsonl" not in result.output

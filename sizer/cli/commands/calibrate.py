@@ -207,8 +207,20 @@ def _show(overlays: dict[str, dict[str, Any]], json_out: bool) -> None:
         heads = (_("run"), _("measured"), _("shipped"), _("err"), _("calibrated"), _("err"))
         lines.append(f"  {heads[0]:<60} {heads[1]:>10} {heads[2]:>10} {heads[3]:>7} {heads[4]:>10} {heads[5]:>7}")
         for r in runs:
+            if not _shown(r):
+                continue  # a row of a hand-edited file that lacks its figures
             lines.append(
                 f"  {r['run'][:60]:<60} {r['measured']:>10.1f} {r['shipped']:>10.1f} {r['shipped_error_pct']:>6.1f}%"
                 f" {r['calibrated']:>10.1f} {r['calibrated_error_pct']:>6.1f}%"
             )
     emit("\n".join(lines))
+
+
+_FIGURES = ("measured", "shipped", "shipped_error_pct", "calibrated", "calibrated_error_pct")
+
+
+def _shown(r: Any) -> bool:
+    """Whether a stored run has what the --show table prints: its label and five numbers."""
+    if not isinstance(r, dict) or not isinstance(r.get("run"), str):
+        return False
+    return all(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for k in _FIGURES)
