@@ -40,9 +40,13 @@ FIT: tuple[tuple[str, str, tuple[float, ...]], ...] = (
     ("vllm", "bandwidth_efficiency_frac", (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)),
     ("vllm", "emulated_fp8_kv_frac", (0.25, 0.35, 0.5, 0.7, 1.0)),
     ("vllm", "amd_efficiency_frac", (0.15, 0.25, 0.35, 0.5, 0.7, 1.0)),
+    ("vllm", "layer_overhead_s", (0.0, 1e-5, 2e-5, 4e-5, 6e-5, 1.03e-4)),
+    ("vllm", "request_overhead_s", (0.0, 0.01, 0.02, 0.03, 0.04, 0.06)),
     ("tensorrt_llm", "per_seq_s", (0.0, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5)),
     ("tensorrt_llm", "compute_efficiency_frac", (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
     ("tensorrt_llm", "bandwidth_efficiency_frac", (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)),
+    ("tensorrt_llm", "layer_overhead_s", (0.0, 1e-5, 2e-5, 4e-5, 6e-5, 1.03e-4)),
+    ("tensorrt_llm", "request_overhead_s", (0.0, 0.01, 0.02, 0.03, 0.04, 0.06)),
     ("llama_cpp", "per_seq_s", (0.0, 2e-5, 5e-5, 1e-4, 2e-4)),
     ("llama_cpp", "small_batch_efficiency_frac", (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)),
 )
@@ -154,6 +158,17 @@ def _rate(conditions: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def _mean_lengths(conditions: str) -> tuple[int, int]:
+    """Mean prompt and output tokens of a `vllm bench serve` dataset run whose source printed
+    its totals ("--num-prompts N ... X input / Y generated tokens in total"); (0, 0) otherwise."""
+    n = re.search(r"--num-prompts (\d+)", conditions)
+    totals = re.search(r"(\d+) input / (\d+) generated tokens in total", conditions)
+    if n is None or totals is None:
+        return 0, 0
+    count = int(n.group(1))
+    return round(int(totals.group(1)) / count), round(int(totals.group(2)) / count)
+
+
 def cases(catalog: Catalog) -> list[Case]:
     out = []
     for name in ("serving_batched.csv", "serving_measured.csv"):
@@ -169,6 +184,8 @@ def cases(catalog: Catalog) -> list[Case]:
                 continue
             conc = r["concurrency"].strip()
             prompt, output = int(float(r["input_len"] or 0)), int(float(r["output_len"] or 0))
+            if prompt < 1 and output < 1:  # a dataset run: its mean lengths, where the source gives totals
+                prompt, output = _mean_lengths(r["conditions"])
             depth = int(float(r.get("depth") or 0))
             if r["measure"] == "decode_tok_s_at_depth":
                 prompt, output = max(depth, 1), max(output, 1)

@@ -123,7 +123,8 @@ def simulate(
         if len(waiting) > 4 * slots + requests // 4:  # unbounded queue: arrivals outrun service
             break
     kept = [r for r in done if r.arrival >= arrivals[int(WARM_UP_FRAC * len(arrivals))]] or done
-    ttfts = [r.first_token - r.arrival for r in kept if r.first_token is not None]
+    # The server's own time on each request (serving.Rig.request_s) comes before its first token.
+    ttfts = [r.first_token - r.arrival + rig.request_s for r in kept if r.first_token is not None]
     tpots = [
         (r.last_token - r.first_token) / r.tokens
         for r in kept

@@ -53,6 +53,7 @@ class Rig:
     chunk_tokens: int  # prompt tokens per scheduler step (vLLM --max-num-batched-tokens, llama.cpp -ub)
     max_slots: int  # most sequences the engine runs at once by default (vLLM --max-num-seqs)
     kv_pool_bytes: float  # KV cache the rig holds beyond weights and overheads, all GPUs together
+    request_s: float = 0.0  # a served request's time before its first token outside the steps
 
 
 def serving_rig(
@@ -79,6 +80,7 @@ def serving_rig(
         chunk_tokens=slots.batch_tokens,
         max_slots=slots.max_slots,
         kv_pool_bytes=max(pool, 0.0),
+        request_s=slots.request_s,
     )
 
 
@@ -164,14 +166,14 @@ def closed_loop(rig: Rig, concurrency: int, prompt_tokens: int, output_tokens: i
     output steps plus every running request's prompt compute. Requests of one length that start
     together finish together, so they come back together: a new request waits, first come first
     served, for the prompts of its wave ahead of it (half of them on average) and, past what
-    runs at once, for a free slot."""
+    runs at once, for a free slot; and the server's own time on the request (`request_s`)."""
     held = max_concurrency(rig, prompt_tokens + output_tokens)
     n = _running(rig, concurrency, held)
     step = step_s(rig, n, prompt_tokens + output_tokens / 2 if depth is None else depth)
     wave_prompts = prompts_s(rig, n, prompt_tokens)
     cycle = output_tokens * step + wave_prompts  # every running request's tokens and prompt once
     itl = cycle / output_tokens
-    ttft = wave_prompts * (n + 1) / (2 * n) + step / 2
+    ttft = rig.request_s + wave_prompts * (n + 1) / (2 * n) + step / 2
     if concurrency > n:  # the rest queue for a slot: each wave of n takes a cycle
         ttft += (concurrency - n) / n * cycle
     latency = ttft + (output_tokens - 1) * itl

@@ -95,7 +95,7 @@ class SpeedTerms:
     bandwidth_bytes_per_s: float  # achievable, summed where the engine reads all GPUs at once
     flops_per_s: float  # sustained 16-bit matrix throughput, likewise
     fixed_s: float  # per-token cost of the rig beyond the per-layer cost (layer-split hops)
-    fixed_per_layer_s: float  # per-token cost per layer beyond layer_overhead_s (all-reduces)
+    fixed_per_layer_s: float  # per-token cost per layer beyond the kernels' own (all-reduces)
     ubatch_tokens: int  # prompt tokens per forward pass: weights stream once per micro-batch
     per_seq_s: float = 0.0  # scheduler, sampling and detokenising cost per extra sequence per step
     # Small-batch matrix kernels (llama.cpp's dequantising mat-vec kernels up to a few sequences)
@@ -111,6 +111,9 @@ class SpeedTerms:
     emulated_fp8_kv_frac: float = 1.0
     # Tensor parallel: seconds per byte a ring all-reduce takes across the rig (0: one GPU).
     allreduce_s_per_byte: float = 0.0
+    # Per-token cost per layer of the engine's kernels (launches, norms, small ops); None: the
+    # flat `layer_overhead_s`, fitted on llama.cpp runs.
+    layer_s: float | None = None
 
 
 def allreduce_s(m: ModelSpec, tokens: Any, terms: SpeedTerms) -> Any:
@@ -142,9 +145,11 @@ def attention_flops(m: ModelSpec, depth: Any) -> Any:
     return 4.0 * m.layers * attention_dim(m) * depth
 
 
-def fixed_step_s(layers: Any, fixed_s: Any, fixed_per_layer_s: Any, a: Assumptions) -> Any:
-    """Fixed seconds per decode step: kernel launches per layer, plus the rig's hops or all-reduces."""
-    return layers * a.layer_overhead_s + fixed_s + layers * fixed_per_layer_s
+def fixed_step_s(layers: Any, fixed_s: Any, fixed_per_layer_s: Any, a: Assumptions, layer_s: Any | None = None) -> Any:
+    """Fixed seconds per decode step: kernel launches per layer (the engine's `layer_s`, else the
+    flat figure), plus the rig's hops or all-reduces."""
+    per_layer = a.layer_overhead_s if layer_s is None else layer_s
+    return layers * per_layer + fixed_s + layers * fixed_per_layer_s
 
 
 def _decode_step(
@@ -168,7 +173,8 @@ def _decode_step(
     if w.kv_cache_type == "fp8" and terms.fp8_flops_per_s is None:
         kv_speed = terms.emulated_fp8_kv_frac
     read = weights_read_bytes(ws, m, w.batch) + kv / kv_speed
-    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a) + (w.batch - 1) * terms.per_seq_s
+    fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a, terms.layer_s)
+    fixed += (w.batch - 1) * terms.per_seq_s
     fixed += allreduce_s(m, w.batch, terms)
     if terms.small_batch_efficiency is not None:
         fixed += (w.batch - 1) * 2.0 * ws.active_params / (terms.flops_per_s * terms.small_batch_efficiency)

@@ -86,7 +86,11 @@ def sweep(
 
     bandwidth = per_gpu_axis([t.bandwidth_bytes_per_s for t in terms])
     fixed = fixed_step_s(
-        layers, per_gpu_axis([t.fixed_s for t in terms]), per_gpu_axis([t.fixed_per_layer_s for t in terms]), a
+        layers,
+        per_gpu_axis([t.fixed_s for t in terms]),
+        per_gpu_axis([t.fixed_per_layer_s for t in terms]),
+        a,
+        per_gpu_axis([a.layer_overhead_s if t.layer_s is None else t.layer_s for t in terms]),
     ) + (batch - 1) * per_gpu_axis([t.per_seq_s for t in terms])
     # Small-batch kernels: each extra sequence's matrix work at that share of the rate (speed.py).
     small = per_gpu_axis(

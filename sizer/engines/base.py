@@ -42,6 +42,9 @@ class Scheduler:
     context_per_slot: int  # tokens each sequence holds: vLLM --max-model-len, ollama num_ctx
     batch_tokens: int  # prompt tokens per forward pass: llama.cpp n_ubatch, vLLM --max-num-batched-tokens
     max_slots: int = 256  # most sequences it runs at once when asked for more (vLLM --max-num-seqs)
+    # Seconds a served request spends outside the GPU's steps before its first token: the API
+    # server's HTTP handling, chat template and tokenising, and the hand-off to the engine.
+    request_s: float = 0.0
 
     @property
     def context_total(self) -> int:

@@ -51,6 +51,7 @@ class Vllm:
             context_per_slot=workload.context,
             batch_tokens=s.max_batched_tokens,
             max_slots=s.max_num_seqs,
+            request_s=s.request_overhead_s,
         )
 
     def serving_scheduler(self, workload: Workload, a: Assumptions, gpu: GpuSpec) -> Scheduler:
@@ -68,6 +69,7 @@ class Vllm:
             context_per_slot=slots.context_per_slot,
             batch_tokens=s.large_gpu_batched_tokens,
             max_slots=s.large_gpu_num_seqs,
+            request_s=slots.request_s,
         )
 
     def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
@@ -118,6 +120,7 @@ class Vllm:
             fp4_flops_per_s=_times(gpu_count, low["fp4"]),
             emulated_fp8_kv_frac=s.emulated_fp8_kv_frac,
             allreduce_s_per_byte=ring_allreduce_s_per_byte(gpu, gpu_count, a),
+            layer_s=s.layer_overhead_s,
         )
 
     def launch(
