@@ -15,7 +15,7 @@ import pytest
 from sizer.core.capacity import arrival_rate, busy_hour, simulate
 from sizer.core.memory import weights
 from sizer.core.quant import resolve_quant
-from sizer.core.serving import closed_loop, max_concurrency, peak, serving_rig, static_batch, step_s
+from sizer.core.serving import closed_loop, max_concurrency, peak, prompts_s, serving_rig, static_batch, step_s
 from sizer.core.speed import weights_read_bytes
 from sizer.io.loaders import load_shipped_catalog
 from sizer.models import Engine, Workload
@@ -55,6 +55,21 @@ def test_moe_batches_read_the_distinct_experts_their_tokens_route_to(batch, touc
     assert ws.expert_bytes == pytest.approx(45.1e9 * 2, rel=0.02)
     if batch > 1:  # a step of 8 or 64 tokens reads more than 1.5 times the weights one token does
         assert step_s(_rig(MIXTRAL, count=2), batch, 512) > 1.5 * step_s(_rig(MIXTRAL, count=2), 1, 512)
+
+
+def test_a_served_request_waits_for_the_server_before_its_first_token():
+    # One request in flight: its own prompt, half a step on average, and vLLM's 0.02 s of HTTP,
+    # chat template and tokenising; llama.cpp's server is counted at none.
+    rig = _rig()
+    loop = closed_loop(rig, 1, 233, 221)
+    prompt = closed_loop(_rig(engine=Engine.LLAMA_CPP, quant="Q8_0"), 1, 233, 221)
+    assert rig.request_s == pytest.approx(0.02)
+    step = step_s(rig, 1, 233 + 221 / 2)
+    assert loop.ttft_s == pytest.approx(0.02 + prompts_s(rig, 1, 233) + step / 2)
+    assert loop.request_latency_s == pytest.approx(loop.ttft_s + 220 * loop.itl_s)
+    llama = _rig(engine=Engine.LLAMA_CPP, quant="Q8_0")
+    assert prompt.ttft_s == pytest.approx(prompts_s(llama, 1, 233) + step_s(llama, 1, 233 + 221 / 2) / 2)
+    assert _rig(engine=Engine.LLAMA_CPP, quant="Q8_0").request_s == 0
 
 
 def test_max_concurrency_as_vllm_computes_it():
