@@ -167,3 +167,40 @@ def test_the_headcount_served_by_the_users_a_rig_serves_holds_in_the_simulation(
     assert meets(at, None, 10)
     over = simulate(rig, arrival_rate(3 * people, 10), 512, 256, seed=5, requests=600)
     assert not meets(over, None, 10)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "per_token_per_gpu"),
+    [
+        # Llama 3.1 8B: 8 KV heads over 8 GPUs, one head each: 131,072 / 8 bytes per token.
+        ("llama-3.1-8b", 131_072 / 8),
+        # Qwen3-235B-A22B: 94 layers x (K, V) x 4 KV heads x 128 x 2 bytes = 192,512 per token; 4 heads
+        # cannot go 8 ways, so each GPU holds one head, a quarter of the cache.
+        ("qwen3-235b-a22b", 94 * 2 * 4 * 128 * 2 / 4),
+        # DeepSeek-V3: MLA caches 61 layers x (512 latent + 64 rope) x 2 bytes = 70,272 per token, whole
+        # on every GPU.
+        ("deepseek-v3", 61 * (512 + 64) * 2),
+    ],
+)
+def test_tensor_parallel_divides_the_kv_cache_by_head_and_copies_what_it_cannot(model_id, per_token_per_gpu):
+    from sizer.core.estimate import estimate
+
+    model = CATALOG.model(model_id)
+    h200 = CATALOG.gpu("h200-sxm")
+    quant = "FP8" if model_id != "llama-3.1-8b" else "BF16"
+
+    def per_gpu(context):
+        w = Workload(quant=quant, context=context, batch=1, engine=Engine.VLLM)
+        return estimate(model, h200, w, 8, A).per_gpu_bytes[0]
+
+    assert per_gpu(16_384) - per_gpu(8_192) == pytest.approx(8_192 * per_token_per_gpu, rel=1e-6)
+    # What the rig holds at once follows: every request needs its per-GPU share on every GPU.
+    w = Workload(quant=quant, context=8_192, batch=1, engine=Engine.VLLM)
+    rig = serving_rig(model, h200, 8, w, A)
+    assert rig.kv_copies == pytest.approx(8 * per_token_per_gpu / _full_per_token(model))
+
+
+def _full_per_token(model):
+    from sizer.core.memory import kv_cache_bytes
+
+    return kv_cache_bytes(model, 1, 1, "f16")

@@ -8,12 +8,12 @@ memory-bound, prompt processing compute-bound; the engine says how a rig's GPUs 
 
 from __future__ import annotations
 
-from sizer.core.memory import MemoryNeed, offload_layers, per_gpu_bytes
+from sizer.core.memory import MemoryNeed, kv_shards, offload_layers, per_gpu_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import decode_step_s, prefill_tokens_per_s
 from sizer.engines import engine_for
 from sizer.errors import InputError
-from sizer.models import Assumptions, Estimate, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, MemoryBytes, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
 __all__ = ["DEFAULT_ASSUMPTIONS", "estimate", "memory_needed"]
@@ -64,7 +64,8 @@ def estimate(
 
     per_gpu_capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
     available = per_gpu_capacity * gpu_count
-    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, runtime.splits_tensors)
+    shards = kv_shards(model, gpu_count)
+    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, runtime.splits_tensors, shards)
     fits = max(per_gpu) <= per_gpu_capacity
 
     offload = None
@@ -72,7 +73,9 @@ def estimate(
         offload = offload_layers(ws, kv, model.layers, per_gpu_overhead, per_gpu_capacity, gpu_count)
 
     terms = runtime.speed_terms(gpu, gpu_count, a, bandwidth_gb_per_s)
-    decode_s, limited_by = decode_step_s(model, ws, kv, w, terms, a, offload)
+    # A copied KV cache is stored, and read each step, once per copy (memory.kv_shards).
+    copies = gpu_count / shards if runtime.splits_tensors else 1.0
+    decode_s, limited_by = decode_step_s(model, ws, round(kv * copies), w, terms, a, offload)
     prefill = prefill_tokens_per_s(model, ws, fmt, w, terms, a, offload)
     return Estimate(
         model=model.id,
@@ -83,7 +86,7 @@ def estimate(
         kv_cache_type=w.kv_cache_type,
         gpu=gpu.id,
         gpu_count=gpu_count,
-        memory_bytes=need.memory_bytes,
+        memory_bytes=_copied(need.memory_bytes, round(kv * (copies - 1))),
         per_gpu_bytes=tuple(per_gpu),
         available_bytes=available,
         fits=fits,
@@ -94,3 +97,10 @@ def estimate(
         limited_by_code=limited_by,
         assumptions=a,
     )
+
+
+def _copied(memory: MemoryBytes, extra_kv: int) -> MemoryBytes:
+    """The memory breakdown with the copies of a KV cache tensor parallel cannot divide."""
+    if not extra_kv:
+        return memory
+    return memory.model_copy(update={"kv_cache": memory.kv_cache + extra_kv, "total": memory.total + extra_kv})

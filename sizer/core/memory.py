@@ -310,12 +310,29 @@ def device_bytes(gpu: GpuSpec, a: Assumptions) -> float:
     return capacity
 
 
+def kv_shards(m: ModelSpec, gpus: int) -> int:
+    """How many ways tensor parallel divides the KV cache over `gpus` GPUs: by KV head, so a model
+    with fewer KV heads than GPUs copies them (each GPU holds at least one head, as vLLM does), and
+    MLA's latent cache, which has no heads, is held whole on every GPU (vLLM and SGLang without
+    data-parallel attention)."""
+    if m.mla is not None:
+        return 1
+    return max(1, min(gpus, m.kv_heads))
+
+
 def per_gpu_bytes(
-    ws: WeightSummary, kv: int, per_gpu_overhead: float, layers: int, n: int, tensor_parallel: bool
+    ws: WeightSummary,
+    kv: int,
+    per_gpu_overhead: float,
+    layers: int,
+    n: int,
+    tensor_parallel: bool,
+    shards: int | None = None,
 ) -> list[int]:
-    """Bytes on each GPU: TP splits every tensor; llama.cpp's layer split gives each GPU whole layers."""
+    """Bytes on each GPU: TP splits every tensor (the KV cache `shards` ways, `kv_shards`; None:
+    n); llama.cpp's layer split gives each GPU whole layers."""
     if tensor_parallel or n == 1:
-        return [round((ws.total_bytes + kv) / n + per_gpu_overhead)] * n
+        return [round(ws.total_bytes / n + kv / min(n, shards or n) + per_gpu_overhead)] * n
     kv_per_layer = kv / layers
     bounds = [round(layers * k / n) for k in range(n + 1)]
     out = []

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sizer.core.estimate import estimate
-from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, per_gpu_bytes
+from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, kv_shards, per_gpu_bytes
 from sizer.core.quant import QuantFormat, resolve_quant
 from sizer.core.rigs import HardwareOption, sized_with
 from sizer.core.speed import (
@@ -54,6 +54,7 @@ class Rig:
     max_slots: int  # most sequences the engine runs at once by default (vLLM --max-num-seqs)
     kv_pool_bytes: float  # KV cache the rig holds beyond weights and overheads, all GPUs together
     request_s: float = 0.0  # a served request's time before its first token outside the steps
+    kv_copies: float = 1.0  # times the rig stores and reads each KV cache (memory.kv_shards)
 
 
 def serving_rig(
@@ -69,7 +70,9 @@ def serving_rig(
     runtime = engine_for(workload.engine)
     need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
     capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
-    pool = gpu_count * (capacity - need.per_gpu_overhead_bytes) - need.weights.total_bytes
+    # Each GPU's room beyond its share of the weights holds 1/shards of every request's cache.
+    copies = kv_copies(runtime, model, gpu_count)
+    pool = gpu_count / copies * (capacity - need.per_gpu_overhead_bytes - need.weights.total_bytes / gpu_count)
     slots = runtime.serving_scheduler(workload, a, gpu)
     return Rig(
         model=model,
@@ -81,6 +84,7 @@ def serving_rig(
         max_slots=slots.max_slots,
         kv_pool_bytes=max(pool, 0.0),
         request_s=slots.request_s,
+        kv_copies=copies,
     )
 
 
@@ -88,8 +92,8 @@ def step_s(rig: Rig, batch: int, depth: float) -> float:
     """Seconds of one decode step for `batch` sequences that each hold `depth` tokens."""
     d = max(1, round(depth))
     w = rig.workload.model_copy(update={"batch": batch, "context": d})
-    kv = kv_cache_bytes(rig.model, d, batch, rig.workload.kv_cache_type)
-    return decode_step_seconds(rig.model, rig.weights, kv, w, rig.terms, rig.a)
+    kv = kv_cache_bytes(rig.model, d, batch, rig.workload.kv_cache_type) * rig.kv_copies
+    return decode_step_seconds(rig.model, rig.weights, round(kv), w, rig.terms, rig.a)
 
 
 def prompts_s(rig: Rig, prompts: int, prompt_tokens: int) -> float:
@@ -244,8 +248,8 @@ def _limit(rig: Rig, concurrency: int, held: float, depth: int) -> str:
     if n < concurrency:
         return "scheduler"
     w = rig.workload.model_copy(update={"batch": n, "context": depth})
-    kv = kv_cache_bytes(rig.model, depth, n, rig.workload.kv_cache_type)
-    return decode_step_s(rig.model, rig.weights, kv, w, rig.terms, rig.a, None)[1].code
+    kv = kv_cache_bytes(rig.model, depth, n, rig.workload.kv_cache_type) * rig.kv_copies
+    return decode_step_s(rig.model, rig.weights, round(kv), w, rig.terms, rig.a, None)[1].code
 
 
 def needs_workload(needs: Needs, users: int) -> Workload:
@@ -293,20 +297,33 @@ def _fit(
             model.layers,
             option.count,
             runtime.splits_tensors,
+            kv_shards(model, option.count),
         )
         memo[option.count, gpu_runtime] = need, max(split)
     need, fullest = memo[option.count, gpu_runtime]
     return fullest <= capacity, need
 
 
+def kv_copies(runtime: Runtime, model: ModelSpec, gpu_count: int) -> float:
+    """Times `gpu_count` GPUs store, and read each step, a KV cache (memory.kv_shards: tensor
+    parallel copies what it cannot divide; a layer split divides it)."""
+    return gpu_count / kv_shards(model, gpu_count) if runtime.splits_tensors else 1.0
+
+
 def _decode(
-    model: ModelSpec, need: MemoryNeed, workload: Workload, terms: SpeedTerms, a: Assumptions, gpu: GpuSpec
+    model: ModelSpec,
+    need: MemoryNeed,
+    workload: Workload,
+    terms: SpeedTerms,
+    a: Assumptions,
+    gpu: GpuSpec,
+    copies: float = 1.0,
 ) -> float:
     """Each user's tokens/s in the closed loop of `workload.batch` chat turns at full depth, every
     layer on the GPUs: a decode step of all users at their context (`estimate`'s), plus every
     user's turn prompt spread over the turn's output (core/serving.py: `closed_loop`)."""
     chunk = engine_for(workload.engine).serving_scheduler(workload, a, gpu).batch_tokens
-    return _turn_speed(model, need, workload, terms, a, chunk, resolve_quant(workload.quant))
+    return _turn_speed(model, need, workload, terms, a, chunk, resolve_quant(workload.quant), copies)
 
 
 def _turn_speed(
@@ -317,9 +334,10 @@ def _turn_speed(
     a: Assumptions,
     chunk: int,
     fmt: QuantFormat,
+    copies: float = 1.0,
 ) -> float:
     """`_decode` with the engine's prompt chunk and the format already looked up."""
-    step = decode_step_seconds(model, need.weights, need.kv_cache_bytes, workload, terms, a)
+    step = decode_step_seconds(model, need.weights, round(need.kv_cache_bytes * copies), workload, terms, a)
     output, prompt = _turn(workload.context)
     prompts = _prompts_s(model, need.weights, terms, fmt, a, chunk, workload.batch, prompt)
     return 1.0 / (step + prompts / output)
@@ -345,7 +363,7 @@ def user_tokens_per_s(
     option = HardwareOption(gpu=gpu, count=gpu_count, available_bytes_per_gpu=available_bytes_per_gpu)
     _, terms = _rig(runtime, option, a)
     need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
-    return _decode(model, need, workload, terms, a, gpu)
+    return _decode(model, need, workload, terms, a, gpu, kv_copies(runtime, model, gpu_count))
 
 
 def fit_and_decode(
@@ -382,7 +400,8 @@ def fit_and_decode(
                 if id(option.gpu) not in chunks:
                     chunks[id(option.gpu)] = runtime.serving_scheduler(workload, a, option.gpu).batch_tokens
                 chunk = chunks[id(option.gpu)]
-                row.append((fits, _turn_speed(model, need, workload, terms, a, chunk, fmt)))
+                copies = kv_copies(runtime, model, option.count)
+                row.append((fits, _turn_speed(model, need, workload, terms, a, chunk, fmt, copies)))
         out[model.id] = row
     return out
 
@@ -412,6 +431,7 @@ def users_served(
         fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
         if not fits or users > runtime.serving_scheduler(workload, assumptions, option.gpu).max_slots:
             return False
-        return _decode(model, need, workload, terms, assumptions, option.gpu) >= needs.min_tokens_per_s
+        copies = kv_copies(runtime, model, option.count)
+        return _decode(model, need, workload, terms, assumptions, option.gpu, copies) >= needs.min_tokens_per_s
 
     return largest(serves, MAX_USERS)  # both conditions only get harder with more users

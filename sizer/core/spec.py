@@ -14,7 +14,7 @@ from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_HEADCOUNT, MAX_POWER_W, MAX
 from sizer.core.capacity import users_for_headcount
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
-from sizer.core.memory import per_gpu_bytes
+from sizer.core.memory import kv_shards, per_gpu_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.serving import user_tokens_per_s
 from sizer.engines import engine_for
@@ -286,7 +286,13 @@ class _Memo:
         if need is None:
             mem = runtime.memory(model, work.workload(quant), count, self.assumptions, gpu_runtime=has_context)
             shares = per_gpu_bytes(
-                mem.weights, mem.kv_cache_bytes, mem.per_gpu_overhead_bytes, model.layers, count, runtime.splits_tensors
+                mem.weights,
+                mem.kv_cache_bytes,
+                mem.per_gpu_overhead_bytes,
+                model.layers,
+                count,
+                runtime.splits_tensors,
+                kv_shards(model, count),
             )
             need = (model, max(shares))
             self._needs[key] = need

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sizer.core.memory import weights
+from sizer.core.memory import kv_shards, weights
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import (
     attention_dim,
@@ -109,14 +109,17 @@ def sweep(
     ubatch_tokens = per_gpu_axis([t.ubatch_tokens for t in terms])
 
     stored = weight_bytes[:, :, None] + kv[:, None, :]  # [m, q, c]
-    per_gpu = stored[:, :, None, :] / gpu_count + overhead[:, None, None, :] + runtime_bytes[None, None, :, None]
+    # The KV cache divides over the GPUs as tensor parallel splits it (memory.kv_shards).
+    shards = np.array([kv_shards(m, gpu_count) if runtime.splits_tensors else gpu_count for m in models], dtype=float)
+    held = weight_bytes[:, :, None] / gpu_count + kv[:, None, :] / shards[:, None, None]  # [m, q, c] per GPU
+    per_gpu = held[:, :, None, :] + overhead[:, None, None, :] + runtime_bytes[None, None, :, None]
     fits = per_gpu <= capacity[None, None, :, None]
     total = stored[:, :, None, :] + gpu_count * (overhead[:, None, None, :] + runtime_bytes[None, None, :, None])
 
     tokens = np.array(contexts, dtype=float)[None, None, None, :]
     depth_flops = np.array([[attention_flops(m, c) for c in contexts] for m in models], dtype=float)
     step = decode_seconds(
-        read[:, :, None, None] + kv[:, None, None, :] / kv_speed,
+        read[:, :, None, None] + kv[:, None, None, :] * (gpu_count / shards)[:, None, None, None] / kv_speed,
         bandwidth,
         batch * (2.0 * active[:, :, None, None] + depth_flops[:, None, None, :]),
         rate,
