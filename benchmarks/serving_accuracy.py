@@ -4,11 +4,12 @@
     python benchmarks/serving_accuracy.py --no-cv    # the shipped constants only
 
 Rows: benchmarks/data/serving_batched.csv (static batches, vLLM and TensorRT-LLM on A100-40GB and
-MI300X) and benchmarks/data/serving_measured.csv (llama-batched-bench tables, TensorRT-LLM
-perf-overview throughput, `vllm bench serve` and SGLang runs at fixed concurrency); their README
-says what each column means. Each row becomes the quantity it measured (`predict`). The CV refits
-the serving constants (`FIT`) with every GPU family left out in turn and scores the family on the
-fit that never saw it.
+MI300X), argonne_serving_more.csv (the same benchmark's static batches on H100, GH200, MI250 and
+Intel Max 1550; rows flagged `implausible_latency` are skipped) and serving_measured.csv
+(llama-batched-bench tables, TensorRT-LLM perf-overview throughput, `vllm bench serve` and SGLang
+runs at fixed concurrency); their README says what each column means. Each row becomes the
+quantity it measured (`predict`). The CV refits the serving constants (`FIT`) with every GPU
+family left out in turn and scores the family on the fit that never saw it.
 """
 
 from __future__ import annotations
@@ -171,13 +172,15 @@ def _mean_lengths(conditions: str) -> tuple[int, int]:
 
 def cases(catalog: Catalog) -> list[Case]:
     out = []
-    for name in ("serving_batched.csv", "serving_measured.csv"):
+    for name in ("serving_batched.csv", "argonne_serving_more.csv", "serving_measured.csv"):
         with (DATA / name).open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         for r in rows:
             engine = _engine(r["engine"])
             gpu, model = _gpu(catalog, r["gpu"]), _model(catalog, r["model"])
             if r["measure"] not in _MEASURES or engine is None or gpu is None or model is None:
+                continue
+            if "implausible" in (r.get("flags") or ""):  # a failed run, as the file says
                 continue
             quant = _quant(r["quant"], model, engine)
             if quant is None:
@@ -236,6 +239,10 @@ def predict(c: Case, a: Assumptions) -> float | None:
     return _timed(c, rig)
 
 
+# Files whose e2e rows are static batches (C requests submitted together), not closed loops.
+STATIC_BATCHES = ("serving_batched.csv", "argonne_serving_more.csv")
+
+
 def _timed(c: Case, rig: Rig) -> float | None:
     """The row's speed or time."""
     n, p, o = c.concurrency or 1, c.prompt, c.output
@@ -248,7 +255,7 @@ def _timed(c: Case, rig: Rig) -> float | None:
         return 1 / step_s(rig, 1, p + o / 2)
     if m == "batch_ttft_s":
         return static_batch(rig, n, p, 1)[0]
-    if m == "e2e_latency_s" and c.source == "serving_batched.csv":
+    if m == "e2e_latency_s" and c.source in STATIC_BATCHES:
         return static_batch(rig, n, p, o)[1]
     if c.concurrency is None:
         if m != "output_tok_s":

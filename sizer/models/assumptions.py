@@ -55,7 +55,7 @@ class VllmAssumptions(_Frozen):
     amd_efficiency_frac: float = Field(default=0.25, gt=0, le=1)
     # Per-token cost per layer of a decode step beyond its reads (CUDA graphs replay the step, so
     # less than llama.cpp's launches), seconds (fit on serving rows, benchmarks/serving_accuracy.py).
-    layer_overhead_s: float = Field(default=6e-5, ge=0)
+    layer_overhead_s: float = Field(default=1.03e-4, ge=0)
     # A served request's time before its first token outside the GPU's steps (HTTP, chat template,
     # tokenising, hand-off to the engine core), seconds (fit on `vllm bench serve` TTFT rows).
     request_overhead_s: float = Field(default=0.02, ge=0)
@@ -112,6 +112,7 @@ class Assumptions(_Frozen):
         max_num_seqs=2048,
         max_batched_tokens=8192,
         per_seq_s=2.0e-5,
+        layer_overhead_s=6e-5,
         compute_efficiency_frac=0.7,
         large_gpu_defaults=False,  # trtllm-serve's defaults do not depend on the GPU
     )
