@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 `check` found unmet requirements, 2 bad input, 3 internal er
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Annotated
@@ -86,6 +87,10 @@ def _root(
 
 def main() -> None:
     """Entry point: usage errors become one line with exit 2; anything unexpected exit 3."""
+    # One command builds many small objects (the catalogs' models) and frees few before it exits:
+    # collect the young generation every 50,000 allocations instead of CPython's 700 (a recommend
+    # spends about a tenth of its time in collections at the default).
+    gc.set_threshold(50_000, 20, 100)
     i18n.install(i18n.language_from_env())  # usage errors come before the --lang callback runs
     command = typer.main.get_command(app)
     try:
