@@ -117,7 +117,7 @@ def _prompts_s(
     tokens = prompts * prompt_tokens
     chunks = math.ceil(tokens / chunk_tokens)
     flops = prompts * prompt_flops(ws.active_params, m.layers, attention_dim(m), prompt_tokens)
-    rate = step_flops_per_s(terms, fmt, a)
+    rate = step_flops_per_s(terms, fmt, a) * terms.prompt_rate_frac
     stream = chunks * weights_read_bytes(ws, m, min(tokens, chunk_tokens)) / terms.bandwidth_bytes_per_s
     return float(prefill_seconds(flops, rate, stream, chunks, m.layers, a) + allreduce_s(m, tokens, terms))
 

@@ -114,6 +114,9 @@ class SpeedTerms:
     # Per-token cost per layer of the engine's kernels (launches, norms, small ops); None: the
     # flat `layer_overhead_s`, fitted on llama.cpp runs.
     layer_s: float | None = None
+    # Prompt chunks (GEMMs thousands of tokens tall) reach this multiple of a decode step's matrix
+    # rate (GEMMs as tall as the batch).
+    prompt_rate_frac: float = 1.0
 
 
 def allreduce_s(m: ModelSpec, tokens: Any, terms: SpeedTerms) -> Any:
@@ -246,7 +249,7 @@ def prefill_tokens_per_s(
     """Prompt-processing tokens/s for a prompt of `context` tokens."""
     tokens = w.context
     flops = prompt_flops(ws.active_params, m.layers, attention_dim(m), tokens)
-    flops_per_s = step_flops_per_s(terms, fmt, a)
+    flops_per_s = step_flops_per_s(terms, fmt, a) * terms.prompt_rate_frac
     ubatches = math.ceil(tokens / terms.ubatch_tokens)
     stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a) + allreduce_s(m, tokens, terms)

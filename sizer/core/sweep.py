@@ -129,7 +129,7 @@ def sweep(
     prompt_s = (
         prefill_seconds(
             prompt_flops(active[:, :, None, None], layers, attention, tokens),
-            rate,
+            rate * per_gpu_axis([t.prompt_rate_frac for t in terms]),
             ubatches * stream[:, :, None, None] / bandwidth,
             ubatches,
             layers,

@@ -121,6 +121,7 @@ class Vllm:
             emulated_fp8_kv_frac=s.emulated_fp8_kv_frac,
             allreduce_s_per_byte=ring_allreduce_s_per_byte(gpu, gpu_count, a),
             layer_s=s.layer_overhead_s,
+            prompt_rate_frac=s.prefill_compute_efficiency_frac / s.compute_efficiency_frac,
         )
 
     def launch(

@@ -47,8 +47,10 @@ class VllmAssumptions(_Frozen):
     # Cost of each sequence beyond the first in a decode step (scheduler, sampling, detokenising),
     # seconds (fit on static batches, benchmarks/serving_accuracy.py).
     per_seq_s: float = Field(default=5.0e-5, ge=0)
-    # Fraction of the datasheet's dense tensor rate reached in prompt chunks and large batches (fit).
-    compute_efficiency_frac: float = Field(default=0.3, gt=0, le=1)
+    # Fraction of the datasheet's dense tensor rate reached in large decode batches (fit).
+    compute_efficiency_frac: float = Field(default=0.2, gt=0, le=1)
+    # The same in prompt chunks, whose GEMMs are thousands of tokens tall (fit).
+    prefill_compute_efficiency_frac: float = Field(default=0.4, gt=0, le=1)
     # An FP8 KV cache on GPUs without FP8 units (Ampere, RDNA3): read speed per byte relative to f16 (fit).
     emulated_fp8_kv_frac: float = Field(default=0.25, gt=0, le=1)
     # AMD GPUs: the ROCm build's share of what the same kernels reach on CUDA (fit on MI300X rows).
@@ -113,7 +115,8 @@ class Assumptions(_Frozen):
         max_batched_tokens=8192,
         per_seq_s=2.0e-5,
         layer_overhead_s=6e-5,
-        compute_efficiency_frac=0.7,
+        compute_efficiency_frac=0.4,
+        prefill_compute_efficiency_frac=0.7,
         large_gpu_defaults=False,  # trtllm-serve's defaults do not depend on the GPU
     )
 
