@@ -65,12 +65,16 @@ class LlamaCpp:
         self, gpu: GpuSpec, gpu_count: int, a: Assumptions, bandwidth_gb_per_s: float | None = None
     ) -> SpeedTerms:
         """Layer split: GPUs take turns, so one GPU's bandwidth and compute serve each token, plus
-        a hop per extra GPU (split_hop_s, fitted on multi-GPU llama-bench rigs)."""
-        bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
+        a hop per extra GPU (split_hop_s, fitted on multi-GPU llama-bench rigs). A board of several
+        devices (MI250's two GCDs) is that many GPUs taking turns, each with its share."""
+        board = gb_per_s_to_bytes_per_s(gpu.mem_bandwidth_gb_per_s) / gpu.devices
+        # A measured bandwidth is one device's already (a probe sees each GCD as a GPU).
+        bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s) if bandwidth_gb_per_s else board
+        share = bandwidth_efficiency(gpu, a) * (a.llama_cpp.wave64_bandwidth_frac if wave64(gpu) else 1.0)
         return SpeedTerms(
-            bandwidth_bytes_per_s=bandwidth * bandwidth_efficiency(gpu, a),
-            flops_per_s=sustained_flops(gpu, a, self.accumulates_fp16),
-            fixed_s=(gpu_count - 1) * a.split_hop_s,
+            bandwidth_bytes_per_s=bandwidth * share,
+            flops_per_s=sustained_flops(gpu, a, self.accumulates_fp16) / gpu.devices,
+            fixed_s=(gpu_count * gpu.devices - 1) * a.split_hop_s,
             fixed_per_layer_s=0.0,
             ubatch_tokens=a.llama_cpp.ubatch,
             per_seq_s=a.llama_cpp.per_seq_s,
@@ -127,3 +131,9 @@ def projector(model: ModelSpec) -> list[str]:
 
 
 RUNTIME = LlamaCpp()
+
+
+def wave64(gpu: GpuSpec) -> bool:
+    """AMD's GCN and CDNA GPUs run 64-wide wavefronts; every AMD GPU with HBM is one of them
+    (Radeon VII, Instinct MI50 to MI355X), every GDDR or LPDDR one is RDNA (32-wide)."""
+    return gpu.vendor is Vendor.AMD and gpu.memory_class == "hbm"

@@ -45,7 +45,8 @@ class SgLang(Vllm):
         repo, flags = weights
         slots = self.scheduler(workload, a)
         argv = ["python", "-m", "sglang.launch_server", "--model-path", repo, *flags]
-        argv += ["--tp", str(gpu_count), "--context-length", str(slots.context_per_slot)]
+        tp = gpu_count * (gpu.devices if gpu else 1)  # every device of a multi-device board
+        argv += ["--tp", str(tp), "--context-length", str(slots.context_per_slot)]
         argv += ["--max-running-requests", str(slots.slots)]
         argv += ["--mem-fraction-static", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
         # SGLang names its FP8 cache by the element type; e5m2 needs no scaling factors.

@@ -112,14 +112,14 @@ class Vllm:
             bandwidth_bytes_per_s=gpu_count * bandwidth * s.bandwidth_efficiency_frac * vendor,
             flops_per_s=gpu_count * engine_flops(gpu, s.compute_efficiency_frac * vendor),
             fixed_s=0.0,
-            fixed_per_layer_s=2 * s.tensor_parallel_allreduce_s if gpu_count > 1 else 0.0,
+            fixed_per_layer_s=2 * s.tensor_parallel_allreduce_s if gpu_count * gpu.devices > 1 else 0.0,
             ubatch_tokens=a.llama_cpp.ubatch,
             per_seq_s=s.per_seq_s / vendor,
             fp8_flops_per_s=_times(gpu_count, low["fp8"]),
             int8_flops_per_s=_times(gpu_count, low["int8"]),
             fp4_flops_per_s=_times(gpu_count, low["fp4"]),
             emulated_fp8_kv_frac=s.emulated_fp8_kv_frac,
-            allreduce_s_per_byte=ring_allreduce_s_per_byte(gpu, gpu_count, a),
+            allreduce_s_per_byte=ring_allreduce_s_per_byte(gpu, gpu_count * gpu.devices, a),
             layer_s=s.layer_overhead_s,
             prompt_rate_frac=s.prefill_compute_efficiency_frac / s.compute_efficiency_frac,
         )
@@ -140,7 +140,8 @@ class Vllm:
             return weights
         repo, flags = weights
         slots = self.scheduler(workload, a)
-        argv = ["vllm", "serve", repo, *flags, "--tensor-parallel-size", str(gpu_count)]
+        tp = gpu_count * (gpu.devices if gpu else 1)  # every device of a multi-device board (MI250's GCDs)
+        argv = ["vllm", "serve", repo, *flags, "--tensor-parallel-size", str(tp)]
         argv += ["--max-model-len", str(slots.context_per_slot), "--max-num-seqs", str(slots.slots)]
         argv += ["--gpu-memory-utilization", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
         argv += ["--kv-cache-dtype", "fp8" if workload.kv_cache_type == "fp8" else "auto"]

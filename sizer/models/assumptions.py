@@ -20,6 +20,10 @@ class LlamaCppAssumptions(_Frozen):
     # Batched decode: each extra sequence's token costs its matrix work at this share of the
     # prompt-processing FLOP rate (the mat-vec kernels dequantise per sequence; fit as per_seq_s).
     small_batch_efficiency_frac: float = Field(default=0.2, gt=0, le=1)
+    # AMD's wave64 GPUs (GCN and CDNA: Radeon VII, Instinct MI50-MI355X, all HBM): llama.cpp's HIP
+    # kernels, written for 32-wide warps, reach this share of the bandwidth other GPUs reach
+    # (fitted on the Argonne MI300X llama-bench rows, 2024 builds: 93 % -> 7.7 % median error).
+    wave64_bandwidth_frac: float = Field(default=0.35, gt=0, le=1)
 
 
 class VllmAssumptions(_Frozen):

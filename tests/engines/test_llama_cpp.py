@@ -62,3 +62,20 @@ def test_launch_spec_as_llama_server_takes_it():
     offloaded = RUNTIME.launch(LLAMA_31_8B_SERVED, q8_cache, 1, A, Offload(gpu_layers=20, total_layers=32, cpu_bytes=1))
     assert offloaded.argv[4] == "20"
     assert offloaded.argv[-4:] == ("--cache-type-k", "q8_0", "--cache-type-v", "q8_0")
+
+
+def test_wave64_gpus_and_multi_device_boards():
+    from sizer.engines.llama_cpp import wave64
+    from sizer.io.loaders import load_shipped_catalog
+
+    cat = load_shipped_catalog()
+    mi300x, mi250x, xtx = cat.gpu("mi300x"), cat.gpu("mi250x"), cat.gpu("rx-7900-xtx")
+    assert wave64(mi300x) and wave64(mi250x) and not wave64(xtx)
+    a = A
+    # MI300X: 5,300 GB/s x HBM share 0.566 x wave64 share 0.35.
+    terms = RUNTIME.speed_terms(mi300x, 1, a)
+    assert terms.bandwidth_bytes_per_s == pytest.approx(5300e9 * a.bandwidth_efficiency_hbm_frac * 0.35)
+    # MI250X: two GCDs of 1,638.4 GB/s each, taking turns, and one split hop between them.
+    board = RUNTIME.speed_terms(mi250x, 1, a)
+    assert board.bandwidth_bytes_per_s == pytest.approx(3276.8e9 / 2 * a.bandwidth_efficiency_hbm_frac * 0.35)
+    assert board.fixed_s == pytest.approx(a.split_hop_s)
