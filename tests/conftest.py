@@ -201,3 +201,18 @@ def fake_nvml(monkeypatch):
         return scenario
 
     return install
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        default=False,
+        help="rewrite tests/snapshots/ from the current output instead of comparing with it",
+    )
+
+
+@pytest.fixture
+def update_snapshots(request) -> bool:
+    """True when the run was asked to rewrite the snapshot files (tests/test_snapshots.py)."""
+    return bool(request.config.getoption("--update-snapshots"))

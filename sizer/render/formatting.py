@@ -23,7 +23,7 @@ def tokens(rate: float) -> str:
 
 
 def gb_per_s(bytes_per_s: float) -> str:
-    return f"{bytes_per_s / GB:,.0f} GB/s"
+    return f"{number(bytes_per_s / GB, ',.0f')} GB/s"
 
 
 def money(amount: float | None, currency: str, digits: int = 0) -> str:

@@ -18,8 +18,17 @@ from sizer.core.spec import CheckReport
 from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Workload
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
-from sizer.render.formatting import busy_hour_line, command_line, cost_line, gb_per_s, gib, rig_label, tokens
-from sizer.render.i18n import _, currency_symbol, fill, number
+from sizer.render.formatting import (
+    busy_hour_line,
+    command_line,
+    cost_line,
+    gb_per_s,
+    gib,
+    money,
+    rig_label,
+    tokens,
+)
+from sizer.render.i18n import _, currency_symbol, fill, ngettext, number
 from sizer.render.messages import N_, message, messages
 from sizer.units import bytes_to_gib
 
@@ -103,33 +112,67 @@ def estimate_command(est: Estimate) -> RenderableType | None:
 
 def _serving_rows(table: Table, s: Serving) -> None:
     """The serving model's figures, as a section of the estimate table."""
-    table.add_row("Serving", f"{s.concurrency} request(s) of {s.prompt_tokens:,} in, {s.output_tokens:,} out")
     table.add_row(
-        "  all at once", f"first tokens after {s.batch_ttft_s:.2f} s, all done after {s.batch_latency_s:.1f} s"
+        _("Serving"),
+        fill(
+            _("{n} request(s) of {prompt:,} tokens in, {output:,} out"),
+            n=s.concurrency,
+            prompt=s.prompt_tokens,
+            output=s.output_tokens,
+        ),
     )
     table.add_row(
-        "  kept in flight",
-        f"first token {s.ttft_s:.2f} s, then {1 / s.itl_s:.1f} tok/s each; {s.output_tokens_per_s:,.0f} in all",
+        "  " + _("all at once"),
+        fill(
+            _("first tokens after {ttft:.2f} s, all done after {latency:.1f} s"),
+            ttft=s.batch_ttft_s,
+            latency=s.batch_latency_s,
+        ),
     )
-    table.add_row("  KV cache holds", f"{s.max_concurrency:.2f} such requests at once")
-    table.add_row("  peak", f"{s.peak.output_tokens_per_s:,.0f} tok/s at {s.peak.concurrency} in flight")
-    table.add_row("  limited by", message(Reason(code=s.limited_by)))
+    table.add_row(
+        "  " + _("kept in flight"),
+        fill(
+            _("first token {ttft:.2f} s, then {rate:.1f} tok/s each; {total:,.0f} tok/s in all"),
+            ttft=s.ttft_s,
+            rate=1 / s.itl_s,
+            total=s.output_tokens_per_s,
+        ),
+    )
+    table.add_row("  " + _("KV cache holds"), fill(_("{n:.2f} such requests at once"), n=s.max_concurrency))
+    table.add_row(
+        "  " + _("peak"),
+        fill(_("{rate:,.0f} tok/s at {n} in flight"), rate=s.peak.output_tokens_per_s, n=s.peak.concurrency),
+    )
+    table.add_row("  " + _("limited by"), message(Reason(code=s.limited_by)))
 
 
 def _capacity_rows(table: Table, c: Capacity) -> None:
     """The simulated busy hour, as a section of the estimate table."""
-    table.add_row("Busy hour", f"{c.headcount:,} people x {c.requests_per_hour:g} requests/h")
+    table.add_row(
+        _("Busy hour"),
+        fill(_("{headcount:,} people x {rate:g} requests/h"), headcount=c.headcount, rate=c.requests_per_hour),
+    )
     if c.ttft_p95_s is None or c.ttft_p50_s is None:
-        table.add_row("  first token", Text("the queue grows without bound", style="red"))
+        table.add_row("  " + _("first token"), Text(_("the queue grows without bound"), style="red"))
     else:
-        table.add_row("  first token", f"p50 {c.ttft_p50_s:.2f} s, p95 {c.ttft_p95_s:.2f} s")
+        table.add_row(
+            "  " + _("first token"), fill("p50 {p50:.2f} s, p95 {p95:.2f} s", p50=c.ttft_p50_s, p95=c.ttft_p95_s)
+        )
     if c.tpot_p95_s > 0:
-        table.add_row("  speed", f"{1 / c.tpot_p95_s:.1f} tok/s each (95 % of requests), p95 gap {c.itl_p95_s:.3f} s")
-    table.add_row("  peak in flight", f"{c.peak_concurrency:,} requests")
-    slo = f"p95 first token <= {c.max_ttft_s:g} s, " if c.max_ttft_s is not None else ""
-    verdict = Text("met", style="green") if c.meets_slo else Text("missed", style="red")
-    table.add_row("  SLO", Text(f"{slo}>= {c.min_tokens_per_s:g} tok/s: ").append(verdict))
-    table.add_row("  most people", f"{c.max_headcount_at_slo:,} within the SLO")
+        table.add_row(
+            "  " + _("speed"),
+            fill(
+                _("{rate:.1f} tok/s each for 95 percent of requests, p95 gap {gap:.3f} s"),
+                rate=1 / c.tpot_p95_s,
+                gap=c.itl_p95_s,
+            ),
+        )
+    table.add_row("  " + _("peak in flight"), fill(_("{n:,} requests"), n=c.peak_concurrency))
+    slo = fill(_("p95 first token <= {ttft:g} s, "), ttft=c.max_ttft_s) if c.max_ttft_s is not None else ""
+    verdict = Text(_("met"), style="green") if c.meets_slo else Text(_("missed"), style="red")
+    slo += fill(">= {rate:g} tok/s: ", rate=c.min_tokens_per_s)
+    table.add_row("  SLO", Text(slo).append(verdict))
+    table.add_row("  " + _("most people"), fill(_("{n:,} within the SLO"), n=c.max_headcount_at_slo))
 
 
 def model_added(model: ModelSpec, path: object) -> str:
@@ -151,63 +194,102 @@ def _fit_text(est: Estimate) -> Text:
     return Text(fill(_("no, short by {short} per GPU"), short=short), "red")
 
 
-def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context: int) -> Table:
-    """The model catalog: parameters, memory needed at `quant`/`context`, smallest VRAM class."""
+# How each kind of catalog price reads (models/catalog.py PriceKind).
+PRICE_KINDS = {"street": N_("street"), "list": N_("list"), "system": N_("system")}
+
+
+def _column(table: Table, header: str, kind: str, width: int = 0, justify: str = "left") -> None:
+    """A column whose header is never split mid-word: an "id" stays whole on one line (at least
+    `width`, its longest cell), a "number" too (right-aligned), "text" wraps at its spaces."""
+    longest = max((len(word) for word in header.split()), default=1)
+    if kind == "id":
+        table.add_column(header, no_wrap=True, min_width=max(width, longest))
+    elif kind == "number":
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    else:
+        table.add_column(header, justify=justify, min_width=max(width, longest))  # type: ignore[arg-type]
+
+
+def _params(count: float) -> str:
+    return fill(_("{params:.1f} B"), params=count / 1e9)
+
+
+def models_table(rows: Sequence[tuple[ModelSpec, int, str]], quant: str, context: int, width: int = 1000) -> Table:
+    """The model catalog: parameters, memory needed at `quant`/`context`, smallest VRAM class;
+    under NARROW columns the name, active parameters and use cases are left out (ids stay whole)."""
     title = fill(_("Models (memory at {quant}, {context:,} tokens, llama.cpp)"), quant=quant, context=context)
     table = Table(title=title, title_justify="left")
-    for col, right in (
-        (_("id"), False),
-        (_("model"), False),
-        (_("params"), True),
-        (_("active"), True),
-        (_("VRAM needed"), True),
-        (_("smallest GPU class"), False),
-        (_("license"), False),
-        (_("use cases"), False),
-    ):
-        table.add_column(col, justify="right" if right else "left")
+    narrow = width < NARROW
+    nc = " (NC)" if narrow else ""  # narrow: the licence column gives way to a mark beside the id
+    ids = max((len(m.id) + (len(nc) if m.commercial_use is False else 0) for m, _need, _cls in rows), default=2)
+    columns = [
+        ("id", _("id"), "id", ids),
+        ("model", _("model"), "text", 0),
+        ("params", _("params"), "number", 0),
+        ("active", _("active"), "number", 0),
+        ("need", _("VRAM needed"), "number", 0),
+        ("class", _("smallest GPU class"), "text", 0),
+        ("license", _("license"), "text", 0),
+        ("uses", _("use cases"), "text", 0),
+    ]
+    if narrow:
+        columns = [c for c in columns if c[0] not in {"model", "active", "license", "uses"}]
+    for _key, header, kind, least in columns:
+        _column(table, header, kind, least)
     for m, need, vram_class in rows:
-        active = f"{m.params_active / 1e9:.1f} B" if m.params_active else ""
-        table.add_row(
-            m.id,
-            m.name,
-            f"{m.params_total / 1e9:.1f} B",
-            active,
-            gib(need),
-            vram_class,
-            ("" if m.commercial_use else "non-commercial: ") + m.license if m.commercial_use is False else m.license,
-            ", ".join(m.use_cases),
-        )
+        cells = {
+            "id": m.id + (nc if m.commercial_use is False else ""),
+            "model": m.name,
+            "params": _params(m.params_total),
+            "active": _params(m.params_active) if m.params_active else "",
+            "need": gib(need),
+            "class": vram_class,
+            "license": m.license if m.commercial_use is not False else _("non-commercial: ") + m.license,
+            "uses": ", ".join(m.use_cases),
+        }
+        table.add_row(*(cells[c[0]] for c in columns))
     return table
 
 
-def gpus_table(rows: Sequence[tuple[GpuSpec, str]]) -> Table:
-    """The GPU catalog: VRAM, bandwidth, compute, what it suits, price."""
+def gpus_table(rows: Sequence[tuple[GpuSpec, str]], width: int = 1000) -> Table:
+    """The GPU catalog: VRAM, bandwidth, compute, what it suits, price; under NARROW columns the
+    compute, power and what it suits are left out, so that ids stay whole and headers unsplit."""
     table = Table(title="GPUs", title_justify="left")
-    for col, right in (
-        (_("id"), False),
-        ("GPU", False),
-        ("VRAM", True),
-        (_("bandwidth"), True),
-        ("FP16", True),
-        ("TDP", True),
-        (_("suited for (Q4_K_M, 4K context)"), False),
-        (_("price"), False),
-    ):
-        table.add_column(col, justify="right" if right else "left")
+    ids = max((len(g.id) for g, _suited in rows), default=2)
+    columns = [
+        ("id", _("id"), "id", ids),
+        ("name", "GPU", "text", 0),
+        ("vram", "VRAM", "number", 0),
+        ("bandwidth", _("bandwidth"), "number", 0),
+        ("fp16", "FP16", "number", 0),
+        ("tdp", "TDP", "number", 0),
+        ("suited", _("suited for (Q4_K_M, 4K context)"), "text", 0),
+        ("price", _("price"), "text", 0),
+    ]
+    if width < NARROW:
+        columns = [c for c in columns if c[0] not in {"fp16", "tdp", "suited"}]
+        # the name gives way where long ids leave it no room (the id says which card it is)
+        if ids + HARDWARE_MIN + len("32/64 GiB") + len("3,350 GB/s") + len("2026-10-07)") + 16 > width:
+            columns = [c for c in columns if c[0] != "name"]
+    for _key, header, kind, least in columns:
+        _column(table, header, kind, least)
     for g, suited in rows:
-        price = f"{g.price.amount:,.0f} {g.price.currency.value} ({g.price.kind}, {g.price.date})" if g.price else ""
+        price = ""
+        if g.price:
+            amount = money(g.price.amount, g.price.currency.value)
+            price = f"{amount} ({_(PRICE_KINDS[g.price.kind])}, {g.price.date})"
         vram = "/".join(f"{v:g}" for v in g.memory_options_gib) if g.memory_options_gib else f"{g.vram_gib:g}"
-        table.add_row(
-            g.id,
-            g.name,
-            f"{vram} GiB",
-            f"{g.mem_bandwidth_gb_per_s:,.0f} GB/s",
-            f"{g.fp16_tflops:,.1f} TFLOPS",
-            f"{g.tdp_w:,.0f} W",
-            suited,
-            price,
-        )
+        cells = {
+            "id": g.id,
+            "name": g.name,
+            "vram": f"{vram} GiB",
+            "bandwidth": gb_per_s(g.mem_bandwidth_gb_per_s * 1e9),
+            "fp16": fill("{rate:,.1f} TFLOPS", rate=g.fp16_tflops),
+            "tdp": fill("{watts:,.0f} W", watts=g.tdp_w),
+            "suited": suited,
+            "price": price,
+        }
+        table.add_row(*(cells[c[0]] for c in columns))
     return table
 
 
@@ -341,7 +423,11 @@ def _answer_table(
         columns = [col for col in columns if col not in {"memory", "users", "month"}]
     # What the number columns and the borders take; the model column keeps its ids whole in what
     # is left beside a hardware column of at least HARDWARE_MIN (its names wrap at their spaces).
-    numbers = sum(len(headers[col]) for col in columns if col not in {"model", "hardware"})
+    # A number column is as wide as its header or its widest cell ("vorhanden" beside "Preis €").
+    owned = len(_("owned")) if any(r.kind == "runs here" for _i, r in recs) else 0
+    numbers = sum(
+        max(len(headers[col]), owned if col == "price" else 0) for col in columns if col not in {"model", "hardware"}
+    )
     room = width - numbers - 3 * len(columns) - 1 - HARDWARE_MIN
     model_width = max(1, min(max(len(r.model) for _, r in recs), room))
     for col in columns:
@@ -355,7 +441,8 @@ def _answer_table(
                 max_width=max(HARDWARE_MIN, room + HARDWARE_MIN - model_width),
             )
         else:  # headers and numbers whole
-            table.add_column(headers[col], justify="right", no_wrap=True, min_width=len(headers[col]))
+            least = max(len(headers[col]), owned if col == "price" else 0)
+            table.add_column(headers[col], justify="right", no_wrap=True, min_width=least)
     for i, r in recs:
         used, has = bytes_to_gib(r.memory_bytes.total), bytes_to_gib(r.available_bytes)
         cells = {
@@ -409,21 +496,27 @@ def _machine_table(host: Host) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     cpu = host.cpu
-    cores = f"{cpu.physical_cores or '?'} physical / {cpu.logical_cores or '?'} logical cores"
-    table.add_row("OS", host.os)
+    cores = fill(
+        _("{physical} physical / {logical} logical cores"),
+        physical=cpu.physical_cores or "?",
+        logical=cpu.logical_cores or "?",
+    )
+    table.add_row(_("OS"), host.os)
     table.add_row("CPU", f"{cpu.model}, {cores}, {cpu.arch}")
     if host.memory is not None:
-        ram = f"{gib(host.memory.total_bytes)} total"
+        ram = fill(_("{size} total"), size=gib(host.memory.total_bytes))
         if host.memory.available_bytes is not None:
-            ram += f", {gib(host.memory.available_bytes)} available"
+            ram += ", " + fill(_("{size} available"), size=gib(host.memory.available_bytes))
         if host.measured_ram_bandwidth_bytes_per_s:
-            ram += f"; {gb_per_s(host.measured_ram_bandwidth_bytes_per_s)} measured (copy)"
+            ram += "; " + fill(_("{rate} measured (copy)"), rate=gb_per_s(host.measured_ram_bandwidth_bytes_per_s))
         table.add_row("RAM", ram)
     for disk in host.disks:
         where = f" ({disk.label})" if disk.label else ""
-        line = f"{disk.path}{where}: {gib(disk.free_bytes)} free of {gib(disk.total_bytes)}"
+        line = f"{disk.path}{where}: " + fill(
+            _("{free} free of {total}"), free=gib(disk.free_bytes), total=gib(disk.total_bytes)
+        )
         if disk.requested_path:
-            line += f" ({disk.requested_path} does not exist yet)"
+            line += " " + fill(_("({path} does not exist yet)"), path=disk.requested_path)
         table.add_row(_("Disk"), line)
     return table
 
@@ -436,17 +529,25 @@ def _held(gpu: GpuDevice) -> str:
         return ""
     text = gib(used)
     if gpu.processes is not None:
-        text += f" by {gpu.processes} process{'es' if gpu.processes != 1 else ''}"
+        text += " " + fill(ngettext("by {n} process", "by {n} processes", gpu.processes), n=gpu.processes)
     return text
 
 
-def _catalog_text(entry: GpuSpec | None) -> str:
+def _catalog_text(entry: GpuSpec | None, narrow: bool = False) -> str:
     if entry is None:
-        return "not in catalog"
-    return f"{entry.id}: {entry.vram_gib:g} GiB, {entry.mem_bandwidth_gb_per_s:,.0f} GB/s, {entry.fp16_tflops:g} TFLOPS"
+        return _("not in catalog")
+    if narrow:  # the id alone: what to type after --gpu
+        return entry.id
+    return fill(
+        "{id}: {vram:g} GiB, {bandwidth}, {tflops:g} TFLOPS",
+        id=entry.id,
+        vram=entry.vram_gib,
+        bandwidth=gb_per_s(entry.mem_bandwidth_gb_per_s * 1e9),
+        tflops=entry.fp16_tflops,
+    )
 
 
-def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
+def _gpu_table(host: Host, entries: dict[int, GpuSpec | None], width: int = 1000) -> Table:
     first = host.gpus[0]
     versions = ", ".join(
         f"{label} {value}"
@@ -454,36 +555,44 @@ def _gpu_table(host: Host, entries: dict[int, GpuSpec | None]) -> Table:
         if value
     )
     table = Table(title="GPUs" + (f" ({versions})" if versions else ""), title_justify="left")
-    for col, right in (
-        ("#", True),
-        ("GPU", False),
-        (_("free / total"), True),
-        (_("in use"), False),
-        (_("bandwidth"), True),
-        (_("catalog"), False),
-        ("CC", False),
-        (_("power"), True),
-        ("PCIe", False),
-        ("NVLink", False),
-    ):
-        table.add_column(col, justify="right" if right else "left")
+    narrow = width < NARROW
+    ids = max((len(_catalog_text(e, True)) for e in entries.values()), default=1)
+    columns = [
+        ("index", "#", "number"),
+        ("name", "GPU", "text"),
+        ("free", _("free / total"), "text"),
+        ("held", _("in use"), "text"),
+        ("bandwidth", _("bandwidth"), "text"),
+        ("catalog", _("catalog"), "id" if narrow else "text"),
+        ("cc", "CC", "number"),
+        ("power", _("power"), "number"),
+        ("pcie", "PCIe", "text"),
+        ("nvlink", "NVLink", "text"),
+    ]
+    if narrow:  # what sizing needs; --wide or COLUMNS shows the rest
+        columns = [c for c in columns if c[0] not in {"cc", "power", "pcie", "nvlink"}]
+    for key, header, kind in columns:
+        _column(table, header, kind, ids if key == "catalog" and narrow else 0, "right" if key == "free" else "left")
     for g in host.gpus:
         free = f"{gib(g.memory_free_bytes)} / " if g.memory_free_bytes is not None else ""
         bandwidth = ""
         if g.bandwidth_bytes_per_s:
-            bandwidth = gb_per_s(g.bandwidth_bytes_per_s) + (" measured" if g.bandwidth_measured else "")
-        table.add_row(
-            str(g.index),
-            g.name,
-            free + gib(g.memory_total_bytes),
-            _held(g),
-            bandwidth,
-            _catalog_text(entries.get(g.index)),
-            g.compute_capability or "",
-            f"{g.power_limit_w:,.0f} W" if g.power_limit_w else "",
-            f"gen {g.pcie_generation} x{g.pcie_width}" if g.pcie_generation and g.pcie_width else "",
-            "" if g.nvlink_links is None else f"{g.nvlink_links} links",
-        )
+            bandwidth = gb_per_s(g.bandwidth_bytes_per_s) + (" " + _("measured") if g.bandwidth_measured else "")
+        cells = {
+            "index": str(g.index),
+            "name": g.name,
+            "free": free + gib(g.memory_total_bytes),
+            "held": _held(g),
+            "bandwidth": bandwidth,
+            "catalog": _catalog_text(entries.get(g.index), narrow),
+            "cc": g.compute_capability or "",
+            "power": fill("{watts:,.0f} W", watts=g.power_limit_w) if g.power_limit_w else "",
+            "pcie": fill(_("gen {gen} x{lanes}"), gen=g.pcie_generation, lanes=g.pcie_width)
+            if g.pcie_generation and g.pcie_width
+            else "",
+            "nvlink": "" if g.nvlink_links is None else fill(_("{n} links"), n=g.nvlink_links),
+        }
+        table.add_row(*(cells[c[0]] for c in columns))
     return table
 
 
@@ -494,7 +603,12 @@ def _rig_name(rig: Rig | None) -> str:
 
 
 def _runnable_table(
-    host: Host, rig: Rig | None, rows: Sequence[Runnable], workload: Workload, min_tokens_per_s: float
+    host: Host,
+    rig: Rig | None,
+    rows: Sequence[Runnable],
+    workload: Workload,
+    min_tokens_per_s: float,
+    width: int = 1000,
 ) -> Group:
     judged = ""
     if rig is not None and rig.free_bytes_per_gpu:
@@ -519,34 +633,47 @@ def _runnable_table(
         judged=judged,
     )
     table = Table()
-    for col, right in (
-        (_("model"), False),
-        (_("params"), True),
-        (_("memory"), True),
-        (_("where"), False),
-        (_("decode"), True),
-    ):
-        table.add_column(col, justify="right" if right else "left")
+    ids = max((len(r.model.id) for r in rows), default=1)
+    columns = [
+        ("model", _("model"), "id"),
+        ("params", _("params"), "number"),
+        ("memory", _("memory"), "number"),
+        ("where", _("where"), "text"),
+        ("decode", _("decode"), "number"),
+    ]
+    if width < NARROW:  # the ids stay whole and where it runs keeps room to read
+        columns = [c for c in columns if c[0] != "params"]
+    for _key, header, kind in columns:
+        _column(table, header, kind, ids if kind == "id" else 0)
     for r in rows:
-        table.add_row(
-            r.model.id,
-            f"{r.model.params_total / 1e9:.1f} B",
-            gib(r.memory_bytes),
-            _where_text(r),
-            tokens(r.decode_tokens_per_s),
-        )
+        cells: dict[str, str | Text] = {
+            "model": r.model.id,
+            "params": _params(r.model.params_total),
+            "memory": gib(r.memory_bytes),
+            "where": _where_text(r),
+            "decode": tokens(r.decode_tokens_per_s),
+        }
+        table.add_row(*(cells[c[0]] for c in columns))
     if not rows:
-        return Group(Text(heading, style="italic"), Text("none"))
+        return Group(Text(heading, style="italic"), Text(_("none")))
     return Group(Text(heading, style="italic"), table)
 
 
 def _where_text(r: Runnable) -> Text:
     if r.gpu_count == 0:
-        return Text("CPU, system RAM")
-    gpus = f"{r.gpu_count} GPU{'s' if r.gpu_count > 1 else ''}"
+        return Text(_("CPU, system RAM"))
+    gpus = fill(ngettext("{n} GPU", "{n} GPUs", r.gpu_count), n=r.gpu_count)
     if r.fits:
-        return Text(f"{gpus}, fits fully", style="green")
-    return Text(f"{gpus}, {r.gpu_layers} of {r.total_layers} layers on GPU, rest in RAM", style="yellow")
+        return Text(fill(_("{gpus}, fits fully"), gpus=gpus), style="green")
+    return Text(
+        fill(
+            _("{gpus}, {gpu_layers} of {total_layers} layers on GPU, rest in RAM"),
+            gpus=gpus,
+            gpu_layers=r.gpu_layers,
+            total_layers=r.total_layers,
+        ),
+        style="yellow",
+    )
 
 
 def _answer(answers: Sequence[tuple[Rig | None, Sequence[Runnable]]], min_tokens_per_s: float) -> Text:
@@ -588,6 +715,7 @@ def probe_report(
     answers: Sequence[tuple[Rig | None, Sequence[Runnable]]],
     workload: Workload,
     min_tokens_per_s: float,
+    width: int = 1000,
 ) -> RenderableType:
     """The `sizer probe` report: machine, GPUs beside the catalog's figures, warnings, what it runs.
 
@@ -596,12 +724,12 @@ def probe_report(
     """
     parts: list[RenderableType] = [_machine_table(host)]
     if host.gpus:
-        parts.append(_gpu_table(host, entries))
+        parts.append(_gpu_table(host, entries, width))
     else:
-        parts.append(Text("CPU-only: no GPU found; models run from system RAM.", style="bold"))
+        parts.append(Text(_("CPU-only: no GPU found; models run from system RAM."), style="bold"))
     for warning in host.warnings:
         parts.append(Text(fill(_("warning: {message}"), message=warning), style="yellow"))
     for rig, rows in answers:
-        parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s))
+        parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s, width))
     parts.append(_answer(answers, min_tokens_per_s))
     return Group(*parts)

@@ -14,6 +14,13 @@ from sizer.errors import InputError
 FORMATS = ("text", "json", "markdown")
 
 
+def _width(chosen: str) -> int:
+    """The terminal's width for text (fewer columns when narrow); Markdown keeps every column."""
+    from sizer.cli.output import console
+
+    return int(console().width) if chosen == "text" else 10_000
+
+
 def _table_out(chosen: str, table: Any) -> None:
     if chosen == "markdown":
         from sizer.render.markdown import from_table
@@ -73,11 +80,14 @@ def models(
         return
     from sizer.render.text import models_table
 
-    _table_out(chosen, models_table(rows, quant, context))
+    _table_out(chosen, models_table(rows, quant, context, _width(chosen)))
 
 
 @handle_errors
 def gpus(
+    vendor: Annotated[
+        str | None, typer.Option("--vendor", help="Only this vendor's GPUs: nvidia, amd, intel or apple.")
+    ] = None,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
 ) -> None:
@@ -86,28 +96,44 @@ def gpus(
     \b
     Examples:
       sizer catalog gpus
+      sizer catalog gpus --vendor amd
       sizer catalog gpus --format markdown
       sizer catalog gpus --json
     """
     from sizer.core.recommend import largest_fitting_model
     from sizer.io.loaders import load_catalog
-    from sizer.models import Workload
+    from sizer.models import Vendor, Workload
+    from sizer.render.i18n import _, fill
 
     chosen = choose_format(output_format, json_out, FORMATS)
+    vendors = [v.value for v in Vendor]
+    if vendor is not None and vendor.strip().lower() not in vendors:
+        raise InputError(
+            fill(_("unknown vendor {vendor}; choose {choices}"), vendor=repr(vendor), choices=", ".join(vendors))
+        )
     catalog = load_catalog(warn=warn)
     workload = Workload()
     rows = []
     for g in sorted(catalog.gpus, key=lambda g: (g.vendor.value, g.vram_gib, g.id)):
+        if vendor is not None and g.vendor.value != vendor.strip().lower():
+            continue
         best = largest_fitting_model(catalog, g, workload)
-        rows.append((g, f"models up to {best.name}" if best else "nothing in the catalog"))
+        rows.append((g, best))
+
+    def suited(best: Any) -> str:
+        return fill(_("models up to {name}"), name=best.name) if best else _("nothing in the catalog")
+
     if chosen == "json":
+        from sizer.render.i18n import english
         from sizer.render.json import to_json
 
-        emit(to_json({"gpus": [{**g.model_dump(mode="json"), "suited_for": suited} for g, suited in rows]}))
+        with english():  # JSON is locale-free
+            gpus = [{**g.model_dump(mode="json"), "suited_for": suited(best)} for g, best in rows]
+        emit(to_json({"gpus": gpus}))
         return
     from sizer.render.text import gpus_table
 
-    _table_out(chosen, gpus_table(rows))
+    _table_out(chosen, gpus_table([(g, suited(best)) for g, best in rows], _width(chosen)))
 
 
 @handle_errors

@@ -67,4 +67,4 @@ def _report(catalog: Any, host: Any) -> Any:
         (rig, runnable_models(catalog, host, rig, workload, min_rate)) for rig in rigs
     ] or [(None, runnable_models(catalog, host, None, workload, min_rate))]
     entries = {d: rig.catalog_entry for rig in rigs for d in rig.devices}
-    return probe_report(host, entries, answers, workload, min_rate)
+    return probe_report(host, entries, answers, workload, min_rate, console().width)

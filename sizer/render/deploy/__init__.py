@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
-from sizer.render.i18n import _
+from sizer.render.i18n import _, fill
 
 
 def dump(*documents: Any) -> str:
@@ -48,7 +48,8 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
     """A few lines for stderr: what, on which GPUs, how to apply it."""
     gpus = f"{plan.gpu_count}x {plan.gpu}"
     lines = [
-        _("{model} ({fmt}) with {engine} on {gpus}: {context:,} tokens x {seqs} sequences, image {image}").format(
+        fill(
+            _("{model} ({fmt}) with {engine} on {gpus}: {context:,} tokens x {seqs} sequences, image {image}"),
             model=plan.model_id,
             fmt=plan.weight_format,
             engine=plan.engine_label,
