@@ -157,3 +157,168 @@ def test_labels_are_placed_apart_inside_the_plot():
         assert a.x >= PAD and a.x + a.w <= WIDTH and a.y >= 0 and a.y + a.h <= HEIGHT - PAD
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+# --- the report in German, and the chart of latency against load ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def busy_world():
+    """Thirty people at 10 requests each in the busy hour, first token within 2 s, 20,000 EUR."""
+    catalog = load_catalog()
+    settings = load_cost_settings("EUR")
+    # users_for_headcount(30, 10, 256, 10): 30 * 10 / 3600 = 0.0833 requests/s, each holding a
+    # slot 256 / 10 = 25.6 s: L = 2.13, + 1.645 * sqrt(2.13) = 2.40 -> 4.53, so 5 at once.
+    needs = Needs(
+        use_case="chat", budget=Money(amount=20000), headcount=30, requests_per_hour=10, users=5, max_ttft_s=2
+    )
+    ranking = recommend(catalog, needs, buyable_options(catalog, needs, settings), settings)
+    prices = {g.id: g.price for g in catalog.gpus if g.price is not None}
+    return ranking, prices
+
+
+def _report(ranking, prices, lang: str) -> str:
+    from sizer.render import i18n
+
+    i18n.install(lang)
+    try:
+        return recommend_html(ranking, prices, "2026-10-07", today=date(2026, 12, 2))
+    finally:
+        i18n.install("en")
+
+
+SKIP = {"style", "code", "cite", "title"}  # commands, sources and hover titles are not prose
+
+
+def _fragments(html: str) -> list[str]:
+    """The page's visible text, one fragment per text node, commands and sources left out."""
+
+    class Texts(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.out: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            self.stack.pop()
+
+        def handle_data(self, data):
+            if data.strip() and not SKIP & set(self.stack):
+                self.out.append(" ".join(data.split()))
+
+    parser = Texts()
+    parser.feed(html)
+    return parser.out
+
+
+def _data_names(ranking) -> list[str]:
+    """Names the catalog gives (models, GPUs, licences, APIs): the same in every language."""
+    names = {r.model_name for r in ranking.recommendations} | {r.license for r in ranking.recommendations}
+    names |= {r.gpu_name for r in ranking.recommendations} | {a.gpu_name for a in ranking.alternatives}
+    names |= {r.cost.api_reference for r in ranking.recommendations if r.cost.api_reference}
+    names |= {r.model for r in ranking.recommendations} | {a.model for a in ranking.alternatives}
+    names |= {e.model for e in ranking.excluded} | set(ranking.unscored)
+    return sorted(names, key=len, reverse=True)
+
+
+def test_the_german_report_has_no_english_sentence_of_the_english_one(busy_world):
+    ranking, prices = busy_world
+    english, german = _report(ranking, prices, "en"), _report(ranking, prices, "de")
+    german_text = "\n".join(_fragments(german))
+    names = _data_names(ranking)
+
+    def prose(fragment: str) -> str:
+        for name in names:
+            fragment = fragment.replace(name, "")
+        return fragment
+
+    # an English fragment of three or more words (after the catalog's names are taken out) that
+    # the German page repeats is an untranslated sentence
+    sentences = {f for f in _fragments(english) if len(re.findall(r"[A-Za-z]{2,}", prose(f))) >= 3}
+    assert len(sentences) > 40  # the page's headings, labels and sentences
+    left = sorted(s for s in sentences if s in german_text)
+    assert left == []
+    assert '<html lang="de">' in german and "2. Dezember 2026" in german and "7. Oktober 2026" in german
+    for heading in ("Die Frage", "Die Antworten", "Kosten gegen Geschwindigkeit", "Latenz gegen Last"):
+        assert heading in german_text
+    assert "Einführungsplan (14–30 Tage)" in german_text and "Anschaffungskosten" in german_text
+
+
+def test_the_german_report_writes_money_and_numbers_the_german_way(busy_world):
+    ranking, prices = busy_world
+    german = _report(ranking, prices, "de")
+    # the catalog's Strix Halo system: USD 1,999 at 0.8519 EUR/USD = 1,702.9 -> "1.703 €"
+    assert "1.703 € (Systempreis, zzgl. MwSt." in german
+    assert re.search(r"\b\d{1,3}(\.\d{3})+ €", german)  # grouped with points, the sign after
+    assert "20.000 €" in german and "20,000 EUR" not in german  # the budget
+    assert re.search(r"\d+,\d\d €", german)  # per 1M tokens: a decimal comma
+    assert not re.search(r"\b\d{1,3}(,\d{3})+ (EUR|€)", german)
+
+
+def _latency(html: str) -> Node:
+    chart = Dom(html).by_id("latency-chart")
+    assert chart is not None
+    return chart
+
+
+def _text_box(node: Node) -> tuple[float, float, float, float]:
+    """A text element's box (x, y, w, h) from its anchor and an upper bound on its glyphs' width."""
+    x, y = float(node.attrs["x"]), float(node.attrs["y"])
+    size = float(node.attrs.get("font-size", "12"))
+    w = len(node.text()) * size * 0.62  # a sans-serif glyph is at most ~0.6 em wide, digits 0.55
+    anchor = node.attrs.get("text-anchor", "start")
+    left = x - w / 2 if anchor == "middle" else x - w if anchor == "end" else x
+    if "rotate(-90" in node.attrs.get("transform", ""):  # the y axis's label stands upright
+        return (x - size, y - w / 2, size, w)
+    return (left, y - size, w, size * 1.2)
+
+
+def _overlap(a, b) -> bool:
+    return not (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1])
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_latency_chart_labels_do_not_overlap_and_its_legend_matches(busy_world, lang):
+    ranking, prices = busy_world
+    chart = _latency(_report(ranking, prices, lang))
+    svg = chart.find_all("svg")[0]
+    texts = svg.find_all("text")
+    assert {"axis-label", "tick", "slo-label"} <= {c for t in texts for c in t.classes}
+    boxes = [_text_box(t) for t in texts]
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[0] + a[2] <= WIDTH and a[1] >= 0 and a[1] + a[3] <= HEIGHT, texts[i].text()
+        for j in range(i + 1, len(boxes)):
+            assert not _overlap(a, boxes[j]), (texts[i].text(), texts[j].text())
+    lines = svg.find_all("polyline", "series")
+    keys = chart.find_all("span", "legend-key")
+    assert lines and [line.attrs["stroke"] for line in lines] == [
+        k.attrs["style"].removeprefix("background: ") for k in keys
+    ]
+    # every point of a line has its line's colour, and the legend names each line's pick
+    for line in lines:
+        assert len(line.attrs["points"].split()) >= 4
+    legend = [li.text() for li in chart.find_all("li")]
+    picks = [ranking.right_sized[0], ranking.best_in_budget[0]]
+    assert all(any(p.model in text for text in legend) for p in picks)
+
+
+def test_the_latency_curve_comes_from_the_serving_model(busy_world):
+    from sizer.core.capacity import users_for_headcount
+
+    ranking, _prices = busy_world
+    pick = ranking.right_sized[0]
+    curve = pick.latency_curve
+    assert [p.headcount for p in curve] == sorted(p.headcount for p in curve)
+    # 30 people: the 5 at once sized above; 90 people (three times): L = 6.4, + 1.645 * 2.53 -> 11
+    by_people = {p.headcount: p for p in curve}
+    assert by_people[30].concurrency == 5 == users_for_headcount(30, 10, 256, 10)
+    assert by_people[90].concurrency == 11
+    # the asked load's first token is the pick's own closed-loop figure
+    assert pick.serving is not None and by_people[30].ttft_s == pytest.approx(pick.serving.ttft_s)
+    # more people never get their first token sooner
+    ttfts = [p.ttft_s for p in curve]
+    assert ttfts == sorted(ttfts)

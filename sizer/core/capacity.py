@@ -14,8 +14,8 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-from sizer.core.serving import Rig, largest, max_concurrency, prompts_s, step_s
-from sizer.models.results import Capacity
+from sizer.core.serving import Rig, closed_loop, largest, max_concurrency, prompts_s, step_s
+from sizer.models.results import Capacity, LoadPoint
 
 # Requests simulated per run, and the share at the start left out as warm-up: enough for a
 # stable 95th percentile (the seeded runs' p95 moves < 5 % between seeds at this size).
@@ -264,3 +264,42 @@ def pick_capacity(
     sim = simulate(rig, arrival_rate(headcount, requests_per_hour), prompt_tokens, output_tokens, seed, requests=400)
     most = headcount_for_users(users_served, requests_per_hour, output_tokens, min_tokens_per_s)
     return _capacity(sim, headcount, requests_per_hour, max_ttft_s, min_tokens_per_s, most)
+
+
+# The loads a latency curve is drawn at: shares of the asked headcount (or of the concurrent
+# users), from a quarter of it to three times it, so the curve shows where latency turns up.
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+
+
+def latency_curve(
+    rig: Rig,
+    prompt_tokens: int,
+    output_tokens: int,
+    min_tokens_per_s: float,
+    users: int,
+    headcount: int | None = None,
+    requests_per_hour: float | None = None,
+) -> tuple[LoadPoint, ...]:
+    """Time to first token and between tokens at loads around the asked one: per headcount, the
+    users it needs at the p95 (`users_for_headcount`) in the closed loop (core/serving.py); with no
+    headcount, per number of concurrent users. Sorted by load, one point per distinct load."""
+    points: dict[int, LoadPoint] = {}
+    for share in CURVE_SHARES:
+        people: int | None = None
+        if headcount is not None and requests_per_hour is not None:
+            people = max(1, round(headcount * share))
+            n = users_for_headcount(people, requests_per_hour, output_tokens, min_tokens_per_s)
+        else:
+            n = max(1, round(users * share))
+        key = people if people is not None else n
+        if key in points:
+            continue
+        loop = closed_loop(rig, n, prompt_tokens, output_tokens)
+        points[key] = LoadPoint(
+            headcount=people,
+            concurrency=n,
+            ttft_s=loop.ttft_s,
+            itl_s=loop.itl_s,
+            request_latency_s=loop.request_latency_s,
+        )
+    return tuple(points[k] for k in sorted(points))

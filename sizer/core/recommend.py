@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sizer.core.capacity import pick_capacity
+from sizer.core.capacity import latency_curve, pick_capacity
 from sizer.core.catalog import Catalog
 from sizer.core.cost import Cost, cost, hardware_price, money_in, running_cost
 from sizer.core.estimate import memory_needed
@@ -41,7 +41,7 @@ from sizer.models import (
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 from sizer.models.reasons import Reason
-from sizer.models.results import Calibration, Capacity, Serving
+from sizer.models.results import Calibration, Capacity, LoadPoint, Serving
 
 
 class _Frozen(BaseModel):
@@ -96,6 +96,7 @@ class Recommendation(_Frozen):
     serving: Serving | None = None  # the users' requests on this rig, as `estimate --json` gives it
     capacity: Capacity | None = None  # with --headcount: the busy hour
     calibration: Calibration | None = None  # the user's overlay for this GPU on this machine, when one applied
+    latency_curve: tuple[LoadPoint, ...] = ()  # latency at loads around the asked one (the report's chart)
 
 
 class Exclusion(_Frozen):
@@ -641,7 +642,7 @@ def _recommendation(
     money = pick_cost(model, option, est, at, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
     launch = launch_spec(model, option, est, at, sized_with(option, a))
-    load, busy = _serving(model, option, at, served, a)
+    load, busy, curve = _serving(model, option, at, served, a)
     return Recommendation(
         kind=kind,
         model=model.id,
@@ -669,14 +670,16 @@ def _recommendation(
         serving=load,
         capacity=busy,
         calibration=option.calibration,
+        latency_curve=curve,
     )
 
 
 def _serving(
     model: ModelSpec, option: HardwareOption, needs: Needs, served: int, a: Assumptions
-) -> tuple[Serving | None, Capacity | None]:
-    """The serving figures of the users' requests on the pick's rig, and the busy hour of the
-    headcount (None where the rig offloads layers: the serving model holds every layer on the GPUs)."""
+) -> tuple[Serving | None, Capacity | None, tuple[LoadPoint, ...]]:
+    """The serving figures of the users' requests on the pick's rig, the busy hour of the
+    headcount and the latency at loads around it (None and () where the rig offloads layers:
+    the serving model holds every layer on the GPUs)."""
     workload = needs_workload(needs, needs.users)
     context = max(needs.context, needs.prompt_tokens + needs.output_tokens)
     workload = workload.model_copy(update={"context": context})
@@ -690,10 +693,19 @@ def _serving(
         option.bandwidth_gb_per_s,
     )
     if rig.kv_pool_bytes <= 0:
-        return None, None
+        return None, None, ()
     load = serving(rig, needs.users, needs.prompt_tokens, needs.output_tokens)
+    curve = latency_curve(
+        rig,
+        needs.prompt_tokens,
+        needs.output_tokens,
+        needs.min_tokens_per_s,
+        needs.users,
+        needs.headcount,
+        needs.requests_per_hour,
+    )
     if needs.headcount is None or needs.requests_per_hour is None:
-        return load, None
+        return load, None, curve
     busy = pick_capacity(
         rig,
         needs.headcount,
@@ -704,7 +716,7 @@ def _serving(
         needs.min_tokens_per_s,
         served,
     )
-    return load, busy
+    return load, busy, curve
 
 
 def _reason(

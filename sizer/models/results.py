@@ -32,6 +32,17 @@ class Peak(_Frozen):
     output_tokens_per_s: float
 
 
+class LoadPoint(_Frozen):
+    """One point of a pick's latency against load: `concurrency` requests in flight (the p95 of
+    `headcount` people's busy hour, where a headcount was asked), closed loop (seconds)."""
+
+    headcount: int | None  # None: the load is the concurrency itself (no --headcount)
+    concurrency: int
+    ttft_s: float
+    itl_s: float
+    request_latency_s: float
+
+
 class Serving(_Frozen):
     """Requests of `prompt_tokens` in and `output_tokens` out, `concurrency` at a time (seconds, tokens/s)."""
 

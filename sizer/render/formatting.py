@@ -73,26 +73,40 @@ REC_COLUMNS = (
 )
 
 
+# How each kind of catalog price reads (models/catalog.py PriceKind).
+PRICE_KINDS = {"street": N_("street"), "list": N_("list"), "system": N_("system")}
+# How each kind of pick reads (core/recommend.py Recommendation.kind).
+KINDS = {"runs here": N_("runs here"), "to buy": N_("to buy")}
+
+
+def quality_text(r: Recommendation) -> str:
+    """'78.7 (chat)', or 'unscored' where no benchmark places the model."""
+    if r.quality is None:
+        return _("unscored")
+    return f"{number(r.quality.score_after_quant, 'g')} ({r.quality.use_case})"
+
+
 def rec_cells(i: int, r: Recommendation) -> list[str]:
     c = r.cost.currency.value
+    used, has = bytes_to_gib(r.memory_bytes.total), bytes_to_gib(r.available_bytes)
     return [
         str(i),
-        r.kind,
+        _(KINDS[r.kind]),
         r.model,
         r.quant,
         rig_label(r),
-        f"{bytes_to_gib(r.memory_bytes.total):.1f} / {bytes_to_gib(r.available_bytes):.1f} GiB",
-        f"{r.decode_tokens_per_s:,.0f} tok/s",
+        f"{number(used, '.1f')} / {number(has, '.1f')} GiB",
+        f"{number(r.decode_tokens_per_s, ',.0f')} tok/s",
         str(r.users_served),
-        "owned" if r.kind == "runs here" else money(r.cost.hardware, c),
+        _("owned") if r.kind == "runs here" else money(r.cost.hardware, c),
         money(r.cost.per_month, c),
         money(r.cost.per_million_tokens, c, 2),
-        f"{r.cost.monthly_tokens / 1e6:,.1f} M",
+        fill(_("{tokens:,.1f} M"), tokens=r.cost.monthly_tokens / 1e6),
         break_even(r.cost.break_even_months_vs_api, r.cost.api_per_month),
         break_even(r.cost.break_even_months_vs_cloud, r.cost.cloud_per_month),
-        "unscored" if r.quality is None else f"{r.quality.score_after_quant:g} ({r.quality.use_case})",
+        quality_text(r),
         r.license,
-        "yes" if r.commercial_use else "NO",
+        _("yes") if r.commercial_use else _("NO"),
     ]
 
 

@@ -22,6 +22,7 @@ import re
 import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
@@ -138,3 +139,13 @@ def fill(template: str, /, **values: object) -> str:
     if current() == LANGUAGES[0]:
         return template.format(**values)
     return _FORMATTER.format(template, **values)
+
+
+def date_text(day: date) -> str:
+    """A date as the active language writes it: ISO in English ('2026-12-02'), Babel's long form
+    otherwise ('2. Dezember 2026')."""
+    if current() == LANGUAGES[0]:
+        return day.isoformat()
+    from babel.dates import format_date
+
+    return str(format_date(day, format="long", locale=_BABEL_LOCALE[current()]))

@@ -19,6 +19,7 @@ from sizer.models import Assumptions, Estimate, GpuDevice, GpuSpec, Host, ModelS
 from sizer.models.reasons import Reason
 from sizer.models.results import Capacity, Serving
 from sizer.render.formatting import (
+    PRICE_KINDS,
     busy_hour_line,
     command_line,
     cost_line,
@@ -192,10 +193,6 @@ def _fit_text(est: Estimate) -> Text:
         return Text(fill(_("yes, {headroom} headroom"), headroom=number(100 * headroom, ".0f") + " %"), style="green")
     short = gib(max(est.per_gpu_bytes) - est.available_bytes / est.gpu_count)
     return Text(fill(_("no, short by {short} per GPU"), short=short), "red")
-
-
-# How each kind of catalog price reads (models/catalog.py PriceKind).
-PRICE_KINDS = {"street": N_("street"), "list": N_("list"), "system": N_("system")}
 
 
 def _column(table: Table, header: str, kind: str, width: int = 0, justify: str = "left") -> None:

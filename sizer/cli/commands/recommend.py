@@ -357,7 +357,7 @@ def _write_report(report: Path | None, ranking: Any, catalog: Any) -> None:
         from sizer.io.writing import write_file
 
         write_file(report, html)
-    console(stderr=True).print(f"wrote {report}", markup=False)
+    console(stderr=True).print(fill(_("wrote {path}"), path=report), markup=False)
 
 
 def _print(chosen: str, ranking: Any, explain: bool, catalog: Any) -> None:
