@@ -100,3 +100,13 @@ def test_no_line_is_wider_than_the_terminal_but_a_command(width):
         for line in path.read_text(encoding="utf-8").splitlines():
             command = line.lstrip().startswith(("$ ", "llama-server ", "vllm ", "docker ", "sh "))
             assert command or len(line) <= width, f"{path.name}: {line!r}"
+
+
+def test_the_readme_german_example_is_what_sizer_prints(monkeypatch):
+    """README.md shows one German output; it must stay what the tool prints at 80 columns."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = '$ sizer --lang de estimate llama-3.1-8b --gpu "RTX 4090" --context 8192'
+    shown = readme.split(command + "\n", 1)[1].split("```", 1)[0]
+    args = ("estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--context", "8192")
+    out = _output(args, 80, "de", 0, monkeypatch)
+    assert [line.rstrip() for line in shown.splitlines()] == [line.rstrip() for line in out.splitlines()]
