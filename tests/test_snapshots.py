@@ -15,6 +15,7 @@ tests pass `today`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,25 @@ def test_the_readme_german_example_is_what_sizer_prints(monkeypatch):
     args = ("estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--context", "8192")
     out = _output(args, 80, "de", 0, monkeypatch)
     assert [line.rstrip() for line in shown.splitlines()] == [line.rstrip() for line in out.splitlines()]
+
+
+ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9.]+)+$")
+
+
+def test_every_id_in_a_table_is_whole():
+    """An id a user types (a model or GPU id, first in its cell) is never folded over two lines:
+    each one in a table cell is a catalog id, not the front part of one."""
+    from sizer.io.loaders import load_catalog
+
+    catalog = load_catalog()
+    ids = {m.id for m in catalog.models} | {g.id for g in catalog.gpus}
+    seen = 0
+    for path in sorted(SNAPSHOTS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for cell in line.split("│")[1:-1]:
+                words = cell.split()
+                # (a word ending in ':' labels what follows: a check violation's code)
+                if words and not words[0].endswith(":") and ID.match(words[0].rstrip(",")):
+                    seen += 1
+                    assert words[0].rstrip(",") in ids, f"{path.name}: {line!r}"
+    assert seen > 50
