@@ -198,6 +198,7 @@ class Outcome(_Strict):
     offer_path: str
     workload: str
     workload_path: str
+    use_case: str | None = None  # a workload named by its use case (no model): renderers word it
     passed: bool
     needs_bytes_per_gpu: int | None = None
     has_bytes_per_gpu: int | None = None
@@ -548,6 +549,7 @@ def _check_one(
         offer_path=offer_path,
         workload=work.label,
         workload_path=w_path,
+        use_case=None if work.model else work.use_case,
         passed=not violations,
         needs_bytes_per_gpu=need,
         has_bytes_per_gpu=has,

@@ -305,7 +305,8 @@ def check_text(report: CheckReport, origin: str) -> Table:
         if o.would_pass_code:
             lines.append(fill(_("would pass: {ideas}"), ideas="; ".join(messages(o.would_pass_code))))
         result = Text(_("pass"), style="green") if o.passed else Text(_("FAIL"), style="bold red")
-        table.add_row(o.offer, o.workload, result, "\n".join(lines))
+        workload = o.workload if o.use_case is None else fill(_("use case {use_case}"), use_case=o.use_case)
+        table.add_row(o.offer, workload, result, "\n".join(lines))
     return table
 
 
