@@ -321,3 +321,18 @@ def test_the_latency_curve_comes_from_the_serving_model(busy_world):
     assert pick.serving is not None and by_people[30].ttft_s == pytest.approx(pick.serving.ttft_s)
     # three times the people wait longer for their first token than a quarter of them
     assert curve[-1].ttft_s > curve[0].ttft_s
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [
+        (94, [0, 25, 50, 75, 100]),  # 94 / 4 = 23.5: the next round step is 25
+        (2.2, [0, 1, 2, 3]),  # 0.55: 0.5 would take 5 steps to pass 2.2, so 1
+        (8, [0, 2, 4, 6, 8]),  # exactly 4 steps of 2
+        (0.31, [0, 0.1, 0.2, 0.3, 0.4]),  # 0.0775: 1 * 10^-1
+    ],
+)
+def test_nice_ticks(top, ticks):
+    from sizer.render.html import nice_ticks
+
+    assert nice_ticks(top) == pytest.approx(ticks)

@@ -7,6 +7,7 @@ holds markup only, so the report reads in the run's language like the text outpu
 
 from __future__ import annotations
 
+import math
 import shlex
 import string
 from collections.abc import Mapping, Sequence
@@ -192,6 +193,17 @@ def _series_picks(ranking: Ranking) -> list[tuple[str, Recommendation]]:
     return [(" / ".join(names), r) for names, r in out]
 
 
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Round tick values from 0 to at least `top`: a step of 1, 2, 2.5 or 5 times a power of ten,
+    at most `count` steps."""
+    if top <= 0:
+        return [0.0, 1.0]
+    rough = top / count
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    return [k * step for k in range(math.ceil(top / step - 1e-9) + 1)]
+
+
 def latency_chart(ranking: Ranking) -> dict[str, Any]:
     """Time to first token against load (people at the busy hour, or requests in flight) for the
     picks, as data for the template: axes, ticks, one polyline and legend row per pick, and the
@@ -208,22 +220,15 @@ def latency_chart(ranking: Ranking) -> dict[str, Any]:
     ]
     slo = ranking.needs.max_ttft_s
     ttfts = [p.ttft_s for _, r in series_picks for p in r.latency_curve] + ([slo] if slo else [])
-    x_max = max(load) * 1.05 or 1
-    y_max = max(ttfts) * 1.1 or 1
+    x_ticks, y_ticks = nice_ticks(max(load)), nice_ticks(max(ttfts))
+    x_max, y_max = x_ticks[-1], y_ticks[-1]
     top = PAD
 
     def xy(x: float, y: float) -> tuple[float, float]:
         return PAD + x / x_max * (WIDTH - 2 * PAD), HEIGHT - PAD - y / y_max * (HEIGHT - PAD - top)
 
-    ticks = [
-        {
-            "x": xy(x_max * k / 4, 0)[0],
-            "y": xy(0, y_max * k / 4)[1],
-            "xv": number(x_max * k / 4, ",.0f"),
-            "yv": number(y_max * k / 4, ".2f"),
-        }
-        for k in range(5)
-    ]
+    x_spec = ",.0f" if x_ticks[1] >= 1 else ",.1f"
+    y_spec = ".1f" if (y_ticks[1] * 10) % 1 == 0 else ".2f"
     series = []
     for (answer, r), colour in zip(series_picks, SERIES_COLOURS, strict=False):
         points = []
@@ -255,7 +260,8 @@ def latency_chart(ranking: Ranking) -> dict[str, Any]:
         slo_line = {"y": xy(0, slo)[1], "label": fill(_("SLO: first token within {ttft:g} s"), ttft=slo)}
     return base | {
         "top": top,
-        "ticks": ticks,
+        "x_ticks": [{"x": xy(v, 0)[0], "text": number(v, x_spec)} for v in x_ticks],
+        "y_ticks": [{"y": xy(0, v)[1], "text": number(v, y_spec)} for v in y_ticks],
         "series": series,
         "slo": slo_line,
         "slo_colour": SLO_COLOUR,
