@@ -336,3 +336,13 @@ def test_nice_ticks(top, ticks):
     from sizer.render.html import nice_ticks
 
     assert nice_ticks(top) == pytest.approx(ticks)
+
+
+def test_without_a_headcount_the_latency_chart_is_against_requests_in_flight(world):
+    ranking, prices = world  # --users 1, no headcount, no SLO on the first token
+    chart = _latency(recommend_html(ranking, prices))
+    labels = [t.text() for t in chart.find_all("text", "axis-label")]
+    assert labels == ["requests in flight", "time to first token (s)"]
+    assert not chart.find_all("line", "slo")
+    # users 1: the shares 0.25 .. 3 of one user round to 1, 2 and 3 requests in flight
+    assert [p.concurrency for p in ranking.right_sized[0].latency_curve] == [1, 2, 3]
