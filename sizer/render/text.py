@@ -322,8 +322,9 @@ def score_text(r: Recommendation) -> str:
     return "-" if r.quality is None else number(r.quality.score_after_quant, ".0f")
 
 
-# Below this many columns the answer tables leave out memory, users served and the monthly cost
-# (each pick's reason below its table gives all three), so that no header or id is split mid-word.
+# Below this many columns (or where the widest model id would not fit beside all of them) the
+# answer tables leave out memory, users served and the monthly cost (each pick's reason below its
+# table gives all three), so that no header or id is split mid-word.
 NARROW = 100
 HARDWARE_MIN = 12  # a GPU name's longest word ("Workstation", "Generation") fits
 
@@ -416,18 +417,25 @@ def _answer_table(
         "price": fill(_("price {currency}"), currency=c),
         "month": fill(_("{currency}/month"), currency=c),
     }
-    columns = list(headers)
-    if width < NARROW:
-        columns = [col for col in columns if col not in {"memory", "users", "month"}]
     # What the number columns and the borders take; the model column keeps its ids whole in what
     # is left beside a hardware column of at least HARDWARE_MIN (its names wrap at their spaces).
     # A number column is as wide as its header or its widest cell ("vorhanden" beside "Preis €").
     owned = len(_("owned")) if any(r.kind == "runs here" for _i, r in recs) else 0
-    numbers = sum(
-        max(len(headers[col]), owned if col == "price" else 0) for col in columns if col not in {"model", "hardware"}
-    )
-    room = width - numbers - 3 * len(columns) - 1 - HARDWARE_MIN
-    model_width = max(1, min(max(len(r.model) for _, r in recs), room))
+
+    def room_for(columns: list[str]) -> int:
+        numbers = sum(
+            max(len(headers[col]), owned if col == "price" else 0)
+            for col in columns
+            if col not in {"model", "hardware"}
+        )
+        return width - numbers - 3 * len(columns) - 1 - HARDWARE_MIN
+
+    longest = max(len(r.model) for _, r in recs)
+    columns = list(headers)
+    if width < NARROW or room_for(columns) < longest:  # the ids stay whole: fewer columns
+        columns = [col for col in columns if col not in {"memory", "users", "month"}]
+    room = room_for(columns)
+    model_width = max(1, min(longest, room))
     for col in columns:
         if col == "model":  # an id the user types stays whole where it fits (its format wraps below it)
             table.add_column(headers[col], justify="left", overflow="fold", min_width=model_width)
