@@ -33,7 +33,18 @@ from sizer.errors import CatalogError, InputError
 from sizer.io import cache
 from sizer.io.files import read_bytes
 from sizer.io.writing import locked, real_target, write_text
-from sizer.models import CostSettings, Currency, GpuSpec, Host, ModelSpec, Price, QuantLoss, UseCaseScores
+from sizer.models import (
+    CostSettings,
+    Currency,
+    GpuSpec,
+    Host,
+    Interconnect,
+    Interconnects,
+    ModelSpec,
+    Price,
+    QuantLoss,
+    UseCaseScores,
+)
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -531,6 +542,27 @@ def _parse_cost_settings(want: Currency) -> CostSettings:
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"{origin}: {exc}".splitlines()[0]) from None
     return settings
+
+
+INTERCONNECTS_FILE = "interconnects.yaml"
+
+
+@functools.cache
+def load_interconnects() -> Interconnects:
+    """The links between nodes (data/interconnects.yaml) and the default one, validated."""
+    text, origin = _shipped_text(INTERCONNECTS_FILE)
+    return read_interconnects(text, origin)
+
+
+def read_interconnects(text: str, origin: str) -> Interconnects:
+    """An interconnect table from YAML text (`default:` and a `links:` list); CatalogError naming
+    the file, entry and field where it does not validate."""
+    data = read_yaml(text, origin)
+    links = _entries(data, "links", Interconnect, origin)
+    try:
+        return Interconnects(default=data.get("default", ""), links=tuple(links))
+    except ValidationError as exc:
+        raise CatalogError(describe_validation_error(exc, origin)) from None
 
 
 # The shipped files a Catalog is built from (all of them in its cache key).

@@ -27,6 +27,7 @@ from sizer.models.catalog import (
 )
 from sizer.models.costs import ApiClass, ApiPrice, BaseSystem, CloudGpuPrice, CostSettings, ExchangeRates, Load
 from sizer.models.host import PROBE_SCHEMA, CpuInfo, DiskInfo, GpuDevice, Host, MemoryInfo
+from sizer.models.interconnect import Interconnect, Interconnects
 from sizer.models.launch import LaunchSpec
 from sizer.models.needs import Needs
 from sizer.models.reasons import REASON_CODES, Reason
@@ -56,6 +57,8 @@ __all__ = [
     "GpuDevice",
     "GpuSpec",
     "Host",
+    "Interconnect",
+    "Interconnects",
     "KvCacheType",
     "LaunchSpec",
     "LlamaCppAssumptions",
