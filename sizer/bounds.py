@@ -25,6 +25,8 @@ MAX_CONTEXT: Final = 2**27
 MAX_BATCH: Final = 2**16
 # GPUs: NVL72 racks are the largest single systems sold; 4096 covers multi-node layouts.
 MAX_GPUS: Final = 4096
+# Nodes of one pipeline-parallel rig (--nodes): each holds a run of layers, and models have at most a few hundred.
+MAX_NODES: Final = 256
 # People behind one deployment (--headcount): a large company, well past any one rig.
 MAX_HEADCOUNT: Final = 10**7
 # Memory and bandwidth of one device: 10 TiB and 100 TB/s are ~35x today's largest (B300: 288 GB, 8 TB/s).

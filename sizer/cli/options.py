@@ -36,6 +36,21 @@ GpuOpt = Annotated[
     typer.Option("--gpu", "-g", help="GPU name as NVML, llama.cpp or a shop writes it; default: this machine."),
 ]
 GpusOpt = Annotated[int | None, typer.Option("--gpus", "-n", help="Number of GPUs (default 1, or 'Nx' in --gpu).")]
+NodesOpt = Annotated[
+    int,
+    typer.Option(
+        "--nodes",
+        help="Machines of --gpus GPUs each (vLLM, SGLang, TensorRT-LLM): tensor parallel within a node, "
+        "pipeline parallel across nodes.",
+    ),
+]
+InterconnectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--interconnect",
+        help="Link between nodes: ib-ndr (default), ib-hdr, roce-200, eth-100 or eth-25 (data/interconnects.yaml).",
+    ),
+]
 EngineOpt = Annotated[
     str, typer.Option("--engine", "-e", help="Inference engine: llama.cpp, ollama, vllm, sglang or tensorrt-llm.")
 ]

@@ -8,12 +8,13 @@ memory-bound, prompt processing compute-bound; the engine says how a rig's GPUs 
 
 from __future__ import annotations
 
-from sizer.core.memory import MemoryNeed, kv_shards, offload_layers, per_gpu_bytes
+from sizer.core.layout import layout_memory, layout_per_gpu_bytes, layout_result, layout_terms, plan_layout
+from sizer.core.memory import MemoryNeed, kv_shards, offload_layers
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import decode_step_s, prefill_tokens_per_s
 from sizer.engines import engine_for
 from sizer.errors import InputError
-from sizer.models import Assumptions, Estimate, GpuSpec, MemoryBytes, ModelSpec, Vendor, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, Interconnect, MemoryBytes, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
 __all__ = ["DEFAULT_ASSUMPTIONS", "estimate", "memory_needed"]
@@ -48,33 +49,38 @@ def estimate(
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
     available_bytes_per_gpu: int | None = None,
     bandwidth_gb_per_s: float | None = None,
+    nodes: int = 1,
+    interconnect: Interconnect | None = None,
 ) -> Estimate:
     """Memory (bytes), fit and speed (tokens/s) of `model` on `gpu_count` x `gpu` for `workload`.
 
     `available_bytes_per_gpu` replaces the engine's usable capacity (free memory a probe saw);
-    `bandwidth_gb_per_s` replaces the datasheet bandwidth (a measured figure).
+    `bandwidth_gb_per_s` replaces the datasheet bandwidth (a measured figure). With `nodes` above
+    1, `gpu_count` is the GPUs of each node and `interconnect` the link between them
+    (core/layout.py: tensor parallel inside a node, pipeline parallel across).
     """
     w = workload or Workload()
     _validate(w, gpu_count)
     a = assumptions
     runtime = engine_for(w.engine)
+    layout = plan_layout(runtime, model, gpu_count, nodes, interconnect)
     fmt = resolve_quant(w.quant)
-    need = runtime.memory(model, w, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    need = layout_memory(runtime, model, w, layout, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
     ws, kv, per_gpu_overhead = need.weights, need.kv_cache_bytes, need.per_gpu_overhead_bytes
 
     per_gpu_capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
-    available = per_gpu_capacity * gpu_count
-    shards = kv_shards(model, gpu_count)
-    per_gpu = per_gpu_bytes(ws, kv, per_gpu_overhead, model.layers, gpu_count, runtime.splits_tensors, shards)
+    available = per_gpu_capacity * layout.gpu_count
+    per_gpu = layout_per_gpu_bytes(need, model, layout)
     fits = max(per_gpu) <= per_gpu_capacity
 
     offload = None
     if not fits and runtime.offloads:
         offload = offload_layers(ws, kv, model.layers, per_gpu_overhead, per_gpu_capacity, gpu_count)
 
-    terms = runtime.speed_terms(gpu, gpu_count, a, bandwidth_gb_per_s)
+    terms = layout_terms(runtime, gpu, layout, a, bandwidth_gb_per_s)
     # A copied KV cache is stored, and read each step, once per copy (memory.kv_shards).
-    copies = gpu_count / shards if runtime.splits_tensors else 1.0
+    tp = layout.tensor_parallel
+    copies = tp / kv_shards(model, tp) if runtime.splits_tensors else 1.0
     decode_s, limited_by = decode_step_s(model, ws, round(kv * copies), w, terms, a, offload)
     prefill = prefill_tokens_per_s(model, ws, fmt, w, terms, a, offload)
     return Estimate(
@@ -85,7 +91,7 @@ def estimate(
         engine=w.engine,
         kv_cache_type=w.kv_cache_type,
         gpu=gpu.id,
-        gpu_count=gpu_count,
+        gpu_count=layout.gpu_count,
         memory_bytes=_copied(need.memory_bytes, round(kv * (copies - 1))),
         per_gpu_bytes=tuple(per_gpu),
         available_bytes=available,
@@ -96,6 +102,7 @@ def estimate(
         aggregate_tokens_per_s=w.batch / decode_s,
         limited_by_code=limited_by,
         assumptions=a,
+        layout=layout_result(layout, per_gpu),
     )
 
 

@@ -32,7 +32,16 @@ def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumption
     workload = Workload(
         quant=est.quant, context=est.context, batch=est.batch, engine=est.engine, kv_cache_type=est.kv_cache_type
     )
-    return engine_for(est.engine).launch(model, workload, est.gpu_count, a, est.offload, gpu)
+    runtime = engine_for(est.engine)
+    if est.layout is None or est.layout.nodes < 2:
+        return runtime.launch(model, workload, est.gpu_count, a, est.offload, gpu)
+    # Across nodes: the tensor-parallel size is one node's GPUs, and the engine's pipeline flag
+    # (vLLM --pipeline-parallel-size, SGLang --pp-size, TensorRT-LLM --pp_size) gives the nodes.
+    spec = runtime.launch(model, workload, est.layout.tensor_parallel, a, est.offload, gpu)
+    flag = getattr(runtime, "pipeline_flag", None)
+    if not spec.argv or flag is None:
+        return spec
+    return spec.model_copy(update={"argv": (*spec.argv, flag, str(est.layout.pipeline_parallel))})
 
 
 # has_command's answers by the identity of its arguments (hashing whole catalog entries costs more

@@ -347,6 +347,22 @@ def per_gpu_bytes(
     return out
 
 
+def pipeline_per_gpu_bytes(
+    ws: WeightSummary, kv: int, per_gpu_overhead: float, layers: int, tensor_parallel: int, stages: int
+) -> list[int]:
+    """Bytes on each GPU of a pipeline of `stages` (nodes) of `tensor_parallel` GPUs: each stage
+    holds whole layers and their KV cache (the first the embedding, the last the output head), as
+    the layer split gives them, the norms spread evenly, and its TP GPUs split every tensor of it
+    evenly; stage by stage."""
+    per_stage = per_gpu_bytes(ws, kv, 0.0, layers, stages, tensor_parallel=False)
+    norms = (ws.total_bytes - sum(ws.layer_bytes) - ws.head_bytes - ws.embedding_bytes) / stages
+    return [
+        round((stage + norms) / tensor_parallel + per_gpu_overhead)
+        for stage in per_stage
+        for _ in range(tensor_parallel)
+    ]
+
+
 def offload_layers(
     ws: WeightSummary, kv: int, layers: int, per_gpu_overhead: float, per_gpu_capacity: int, n: int
 ) -> Offload:

@@ -12,7 +12,19 @@ from sizer.core.estimate import estimate, memory_needed
 from sizer.core.speed import decode_seconds
 from sizer.engines import engine_for
 from sizer.errors import InputError, UnknownNameError
-from sizer.models import Assumptions, Engine, Estimate, GpuDevice, GpuSpec, Host, ModelSpec, Vendor, Workload, slug
+from sizer.models import (
+    Assumptions,
+    Engine,
+    Estimate,
+    GpuDevice,
+    GpuSpec,
+    Host,
+    Interconnect,
+    ModelSpec,
+    Vendor,
+    Workload,
+    slug,
+)
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.results import Calibration
 from sizer.units import GB, GiB
@@ -32,6 +44,12 @@ class HardwareOption(_Frozen):
     bandwidth_gb_per_s: float | None = None  # measured bandwidth (None: the datasheet figure)
     assumptions: Assumptions | None = None  # this GPU's own constants (the user's calibration); None: the run's
     calibration: Calibration | None = None  # the calibration `assumptions` came from, echoed with a pick
+    nodes: int = Field(default=1, ge=1)  # machines of `count` GPUs each (core/layout.py)
+    interconnect: Interconnect | None = None  # the link between them (None: one node)
+
+    @property
+    def gpu_total(self) -> int:
+        return self.count * self.nodes
 
 
 def sized_with(option: HardwareOption, a: Assumptions) -> Assumptions:
@@ -201,9 +219,11 @@ def estimate_on_rig(
     workload: Workload,
     gpu_count: int | None = None,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    nodes: int = 1,
+    interconnect: Interconnect | None = None,
 ) -> Estimate:
     """`estimate` for `gpu_count` (default: all) GPUs of the rig, the freest ones, with their free
-    memory and the rig's bandwidth."""
+    memory and the rig's bandwidth; with `nodes`, that many such machines over `interconnect`."""
     return estimate(
         model,
         rig.gpu,
@@ -212,6 +232,8 @@ def estimate_on_rig(
         assumptions,
         available_bytes_per_gpu=rig.available_bytes_per_gpu(gpu_count),
         bandwidth_gb_per_s=rig.bandwidth_gb_per_s,
+        nodes=nodes,
+        interconnect=interconnect,
     )
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sizer.core.estimate import estimate
-from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, kv_shards, per_gpu_bytes
+from sizer.core.layout import layout_memory, layout_per_gpu_bytes, layout_terms, option_layout, plan_layout
+from sizer.core.memory import MemoryNeed, WeightSummary, kv_cache_bytes, kv_shards
 from sizer.core.quant import QuantFormat, resolve_quant
 from sizer.core.rigs import HardwareOption, sized_with
 from sizer.core.speed import (
@@ -26,6 +27,7 @@ from sizer.core.speed import (
     attention_dim,
     decode_step_s,
     decode_step_seconds,
+    pipeline_send_s,
     prefill_seconds,
     prompt_flops,
     step_flops_per_s,
@@ -33,7 +35,7 @@ from sizer.core.speed import (
 )
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime
-from sizer.models import Assumptions, Estimate, GpuSpec, ModelSpec, Vendor, Workload
+from sizer.models import Assumptions, Estimate, GpuSpec, Interconnect, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
 from sizer.models.results import Peak, Serving
@@ -65,19 +67,24 @@ def serving_rig(
     a: Assumptions,
     available_bytes_per_gpu: int | None = None,
     bandwidth_gb_per_s: float | None = None,
+    nodes: int = 1,
+    interconnect: Interconnect | None = None,
 ) -> Rig:
-    """The serving model's view of `gpu_count` x `gpu` running `model` under the workload's engine."""
+    """The serving model's view of `gpu_count` x `gpu` (on each of `nodes` nodes) running `model`
+    under the workload's engine."""
     runtime = engine_for(workload.engine)
-    need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    layout = plan_layout(runtime, model, gpu_count, nodes, interconnect)
+    need = layout_memory(runtime, model, workload, layout, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
     capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
     # Each GPU's room beyond its share of the weights holds 1/shards of every request's cache.
-    copies = kv_copies(runtime, model, gpu_count)
-    pool = gpu_count / copies * (capacity - need.per_gpu_overhead_bytes - need.weights.total_bytes / gpu_count)
+    copies = kv_copies(runtime, model, layout.tensor_parallel)
+    total = layout.gpu_count
+    pool = total / copies * (capacity - need.per_gpu_overhead_bytes - need.weights.total_bytes / total)
     slots = runtime.serving_scheduler(workload, a, gpu)
     return Rig(
         model=model,
         weights=need.weights,
-        terms=runtime.speed_terms(gpu, gpu_count, a, bandwidth_gb_per_s),
+        terms=layout_terms(runtime, gpu, layout, a, bandwidth_gb_per_s),
         workload=workload,
         a=a,
         chunk_tokens=slots.batch_tokens,
@@ -119,7 +126,8 @@ def _prompts_s(
     flops = prompts * prompt_flops(ws.active_params, m.layers, attention_dim(m), prompt_tokens)
     rate = step_flops_per_s(terms, fmt, a) * terms.prompt_rate_frac
     stream = chunks * weights_read_bytes(ws, m, min(tokens, chunk_tokens)) / terms.bandwidth_bytes_per_s
-    return float(prefill_seconds(flops, rate, stream, chunks, m.layers, a) + allreduce_s(m, tokens, terms))
+    seconds = prefill_seconds(flops, rate, stream, chunks, m.layers, a) + allreduce_s(m, tokens, terms)
+    return float(seconds + pipeline_send_s(m, tokens, terms, chunks))
 
 
 def max_concurrency(rig: Rig, tokens_per_request: int) -> float:
@@ -267,13 +275,15 @@ def estimate_option(model: ModelSpec, option: HardwareOption, needs: Needs, user
         sized_with(option, a),
         available_bytes_per_gpu=option.available_bytes_per_gpu,
         bandwidth_gb_per_s=option.bandwidth_gb_per_s,
+        nodes=option.nodes,
+        interconnect=option.interconnect,
     )
 
 
 def _rig(runtime: Runtime, option: HardwareOption, a: Assumptions) -> tuple[int, SpeedTerms]:
     """What the rig offers any model, as `estimate` takes it: bytes per GPU and speed terms."""
     capacity = option.available_bytes_per_gpu or runtime.usable_bytes_per_gpu(option.gpu, a)
-    return capacity, runtime.speed_terms(option.gpu, option.count, a, option.bandwidth_gb_per_s)
+    return capacity, layout_terms(runtime, option.gpu, option_layout(runtime, option), a, option.bandwidth_gb_per_s)
 
 
 def _fit(
@@ -283,24 +293,17 @@ def _fit(
     workload: Workload,
     a: Assumptions,
     capacity: int,
-    memo: dict[tuple[int, bool], tuple[MemoryNeed, int]],
+    memo: dict[tuple[int, int, bool], tuple[MemoryNeed, int]],
 ) -> tuple[bool, MemoryNeed]:
     """`estimate`'s fit (its fullest GPU against the capacity) and the memory need; `memo` keeps
-    the need and fullest GPU per GPU count and runtime, which is all they depend on."""
+    the need and fullest GPU per GPU count, nodes and runtime, which is all they depend on."""
     gpu_runtime = option.gpu.vendor is not Vendor.APPLE
-    if (option.count, gpu_runtime) not in memo:
-        need = runtime.memory(model, workload, option.count, a, gpu_runtime=gpu_runtime)
-        split = per_gpu_bytes(
-            need.weights,
-            need.kv_cache_bytes,
-            need.per_gpu_overhead_bytes,
-            model.layers,
-            option.count,
-            runtime.splits_tensors,
-            kv_shards(model, option.count),
-        )
-        memo[option.count, gpu_runtime] = need, max(split)
-    need, fullest = memo[option.count, gpu_runtime]
+    key = (option.count, option.nodes, gpu_runtime)
+    if key not in memo:
+        layout = option_layout(runtime, option)
+        need = layout_memory(runtime, model, workload, layout, a, gpu_runtime=gpu_runtime)
+        memo[key] = need, max(layout_per_gpu_bytes(need, model, layout))
+    need, fullest = memo[key]
     return fullest <= capacity, need
 
 
@@ -385,7 +388,7 @@ def fit_and_decode(
     rigs: dict[int, tuple[int, SpeedTerms]] = {}  # id(option): the options outlive the call
     out = {}
     for model in models:
-        memo: dict[tuple[int, bool], tuple[MemoryNeed, int]] = {}
+        memo: dict[tuple[int, int, bool], tuple[MemoryNeed, int]] = {}
         row = []
         for option in rigs_of.get(model.id, ()):
             a = sized_with(option, shared)

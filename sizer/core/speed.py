@@ -117,12 +117,28 @@ class SpeedTerms:
     # Prompt chunks (GEMMs thousands of tokens tall) reach this multiple of a decode step's matrix
     # rate (GEMMs as tall as the batch).
     prompt_rate_frac: float = 1.0
+    # Pipeline parallel across nodes (core/layout.py): stage boundaries a step's hidden states
+    # cross one after another, the link's one-way latency and its seconds per byte (0: one node).
+    pipeline_sends: int = 0
+    pipeline_latency_s: float = 0.0
+    pipeline_s_per_byte: float = 0.0
 
 
 def allreduce_s(m: ModelSpec, tokens: Any, terms: SpeedTerms) -> Any:
     """Seconds the tensor-parallel all-reduces of `tokens` tokens take: two per layer (after
     attention and after the FFN), each of the token's hidden state in 16 bits."""
     return tokens * 2 * m.layers * m.hidden_size * 2 * terms.allreduce_s_per_byte
+
+
+def pipeline_send_s(m: ModelSpec, tokens: Any, terms: SpeedTerms, messages: Any = 1) -> Any:
+    """Seconds the pipeline's stage boundaries take for `tokens` tokens sent in `messages` messages
+    (a decode step: one; a prompt: one per micro-batch): at each boundary every token's hidden state
+    in 16 bits goes point to point to the next node, latency plus bytes over the link, the
+    boundaries one after another."""
+    if not terms.pipeline_sends:
+        return 0.0
+    per_boundary = messages * terms.pipeline_latency_s + tokens * m.hidden_size * 2 * terms.pipeline_s_per_byte
+    return terms.pipeline_sends * per_boundary
 
 
 def low_precision_rate(terms: SpeedTerms, fmt: QuantFormat) -> float | None:
@@ -178,7 +194,7 @@ def _decode_step(
     read = weights_read_bytes(ws, m, w.batch) + kv / kv_speed
     fixed = fixed_step_s(m.layers, terms.fixed_s, terms.fixed_per_layer_s, a, terms.layer_s)
     fixed += (w.batch - 1) * terms.per_seq_s
-    fixed += allreduce_s(m, w.batch, terms)
+    fixed += allreduce_s(m, w.batch, terms) + pipeline_send_s(m, w.batch, terms)
     if terms.small_batch_efficiency is not None:
         fixed += (w.batch - 1) * 2.0 * ws.active_params / (terms.flops_per_s * terms.small_batch_efficiency)
     bandwidth = terms.bandwidth_bytes_per_s
@@ -253,6 +269,7 @@ def prefill_tokens_per_s(
     ubatches = math.ceil(tokens / terms.ubatch_tokens)
     stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a) + allreduce_s(m, tokens, terms)
+    seconds += pipeline_send_s(m, tokens, terms, ubatches)
     if offload is not None:
         # Offloaded layers are computed where they live; llama.cpp streams them over PCIe per batch.
         cpu_share = 1 - offload.gpu_layers / offload.total_layers

@@ -217,6 +217,18 @@ def rig_refusal(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, gpu_count: int
     return None
 
 
+def check_nodes(runtime: Runtime, nodes: int) -> None:
+    """More than one node needs an engine that splits tensors inside a node and pipelines across
+    them (vLLM, SGLang, TensorRT-LLM); a layer-splitting engine stays in one (InputError else)."""
+    if nodes < 1:
+        raise InputError(f"--nodes must be at least 1, got {nodes}")
+    if nodes > 1 and not runtime.splits_tensors:
+        raise InputError(
+            f"{runtime.label} runs on one node; llama.cpp's RPC back end spreads layers over machines "
+            "but is experimental and not sized here; use --nodes 1, or vLLM, SGLang or TensorRT-LLM"
+        )
+
+
 def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
     """The checks every engine makes: format, KV-cache type, vendor, (tensor parallel) head
     divisibility, and kernels for the format on the GPU."""

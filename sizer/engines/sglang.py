@@ -24,6 +24,7 @@ class SgLang(Vllm):
     name: Engine = Engine.SGLANG
     label: str = "SGLang"
     vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA, Vendor.AMD})
+    pipeline_flag: str = "--pp-size"
 
     def settings(self, a: Assumptions) -> VllmAssumptions:
         return a.sglang

@@ -17,6 +17,7 @@ class TensorRtLlm(Vllm):
     name: Engine = Engine.TENSORRT_LLM
     label: str = "TensorRT-LLM"
     vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA})
+    pipeline_flag: str = "--pp_size"
 
     def settings(self, a: Assumptions) -> VllmAssumptions:
         """Its own block: vLLM's scheduler and memory share read from it map onto --max_batch_size,

@@ -31,7 +31,7 @@ from sizer.models.interconnect import Interconnect, Interconnects
 from sizer.models.launch import LaunchSpec
 from sizer.models.needs import Needs
 from sizer.models.reasons import REASON_CODES, Reason
-from sizer.models.results import Estimate, MemoryBytes, Offload
+from sizer.models.results import Estimate, Layout, MemoryBytes, Offload
 from sizer.models.workload import KvCacheType, Workload
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "Interconnects",
     "KvCacheType",
     "LaunchSpec",
+    "Layout",
     "LlamaCppAssumptions",
     "Load",
     "MemoryBytes",

@@ -86,6 +86,18 @@ class Calibration(_Frozen):
     constants: dict[str, float]  # the constants that differ from the shipped ones
 
 
+class Layout(_Frozen):
+    """How the rig's GPUs split the model: tensor parallel inside a node, pipeline parallel across
+    nodes (llama.cpp's layer split: pipeline over the GPUs of its one node)."""
+
+    nodes: int
+    gpus_per_node: int
+    tensor_parallel: int
+    pipeline_parallel: int
+    per_gpu_bytes: int  # on the fullest GPU
+    interconnect: str | None = None  # the link between nodes (data/interconnects.yaml id); None: one node
+
+
 class Estimate(_Frozen):
     """One model on one piece of hardware: memory, fit and speed. This is the `estimate --json` object."""
 
@@ -110,5 +122,6 @@ class Estimate(_Frozen):
     capacity: Capacity | None = None  # with --headcount: the simulated busy hour
     calibration: Calibration | None = None  # the user's overlay for this GPU on this machine, when one applied
     assumptions: Assumptions
+    layout: Layout | None = None  # nodes, GPUs per node, TP x PP and bytes per GPU
     launch: LaunchSpec | None = None  # the command that starts what was sized (`estimate` fills it in)
     command: str | None = None  # its shell line; None where there is no command (launch.no_command_code says why)

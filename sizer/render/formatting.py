@@ -7,7 +7,7 @@ import math
 from sizer.core.cost import Cost
 from sizer.core.recommend import Recommendation
 from sizer.models import LaunchSpec
-from sizer.models.results import Capacity
+from sizer.models.results import Capacity, Layout
 from sizer.render.i18n import _, currency_symbol, fill, ngettext, number
 from sizer.render.messages import N_, message
 from sizer.units import GB, bytes_to_gib
@@ -164,6 +164,24 @@ def cost_line(cost: Cost) -> str:
             )
         )
     return "; ".join(parts)
+
+
+def layout_line(layout: Layout | None) -> str:
+    """How a multi-node rig splits the model, in one line ('' on one node)."""
+    if layout is None or layout.nodes < 2:
+        return ""
+    return fill(
+        _(
+            "{nodes} nodes x {gpus} GPUs: tensor parallel {tp} within each node, pipeline parallel {pp} "
+            "across nodes over {link}; {per_gpu} on the fullest GPU"
+        ),
+        nodes=layout.nodes,
+        gpus=layout.gpus_per_node,
+        tp=layout.tensor_parallel,
+        pp=layout.pipeline_parallel,
+        link=layout.interconnect or "?",
+        per_gpu=gib(layout.per_gpu_bytes),
+    )
 
 
 def busy_hour_line(capacity: Capacity | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT, MAX_NODES
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show
 from sizer.errors import InputError
@@ -23,6 +23,8 @@ def estimate(
     gpus: o.GpusOpt = None,
     hardware: o.HardwareOpt = None,
     engine: o.EngineOpt = "llama.cpp",
+    nodes: o.NodesOpt = 1,
+    interconnect: o.InterconnectOpt = None,
     kv_cache: o.KvOpt = None,
     prompt_tokens: o.PromptTokensOpt = None,
     output_tokens: o.OutputTokensOpt = None,
@@ -57,6 +59,7 @@ def estimate(
       sizer estimate llama-3.1-8b --engine vllm --gpu H100 --batch 32 --prompt-tokens 1000 --output-tokens 200
       sizer estimate qwen3-32b --engine vllm --gpu "L40S" --gpus 2 --prompt-tokens 800 --output-tokens 300 \
           --headcount 200 --requests-per-hour 10 --max-ttft 2
+      sizer estimate llama-3.1-405b --engine vllm --gpu H100-SXM --gpus 8 --nodes 2    # two 8-GPU nodes over NDR
     """
     from sizer.cli.hardware import size_setup
     from sizer.cli.output import number
@@ -84,6 +87,7 @@ def estimate(
         raise InputError("--headcount needs --requests-per-hour (requests per person at the busy hour)")
     if headcount is not None and prompt_tokens is None:
         raise InputError("--headcount needs --prompt-tokens and --output-tokens (the size of a request)")
+    link = _link(engine, nodes, interconnect)
     setup = size_setup(
         model, quant, context, batch, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
         _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
@@ -99,13 +103,15 @@ def estimate(
 
     a, calibration = calibrated(a, rig.gpu, off=no_calibration)
     count_used = None if target.named else gpus
-    result = estimate_on_rig(spec, rig, workload, count_used, a)
+    result = estimate_on_rig(spec, rig, workload, count_used, a, nodes, link)
     launch = estimate_launch(spec, rig.gpu, result, a)
     update = {"launch": launch, "command": run_command(launch), "calibration": calibration}
     result = result.model_copy(update=update)
     if prompt_tokens is not None and output_tokens is not None:
         n = count_used or rig.count
-        sized = serving_rig(spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s)
+        sized = serving_rig(
+            spec, rig.gpu, n, workload, a, rig.available_bytes_per_gpu(n), rig.bandwidth_gb_per_s, nodes, link
+        )
         result = result.model_copy(update={"serving": serving(sized, batch, prompt_tokens, output_tokens)})
         if headcount is not None and requests_per_hour is not None:
             from sizer.core.capacity import busy_hour
@@ -123,8 +129,26 @@ def estimate(
     say_calibrated(calibration)
 
 
+def _link(engine: str, nodes: int, interconnect: str | None) -> Any:
+    """The link between nodes (None on one node): --interconnect, else the table's default; bad
+    input for nodes below 1, more than one node for an engine that stays in one, or a name the
+    table lacks."""
+    from sizer.core.layout import pick_link
+    from sizer.engines import engine_for
+    from sizer.engines.base import check_nodes
+    from sizer.io.loaders import load_interconnects
+
+    count("--nodes", nodes, MAX_NODES)
+    check_nodes(engine_for(engine), nodes)
+    link = pick_link(load_interconnects(), interconnect)
+    if nodes == 1 and interconnect is not None:
+        raise InputError(_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
+    return link if nodes > 1 else None
+
+
 def _print(chosen: str, result: Any, spec: Any, gpu: Any) -> None:
     """The estimate as a table (Markdown or the terminal's), the command on its own line below."""
+    from sizer.render.formatting import layout_line
     from sizer.render.text import estimate_command, estimate_table
 
     if chosen == "markdown":
@@ -133,6 +157,8 @@ def _print(chosen: str, result: Any, spec: Any, gpu: Any) -> None:
         emit(from_table(estimate_table(result, spec, gpu)))
         return
     show(estimate_table(result, spec, gpu, with_command=False))
+    if layout_line(result.layout):
+        show(layout_line(result.layout))
     command = estimate_command(result)
     if command is not None:
         show(command)
