@@ -154,6 +154,12 @@ SENTENCES = [
         "tensor-parallel size 3 does not divide llama-3.1-8b's 32 attention and 8 KV heads; use 1, 2, 4 or 8 GPUs",
     ),
     (
+        "single-node-engine",
+        {"engine": "llama.cpp", "nodes": 2},
+        "llama.cpp runs on one node, not 2 (llama.cpp's RPC back end is experimental and not sized); "
+        "sized on one node, or use vLLM, SGLang or TensorRT-LLM",
+    ),
+    (
         "insufficient-vram",
         {"needs_bytes_per_gpu": NEED_25_6_GIB, "has_bytes_per_gpu": HAS_24_GIB, "headroom_frac": 0.1},
         "needs 25.6 GiB per GPU, the offer has 24.0 GiB less 10% headroom",

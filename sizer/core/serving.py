@@ -359,13 +359,23 @@ def user_tokens_per_s(
     workload: Workload,
     a: Assumptions,
     available_bytes_per_gpu: int | None = None,
+    nodes: int = 1,
+    interconnect: Interconnect | None = None,
 ) -> float:
     """Each of `workload.batch` users' tokens/s in the closed loop of chat turns at the workload's
-    full context, every layer on the GPUs (`_decode`: what recommend ranks and users_served counts by)."""
+    full context, every layer on the GPUs (`_decode`: what recommend ranks and users_served counts by);
+    with `nodes`, on that many machines of `gpu_count` GPUs over `interconnect`."""
     runtime = engine_for(workload.engine)
-    option = HardwareOption(gpu=gpu, count=gpu_count, available_bytes_per_gpu=available_bytes_per_gpu)
+    option = HardwareOption(
+        gpu=gpu,
+        count=gpu_count,
+        available_bytes_per_gpu=available_bytes_per_gpu,
+        nodes=nodes,
+        interconnect=interconnect,
+    )
     _, terms = _rig(runtime, option, a)
-    need = runtime.memory(model, workload, gpu_count, a, gpu_runtime=gpu.vendor is not Vendor.APPLE)
+    gpu_runtime = gpu.vendor is not Vendor.APPLE
+    need = layout_memory(runtime, model, workload, option_layout(runtime, option), a, gpu_runtime=gpu_runtime)
     return _decode(model, need, workload, terms, a, gpu, kv_copies(runtime, model, gpu_count))
 
 

@@ -10,11 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_HEADCOUNT, MAX_POWER_W, MAX_TOKENS_PER_S
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_HEADCOUNT, MAX_NODES, MAX_POWER_W, MAX_TOKENS_PER_S
 from sizer.core.capacity import users_for_headcount
 from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate
-from sizer.core.memory import kv_shards, per_gpu_bytes
+from sizer.core.layout import RigLayout, layout_memory, layout_per_gpu_bytes, pick_link
 from sizer.core.quant import resolve_quant
 from sizer.core.serving import user_tokens_per_s
 from sizer.engines import engine_for
@@ -27,6 +27,8 @@ from sizer.models import (
     Estimate,
     ExchangeRates,
     GpuSpec,
+    Interconnect,
+    Interconnects,
     KvCacheType,
     ModelSpec,
     Money,
@@ -36,6 +38,9 @@ from sizer.models import (
 )
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.reasons import Reason
+
+# An offer's machines: how many, and the link between them (None on one node).
+Nodes = tuple[int, Interconnect | None]
 
 
 class _Strict(BaseModel):
@@ -55,6 +60,16 @@ class Offer(_Strict):
     ram_gb: float | None = Field(default=None, gt=0, description="system RAM, GB")
     price: Money | None = None
     max_power_w: float | None = Field(default=None, gt=0, le=MAX_POWER_W, description="power the box may draw, W")
+    nodes: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_NODES,
+        description="machines of these GPUs each (vLLM, SGLang, TensorRT-LLM: tensor parallel within a node, "
+        "pipeline parallel across); price and power are per machine",
+    )
+    interconnect: str | None = Field(
+        default=None, description="link between the nodes (data/interconnects.yaml id); default ib-ndr"
+    )
 
 
 class SpecWorkload(_Strict):
@@ -260,19 +275,35 @@ class _Memo:
         return (quant, work.context, work.users, work.engine, work.kv_cache_type)
 
     def fails(
-        self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str
+        self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str, nodes: Nodes = (1, None)
     ) -> tuple[Estimate, tuple[Reason, ...]]:
-        """The estimate for a rig and every rule it breaks (computed once per rig)."""
-        key = (id(model), id(gpu), count, *self._work_key(work, quant))
+        """The estimate for a rig (`count` GPUs on each of `nodes[0]` machines over the link
+        `nodes[1]`) and every rule it breaks (computed once per rig). An engine that stays on
+        one node is sized on one, and breaks single-node-engine."""
+        key = (id(model), id(gpu), count, nodes[0], id(nodes[1]), *self._work_key(work, quant))
         hit = self._fails.get(key)
         if hit is None:
-            est = estimate(model, gpu, work.workload(quant), count, self.calibrated.get(gpu.id, self.assumptions))
-            hit = (model, gpu, est, tuple(_broken(model, gpu, count, work, est, self.constraints)))
+            runtime = engine_for(work.engine)
+            single = nodes[0] > 1 and not runtime.splits_tensors
+            on = (1, None) if single else nodes
+            sized = self.calibrated.get(gpu.id, self.assumptions)
+            est = estimate(model, gpu, work.workload(quant), count, sized, nodes=on[0], interconnect=on[1])
+            broken = _broken(model, gpu, count, work, est, self.constraints, on)
+            if single:
+                broken.insert(0, Reason(code="single-node-engine", engine=runtime.label, nodes=nodes[0]))
+            hit = (model, gpu, est, tuple(broken))
             self._fails[key] = hit
         return hit[2], hit[3]
 
     def lacks_memory(
-        self, model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, quant: str, headroom: float
+        self,
+        model: ModelSpec,
+        gpu: GpuSpec,
+        count: int,
+        work: SpecWorkload,
+        quant: str,
+        headroom: float,
+        nodes: Nodes = (1, None),
     ) -> bool:
         """Whether `count` x `gpu` breaks insufficient-vram, from the per-GPU need alone.
 
@@ -282,20 +313,14 @@ class _Memo:
         tries (tests/test_spec.py holds the two to agreeing).
         """
         runtime, has_context = engine_for(work.engine), gpu.vendor is not Vendor.APPLE
-        key = (id(model), count, has_context, *self._work_key(work, quant))
+        if nodes[0] > 1 and not runtime.splits_tensors:
+            return False  # sized on one node by `fails`, which says why
+        key = (id(model), count, nodes[0], has_context, *self._work_key(work, quant))
         need = self._needs.get(key)
         if need is None:
-            mem = runtime.memory(model, work.workload(quant), count, self.assumptions, gpu_runtime=has_context)
-            shares = per_gpu_bytes(
-                mem.weights,
-                mem.kv_cache_bytes,
-                mem.per_gpu_overhead_bytes,
-                model.layers,
-                count,
-                runtime.splits_tensors,
-                kv_shards(model, count),
-            )
-            need = (model, max(shares))
+            layout = RigLayout(nodes[0], count, runtime.splits_tensors, nodes[1])
+            mem = layout_memory(runtime, model, work.workload(quant), layout, self.assumptions, has_context)
+            need = (model, max(layout_per_gpu_bytes(mem, model, layout)))
             self._needs[key] = need
         return need[1] > runtime.usable_bytes_per_gpu(gpu, self.assumptions) * (1 - headroom)
 
@@ -315,14 +340,20 @@ class _Memo:
 
 
 def _broken(
-    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, est: Estimate, constraints: Constraints
+    model: ModelSpec,
+    gpu: GpuSpec,
+    count: int,
+    work: SpecWorkload,
+    est: Estimate,
+    constraints: Constraints,
+    nodes: Nodes = (1, None),
 ) -> list[Reason]:
     """Every rule a rig breaks, with its figures, given its estimate."""
     broken = []
     refused = rig_refusal(engine_for(work.engine), model, gpu, count)  # a vendor, a tensor-parallel size
     if refused is not None:
         broken.append(refused)
-    capacity = est.available_bytes / count
+    capacity = est.available_bytes / est.gpu_count
     need = max(est.per_gpu_bytes)
     allowed = capacity * (1 - constraints.vram_headroom)
     if need > allowed:
@@ -334,11 +365,11 @@ def _broken(
                 headroom_frac=constraints.vram_headroom,
             )
         )
-    elif _speed(model, gpu, count, work, est) < work.min_tokens_per_s:
+    elif _speed(model, gpu, count, work, est, nodes) < work.min_tokens_per_s:
         broken.append(
             Reason(
                 code="too-slow",
-                decode_tokens_per_s=_speed(model, gpu, count, work, est),
+                decode_tokens_per_s=_speed(model, gpu, count, work, est, nodes),
                 users=work.users,
                 min_tokens_per_s=work.min_tokens_per_s,
             )
@@ -346,13 +377,18 @@ def _broken(
     return broken + _model_rules(model, work, constraints)
 
 
-def _speed(model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, est: Estimate) -> float:
+def _speed(
+    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, est: Estimate, nodes: Nodes = (1, None)
+) -> float:
     """Each user's tokens/s: the serving model's closed loop of the users' chat turns where every
     layer is on the GPUs (as recommend counts users served), else the estimate's decode."""
     if est.offload is not None:
         return est.decode_tokens_per_s
     workload = work.workload(est.quant)
-    return user_tokens_per_s(model, gpu, count, workload, est.assumptions, est.available_bytes // count)
+    each = est.available_bytes // est.gpu_count
+    if est.layout is not None and est.layout.nodes > 1:
+        return user_tokens_per_s(model, gpu, count, workload, est.assumptions, each, nodes[0], nodes[1])
+    return user_tokens_per_s(model, gpu, count, workload, est.assumptions, each)
 
 
 def _model_rules(model: ModelSpec, work: SpecWorkload, constraints: Constraints) -> list[Reason]:
@@ -368,17 +404,25 @@ def _model_rules(model: ModelSpec, work: SpecWorkload, constraints: Constraints)
 
 
 def _would_pass(
-    model: ModelSpec, gpu: GpuSpec, count: int, work: SpecWorkload, spec: Spec, catalog: Catalog, memo: _Memo
+    model: ModelSpec,
+    gpu: GpuSpec,
+    count: int,
+    work: SpecWorkload,
+    spec: Spec,
+    catalog: Catalog,
+    memo: _Memo,
+    nodes: Nodes = (1, None),
 ) -> list[Reason]:
-    """What would pass instead: a smaller quant, more GPUs of the same kind, another GPU."""
+    """What would pass instead: a smaller quant, more GPUs of the same kind (on each node),
+    another GPU (as many on as many nodes)."""
     ideas: list[Reason] = []
     if _model_rules(model, work, spec.constraints):
         return ideas  # a context the model lacks or its licence fails on every rig alike
 
     def ok(m: ModelSpec, g: GpuSpec, n: int, q: str) -> bool:
-        if memo.lacks_memory(m, g, n, work, q, spec.constraints.vram_headroom):
+        if memo.lacks_memory(m, g, n, work, q, spec.constraints.vram_headroom, nodes):
             return False  # most of the rigs tried: no full estimate needed to say no
-        return not memo.fails(m, g, n, work, q)[1]
+        return not memo.fails(m, g, n, work, q, nodes)[1]
 
     current_bits = resolve_quant(work.weight_format).bits_per_weight
     formats = engine_for(work.engine).formats
@@ -395,7 +439,7 @@ def _would_pass(
     for g, each in memo.priced_gpus(catalog, currency):
         if g.id == gpu.id:
             continue
-        price = round(each * count, 2)
+        price = round(each * count * nodes[0], 2)
         if allowed is not None and price > allowed:
             continue
         if ok(model, g, count, work.weight_format):
@@ -413,7 +457,7 @@ def _offer_rules(
     out = []
     budget, currency = spec.constraints.budget, spec.answer_currency.value
     if budget and offer.price:
-        price = rates.convert(offer.price.amount, offer.price.currency.value, currency)
+        price = rates.convert(offer.price.amount * offer.nodes, offer.price.currency.value, currency)  # per machine
         allowed = rates.convert(budget.amount, budget.currency.value, currency)
         if price is not None and allowed is not None and price > allowed:
             over = Reason(code="over-budget", price=price, budget=allowed, currency=currency)
@@ -459,6 +503,7 @@ def check(
     delivered: Sequence[tuple[str, GpuSpec, int]] | None = None,
     rates: ExchangeRates | None = None,
     calibrated: Mapping[str, Assumptions] | None = None,
+    interconnects: Interconnects | None = None,
 ) -> CheckReport:
     """Check every offer against every workload; collect every unmet requirement.
 
@@ -469,10 +514,12 @@ def check(
     currency (`Spec.answer_currency`), converted at `rates` (default: sizer's dated EUR/USD rate).
     `calibrated` gives a GPU (by id) its own constants, the user's calibration for it; its
     offers, and the other GPUs suggested, are sized with them.
+    An offer of `nodes` machines is sized over its `interconnect`, looked up in `interconnects`
+    (data/interconnects.yaml; needed only when an offer has more than one node).
     """
     rates = rates or ExchangeRates()
     _convertible(spec, rates)
-    rigs: list[tuple[str, str, GpuSpec, int, list[Violation]]] = []
+    rigs: list[tuple[str, str, GpuSpec, int, list[Violation], Nodes]] = []
     warnings: list[Reason] = []
     if delivered is not None:
         power = [
@@ -480,13 +527,16 @@ def check(
             for r in _power_reasons([(g, n) for _, g, n in delivered], [spec.constraints.max_power_w])
             if r
         ]
-        rigs = [("hardware", label, gpu, count, power) for label, gpu, count in delivered]
+        rigs = [("hardware", label, gpu, count, power, (1, None)) for label, gpu, count in delivered]
     for offer_path, offer in spec.all_offers if delivered is None else ():
         gpu, count, notes = _offer_gpu(offer, offer_path, catalog)
         warnings += notes
-        gpu_sets = [(catalog.gpu(line.name), line.count) for line in offer.gpus]
+        gpu_sets = [(catalog.gpu(line.name), line.count * offer.nodes) for line in offer.gpus]
         label = offer.name or " + ".join(f"{line.count} x {line.name}" for line in offer.gpus)
-        rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec, rates)))
+        if offer.nodes > 1 and not offer.name:
+            label = f"{offer.nodes} x ({label})"
+        nodes = (offer.nodes, _offer_link(offer, offer_path, interconnects))
+        rigs.append((offer_path, label, gpu, count, _offer_rules(offer, offer_path, gpu_sets, spec, rates), nodes))
     memo = _Memo(assumptions, spec.constraints, rates, calibrated)
     outcomes = [
         _check_one(spec, catalog, memo, resolve_model, rig, (f"workloads[{i}]", work))
@@ -503,10 +553,10 @@ def _check_one(
     catalog: Catalog,
     memo: _Memo,
     resolve_model: Callable[[str], ModelSpec] | None,
-    offer_part: tuple[str, str, GpuSpec, int, list[Violation]],
+    offer_part: tuple[str, str, GpuSpec, int, list[Violation], Nodes],
     work_part: tuple[str, SpecWorkload],
 ) -> Outcome:
-    offer_path, label, gpu, count, offer_violations = offer_part
+    offer_path, label, gpu, count, offer_violations, nodes = offer_part
     w_path, work = work_part
     quant = work.weight_format  # known and served by the engine: SpecWorkload checked both
     if work.model is not None and resolve_model is not None:
@@ -521,7 +571,7 @@ def _check_one(
         raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
     best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
-        est, found = memo.fails(model, gpu, count, work, quant)
+        est, found = memo.fails(model, gpu, count, work, quant, nodes)
         broken = list(found)
         if best is None or (broken == [] and best[2] != []):
             best = (model, est, broken)
@@ -529,8 +579,8 @@ def _check_one(
             break
     model, est, broken = best  # type: ignore[misc]
     violations = [_violation(w_path, r) for r in broken] + offer_violations
-    need, has = max(est.per_gpu_bytes), est.available_bytes // count
-    speed = _speed(model, gpu, count, work, est)
+    need, has = max(est.per_gpu_bytes), est.available_bytes // est.gpu_count
+    speed = _speed(model, gpu, count, work, est, nodes)
     summary = Reason(
         code="check-summary",
         model=model.id,
@@ -543,7 +593,7 @@ def _check_one(
         decode_tokens_per_s=speed,
         min_tokens_per_s=work.min_tokens_per_s,
     )
-    ideas = _would_pass(model, gpu, count, work, spec, catalog, memo) if broken else []
+    ideas = _would_pass(model, gpu, count, work, spec, catalog, memo, nodes) if broken else []
     return Outcome(
         offer=label,
         offer_path=offer_path,
@@ -559,6 +609,20 @@ def _check_one(
         violations=tuple(violations),
         would_pass_code=tuple(ideas),
     )
+
+
+def _offer_link(offer: Offer, path: str, interconnects: Interconnects | None) -> Interconnect | None:
+    """The link between an offer's nodes: its `interconnect`, else the table's default (None on one node)."""
+    if offer.nodes == 1:
+        if offer.interconnect is not None:
+            raise InputError(f"{path}.interconnect: the link between nodes needs nodes: 2 or more")
+        return None
+    if interconnects is None:
+        raise InputError(f"{path}.nodes: sizing more than one node needs the interconnect table")
+    try:
+        return pick_link(interconnects, offer.interconnect)
+    except InputError as exc:
+        raise InputError(f"{path}.interconnect: {exc}") from None
 
 
 def spec_json_schema() -> dict[str, object]:

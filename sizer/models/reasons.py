@@ -85,6 +85,7 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         # violation in check. `vendors` and `gpu_counts` list what it does run on, comma-separated.
         "engine-no-backend": frozenset({"engine", "vendor", "gpu_name", "vendors"}),
         "tensor-parallel-split": frozenset({"model", "gpu_count", "attention_heads", "kv_heads", "gpu_counts"}),
+        "single-node-engine": frozenset({"engine", "nodes"}),  # llama.cpp, ollama: one node, not `nodes`
         # Check violations (Violation.message_code; its code is Violation.code).
         "insufficient-vram": frozenset({"needs_bytes_per_gpu", "has_bytes_per_gpu", "headroom_frac"}),
         "too-slow": frozenset({"decode_tokens_per_s", "users", "min_tokens_per_s"}),

@@ -71,6 +71,10 @@ TEMPLATES: Final[dict[str, str]] = {
         "tensor-parallel size {gpu_count} does not divide {model}'s {attention_heads} attention and "
         "{kv_heads} KV heads; use {gpu_counts_text} GPUs"
     ),
+    "single-node-engine": N_(
+        "{engine} runs on one node, not {nodes} (llama.cpp's RPC back end is experimental and not sized); "
+        "sized on one node, or use vLLM, SGLang or TensorRT-LLM"
+    ),
     # Check violations.
     "insufficient-vram": N_("needs {needs_gib:.1f} GiB per GPU, the offer has {has_gib:.1f} GiB{headroom_text}"),
     "too-slow": N_("{decode_tokens_per_s:.1f} tokens/s per user for {users} user(s), needs {min_tokens_per_s:g}"),

@@ -33,7 +33,7 @@ def check(
       sizer check spec.yaml --hardware delivered.json   # acceptance test of the machine delivered
     """
     from sizer.core.spec import check as run_check
-    from sizer.io.loaders import load_catalog, load_cost_settings, load_spec
+    from sizer.io.loaders import load_catalog, load_cost_settings, load_interconnects, load_spec
 
     chosen = choose_format(output_format, json_out, FORMATS)
     catalog = load_catalog(warn=warn)
@@ -44,7 +44,10 @@ def check(
     for origin, spec, lines in loaded:
         try:
             rates = load_cost_settings().exchange_rates  # the dated rate every amount converts at
-            report = run_check(spec, catalog, delivered=delivered, rates=rates, calibrated=calibrated)
+            links = load_interconnects()  # the link between an offer's nodes
+            report = run_check(
+                spec, catalog, delivered=delivered, rates=rates, interconnects=links, calibrated=calibrated
+            )
             reports.append((origin, report, lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
             raise InputError(f"{origin}: {err}") from None
