@@ -70,7 +70,8 @@ def hardware_price(option: HardwareOption, settings: CostSettings) -> float | No
     each = convert(price.amount, price.currency, settings)
     if each is None:
         return None
-    return each * option.count + (0.0 if option.gpu.unified_memory else settings.base_system(option.count).price)
+    node = each * option.count + (0.0 if option.gpu.unified_memory else settings.base_system(option.count).price)
+    return node * option.nodes  # a multi-node rig: that many machines of `count` GPUs each
 
 
 def busy_hours(settings: CostSettings) -> float:
@@ -86,7 +87,7 @@ def running_cost(hardware: float, option: HardwareOption, settings: CostSettings
     per month = hardware / (write-off years x 12) + power.
     """
     box_w = 0.0 if option.gpu.unified_memory else settings.base_system(option.count).power_w
-    watts = option.gpu.tdp_w * option.count + box_w
+    watts = (option.gpu.tdp_w * option.count + box_w) * option.nodes
     power = watts / 1000 * busy_hours(settings) * settings.kwh_price
     return power, hardware / (settings.amortisation_years * 12) + power
 

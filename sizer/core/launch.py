@@ -6,7 +6,7 @@ import shlex
 
 from sizer.core.rigs import HardwareOption
 from sizer.engines import engine_for
-from sizer.engines.base import has_fp8
+from sizer.engines.base import Runtime, has_fp8
 from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from sizer.models.needs import Needs
@@ -23,7 +23,9 @@ def launch_spec(
         engine=needs.engine,
         kv_cache_type=needs.kv_cache_type,
     )
-    return engine_for(needs.engine).launch(model, workload, option.count, a, est.offload, option.gpu)
+    runtime = engine_for(needs.engine)
+    spec = runtime.launch(model, workload, option.count, a, est.offload, option.gpu)
+    return _pipelined(runtime, spec, option.nodes)
 
 
 def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumptions = DEFAULT_ASSUMPTIONS) -> LaunchSpec:
@@ -35,13 +37,18 @@ def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumption
     runtime = engine_for(est.engine)
     if est.layout is None or est.layout.nodes < 2:
         return runtime.launch(model, workload, est.gpu_count, a, est.offload, gpu)
-    # Across nodes: the tensor-parallel size is one node's GPUs, and the engine's pipeline flag
-    # (vLLM --pipeline-parallel-size, SGLang --pp-size, TensorRT-LLM --pp_size) gives the nodes.
     spec = runtime.launch(model, workload, est.layout.tensor_parallel, a, est.offload, gpu)
+    return _pipelined(runtime, spec, est.layout.nodes)
+
+
+def _pipelined(runtime: Runtime, spec: LaunchSpec, nodes: int) -> LaunchSpec:
+    """Across nodes the tensor-parallel size is one node's GPUs (what the spec was built with),
+    and the engine's pipeline flag (vLLM --pipeline-parallel-size, SGLang --pp-size, TensorRT-LLM
+    --pp_size) gives the nodes; on one node, the spec as it is."""
     flag = getattr(runtime, "pipeline_flag", None)
-    if not spec.argv or flag is None:
+    if nodes < 2 or not spec.argv or flag is None:
         return spec
-    return spec.model_copy(update={"argv": (*spec.argv, flag, str(est.layout.pipeline_parallel))})
+    return spec.model_copy(update={"argv": (*spec.argv, flag, str(nodes))})
 
 
 # has_command's answers by the identity of its arguments (hashing whole catalog entries costs more

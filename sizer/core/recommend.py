@@ -33,6 +33,7 @@ from sizer.models import (
     Engine,
     Estimate,
     GpuSpec,
+    Interconnect,
     LaunchSpec,
     MemoryBytes,
     ModelSpec,
@@ -79,7 +80,7 @@ class Recommendation(_Frozen):
     gpu: str
     gpu_name: str
     gpu_count: int
-    nodes: int = 1  # machines the GPUs are spread over (one box for now)
+    nodes: int = 1  # machines of `gpu_count` GPUs each (to buy: when one cannot serve the model)
     memory_bytes: MemoryBytes
     available_bytes: int
     decode_tokens_per_s: float
@@ -652,6 +653,7 @@ def _recommendation(
         gpu=option.gpu.id,
         gpu_name=option.gpu.name,
         gpu_count=option.count,
+        nodes=option.nodes,
         memory_bytes=est.memory_bytes,
         available_bytes=est.available_bytes,
         decode_tokens_per_s=round(est.decode_tokens_per_s, 2),
@@ -691,6 +693,8 @@ def _serving(
         sized_with(option, a),
         option.available_bytes_per_gpu,
         option.bandwidth_gb_per_s,
+        option.nodes,
+        option.interconnect,
     )
     if rig.kv_pool_bytes <= 0:
         return None, None, ()
@@ -757,6 +761,7 @@ def recommend_for_model(
     options: Sequence[HardwareOption],
     settings: CostSettings,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+    interconnect: Interconnect | None = None,
 ) -> Ranking:
     """What hardware serves `model` for `needs.users` users at `needs.context` tokens each and
     `min_tokens_per_s` per user: every owned rig that does ("runs here") and, of the rigs to buy,
@@ -768,6 +773,9 @@ def recommend_for_model(
     `needs.quant` (the format asked for, else the engine's default; no format is chosen) and
     carries its score for the use case in that format; the licence is flagged, not screened (the
     model was named). `right_sized` and `best_in_budget` stay empty: no model is chosen.
+
+    When no rig to buy serves it on one node and `interconnect` is given, 2 and 4 nodes of 8 of
+    each priced datacenter GPU are tried too (`multi_node_options`), priced as that many nodes.
     """
     needs = needs.model_copy(update={"choose_quant": False})
     runtime = engine_for(needs.engine)
@@ -800,6 +808,15 @@ def recommend_for_model(
     for o in sorted((o for o in options if not o.owned), key=lambda o: (o.gpu.id, o.count)):
         if o.gpu.id not in fewest and serves(o):
             fewest[o.gpu.id] = o
+    wide = multi_node_options(runtime, model, options, needs, settings, interconnect) if not fewest else []
+    if wide:  # only when one node cannot: the sweep stays as cheap as before
+        speeds = fit_and_decode([model], {model.id: wide}, needs, needs.users, assumptions)[model.id]
+        quick.update(
+            {id(o): fits and decode >= needs.min_tokens_per_s for o, (fits, decode) in zip(wide, speeds, strict=True)}
+        )
+        for o in wide:  # fewest nodes first, per GPU
+            if o.gpu.id not in fewest and serves(o):
+                fewest[o.gpu.id] = o
     priced = sorted(fewest.values(), key=lambda o: (*_running(o, settings), o.gpu.id, o.count))
     picks += [pick(o) for o in priced[: needs.top]]
     if not picks:
@@ -810,6 +827,42 @@ def recommend_for_model(
         recommendations=tuple(picks),
         excluded=tuple(excluded),
     )
+
+
+# Nodes a multi-node rig to buy may have, and the GPUs in each: the 8-GPU HGX/DGX server class.
+MULTI_NODE_COUNTS = (2, 4)
+GPUS_PER_NODE = 8
+
+
+def multi_node_options(
+    runtime: Runtime,
+    model: ModelSpec,
+    options: Sequence[HardwareOption],
+    needs: Needs,
+    settings: CostSettings,
+    interconnect: Interconnect | None,
+) -> list[HardwareOption]:
+    """Rigs to buy of 2 and 4 nodes of 8 of each priced datacenter GPU among the 8-GPU `options`,
+    over `interconnect`, within budget and power limit, fewest nodes first per GPU (none for an
+    engine that stays on one node, or without a link)."""
+    if interconnect is None or not runtime.splits_tensors:
+        return []
+    budget = budget_in(needs, settings)
+    out = []
+    for base in options:
+        if base.owned or base.count != GPUS_PER_NODE or base.gpu.category != "datacenter":
+            continue
+        if not _runs(runtime, model, base):
+            continue
+        for nodes in MULTI_NODE_COUNTS:
+            o = base.model_copy(update={"nodes": nodes, "interconnect": interconnect})
+            price = hardware_price(o, settings)
+            if price is None or (budget is not None and price > budget):
+                continue
+            if needs.max_power_w is not None and base.gpu.tdp_w * o.gpu_total > needs.max_power_w:
+                continue
+            out.append(o)
+    return sorted(out, key=lambda o: (o.gpu.id, o.nodes))
 
 
 def _running(option: HardwareOption, settings: CostSettings) -> tuple[float, float]:
@@ -826,7 +879,7 @@ def _model_first_reason(c: _Candidate, est: Estimate, served: int, money: Cost, 
         context=needs.context,
         users=needs.users,
         decode_tokens_per_s=est.decode_tokens_per_s,
-        gpu_count=option.count,
+        gpu_count=option.gpu_total,  # every node's GPUs
         gpu_name=option.gpu.name,
         users_served=served,
         min_tokens_per_s=needs.min_tokens_per_s,

@@ -48,7 +48,8 @@ def command_line(launch: LaunchSpec, command: str | None) -> str:
 
 
 def rig_label(rec: Recommendation) -> str:
-    return f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
+    box = f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
+    return f"{rec.nodes} x ({box})" if rec.nodes > 1 else box
 
 
 # The recommendation table's headers, marked for the catalog; a format translates them with _().

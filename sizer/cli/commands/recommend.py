@@ -114,7 +114,7 @@ def recommend(
     """
     from sizer.core.recommend import budget_in, recommend_for_model
     from sizer.core.recommend import recommend as run_recommend
-    from sizer.io.loaders import load_catalog
+    from sizer.io.loaders import load_catalog, load_interconnects
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
     if currency.upper() not in {"EUR", "USD"}:
@@ -136,7 +136,8 @@ def recommend(
 
     options = calibrated_options(options, off=no_calibration)
     if wanted is not None:
-        ranking = recommend_for_model(catalog, wanted, needs, options, settings)
+        link = load_interconnects()  # its default joins the nodes of a multi-node rig to buy
+        ranking = recommend_for_model(catalog, wanted, needs, options, settings, interconnect=link.get(link.default))
     else:
         with progress("sizing model x GPU pairings") as step:
             ranking = run_recommend(catalog, needs, options, settings, progress=step)
