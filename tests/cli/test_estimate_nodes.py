@@ -71,3 +71,28 @@ def test_bad_input_is_one_line_and_exit_2(args, says):
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert says in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("engine", "tp_flag", "pp_flag"),
+    [
+        ("sglang", "--tp", "--pp-size"),
+        ("tensorrt-llm", "--tp_size", "--pp_size"),
+        ("vllm", "--tensor-parallel-size", "--pipeline-parallel-size"),
+    ],
+)
+def test_each_engine_names_the_pipeline_in_its_own_flag(engine, tp_flag, pp_flag):
+    args = ["llama-3.1-70b", "--gpu", "H100-SXM", "--gpus", "4", "--engine", engine, "--nodes", "2", "--json"]
+    data = json.loads(run(*args).stdout)
+    argv = data["launch"]["argv"]
+    if not argv:  # no repository in the sized format for this engine: nothing to check
+        pytest.skip("no command")
+    assert argv[argv.index(tp_flag) + 1] == "4" and argv[argv.index(pp_flag) + 1] == "2"
+
+
+def test_serving_figures_across_nodes():
+    # The serving model on 2 x 8: one sequence's time between tokens is its decode step.
+    data = json.loads(run(*BIG, "--nodes", "2", "--prompt-tokens", "1000", "--output-tokens", "200", "--json").stdout)
+    serving = data["serving"]
+    assert serving["max_concurrency"] > 1 and serving["itl_s"] > 0
+    assert serving["itl_s"] == pytest.approx(1 / data["decode_tokens_per_s"], rel=0.2)
