@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from html.parser import HTMLParser
 
@@ -346,3 +347,68 @@ def test_without_a_headcount_the_latency_chart_is_against_requests_in_flight(wor
     assert not chart.find_all("line", "slo")
     # users 1: the shares 0.25 .. 3 of one user round to 1, 2 and 3 requests in flight
     assert [p.concurrency for p in ranking.right_sized[0].latency_curve] == [1, 2, 3]
+
+
+# Measured in the browser: every chart label's box as Chromium lays the page out, written back
+# into the DOM (--dump-dom prints the page after its scripts ran).
+_MEASURE = """<script>
+const boxes = (root, sel) => [...root.querySelectorAll(sel)].map(e => {
+  const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom, e.textContent.trim()];
+});
+const span = (lo1, hi1, lo2, hi2) => Math.min(hi1, hi2) - Math.max(lo1, lo2);
+const hit = (a, b) => span(a[0], a[2], b[0], b[2]) > 0.5 && span(a[1], a[3], b[1], b[3]) > 0.5;
+const colour = e => {
+  const s = getComputedStyle(e);
+  return e.tagName === 'circle' ? s.fill : e.tagName === 'polyline' ? s.stroke : s.backgroundColor;
+};
+const out = {overlaps: [], charts: 0, legend: {}};
+for (const chart of document.querySelectorAll('.chart')) {
+  out.charts += 1;
+  const labels = boxes(chart, 'text.label, text.slo-label, .legend text, .legend li');
+  for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++)
+    if (hit(labels[i], labels[j])) out.overlaps.push([chart.id, labels[i][4], labels[j][4]]);
+  out.legend[chart.id] = {
+    keys: [...chart.querySelectorAll('.legend-mark, .legend-key')].map(colour),
+    marks: [...new Set([...chart.querySelectorAll('circle.mark, polyline.series')].map(colour))],
+  };
+}
+document.body.setAttribute('data-measured', JSON.stringify(out));
+</script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_in_chromium_no_chart_label_overlaps_another_and_every_mark_colour_is_in_its_legend(busy_world, lang, tmp_path):
+    import html as html_lib
+    import json
+    import subprocess
+
+    page = tmp_path / "report.html"
+    page.write_text(_report(*busy_world, lang).replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,1600",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    found = re.search(r'data-measured="([^"]*)"', dom)
+    assert found, "the measuring script did not run"
+    measured = json.loads(html_lib.unescape(found.group(1)))
+    assert measured["charts"] == 2
+    assert measured["overlaps"] == []
+    for chart, colours in measured["legend"].items():
+        assert colours["marks"], chart
+        assert set(colours["marks"]) <= set(colours["keys"]), chart
