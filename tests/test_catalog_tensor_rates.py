@@ -54,7 +54,8 @@ def test_geforce_blackwell_fp4_runs_at_full_rate():
     [
         "a100-40gb-pcie", "a100-80gb-sxm", "a100-40gb-sxm", "a100-80gb-pcie", "a10", "a30", "a40",
         "rtx-3090", "rtx-a6000", "tesla-t4", "rtx-2080-ti", "tesla-v100-sxm2-16gb", "tesla-p40",
-        "rx-7900-xtx", "radeon-pro-w7900", "mi250x", "mi210", "arc-a770-16gb", "arc-b580",
+        "rx-7900-xtx", "radeon-pro-w7900", "mi250x", "mi250", "mi210", "arc-a770-16gb", "arc-b580",
+        "max-1550", "max-1100",
     ],
 )  # fmt: skip
 def test_pre_ada_nvidia_rdna3_cdna2_and_arc_have_no_fp8(gpu_id):
@@ -99,6 +100,13 @@ def test_fp4_exists_only_on_blackwell_and_cdna4():
         ("rtx-5050", "fp4_tflops", 210.5),  # NVIDIA: 421 AI TOPS (FP4 with sparsity)
         ("rx-9070", "int8_tops", 291.2),  # AMD: 1165 INT4 TOPS with sparsity = 4 x dense INT8
         ("rx-9060-xt-16gb", "int8_tops", 205.2),  # AMD: 821 INT4 TOPS with sparsity
+        ("mi250", "fp16_tflops", 362.1),  # AMD MI200 table: 362.1 TF FP16/BF16, 383.0 on the MI250X
+        ("mi250", "int8_tops", 362.1),
+        ("max-1550", "fp16_tflops", 838.9),  # 1024 XMX x 512 FP16 FLOP/clk x 1.6 GHz = 838.86
+        ("max-1550", "int8_tops", 1677.7),  # twice the FP16 rate: 1677.72
+        ("max-1100", "fp16_tflops", 355.5),  # 448 XMX x 512 x 1.55 GHz = 355.53
+        ("h20", "fp16_tflops", 148),  # H20: 148 TFLOPS FP16, 296 INT8 TOPS dense
+        ("h20", "int8_tops", 296),
     ],
 )
 def test_hand_checked_datasheet_values(gpu_id, field, value):
@@ -129,6 +137,14 @@ def test_blackwell_ultra_cuts_int8():
         ("RX 9060 XT 16GB", "rx-9060-xt-16gb"),
         ("Intel(R) Arc(TM) B570 Graphics", "arc-b570"),
         ("NVIDIA RTX 4500 Ada Generation", "rtx-4500-ada"),
+        ("AMD Instinct MI250", "mi250"),
+        ("MI250", "mi250"),
+        ("AMD Instinct MI250X", "mi250x"),
+        ("AMD Instinct MI250X/MI250", "mi250x"),  # rocm-smi prints this for both cards
+        ("Intel(R) Data Center GPU Max 1550", "max-1550"),
+        ("Intel Max 1550", "max-1550"),
+        ("Intel Data Center GPU Max 1100", "max-1100"),
+        ("NVIDIA H20", "h20"),
     ],
 )
 def test_new_entries_resolve_by_device_name(name, gpu_id):
@@ -147,3 +163,13 @@ def test_new_entries_sit_next_to_their_family():
     assert order.index("rx-9060-xt-8gb") == order.index("rx-9060-xt-16gb") + 1 == order.index("rx-9070") + 2
     assert order.index("arc-b570") == order.index("arc-b580") + 1
     assert order.index("rtx-4500-ada") == order.index("rtx-4000-ada") + 1 == order.index("rtx-5000-ada") - 1
+    assert order.index("mi250") == order.index("mi250x") + 1
+    assert order.index("max-1550") == order.index("gaudi-3") + 1 == order.index("max-1100") - 1
+
+
+def test_mi250_differs_from_mi250x_only_in_compute_and_links():
+    # Same 128 GB / 3276.8 GB/s memory; 208 vs 220 CUs (362.1 vs 383 TFLOPS); 6 vs 8 Infinity Fabric links.
+    mi250, mi250x = BY_ID["mi250"], BY_ID["mi250x"]
+    assert (mi250.vram_gib, mi250.mem_bandwidth_gb_per_s) == (mi250x.vram_gib, mi250x.mem_bandwidth_gb_per_s)
+    assert mi250.fp16_tflops < mi250x.fp16_tflops
+    assert mi250.interconnect_gb_per_s == 600 and mi250x.interconnect_gb_per_s == 800
