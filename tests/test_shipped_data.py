@@ -80,10 +80,38 @@ def test_architecture_reproduces_the_parameter_count(model):
         "deepseek-v3",
         "gpt-oss-20b",
         "gpt-oss-120b",
+        "BAAI/Aquila-7B",
+        "bigscience/bloom-7b1",
+        "EleutherAI/gpt-j-6b",
+        "huggyllama/llama-7b",
+        "facebook/opt-6.7b",
+        "Qwen/Qwen1.5-7B",
     ],
 )
 def test_required_models_resolve(name):
     assert CATALOG.model(name)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "published"),
+    [
+        ("gpt-j-6b", 6_053_381_344),  # model card
+        ("bloom-7b1", 7_069_016_064),  # model card
+        ("opt-6.7b", 6_658_473_984),  # 50272x4096 embedding + 2050x4096 positions + 32 x 201.4 M layers
+        ("llama-7b", 6_738_415_616),  # LLaMA 1: Llama 2 7B's shapes
+    ],
+)
+def test_plain_mlp_and_tied_layouts_give_the_published_count(model_id, published):
+    # GPT-J, OPT and BLOOM have a two-matrix 4x MLP (ffn_gated false); OPT and BLOOM tie the output
+    # head to the embedding. A wrong flag misses by 2.1 B (a third MLP matrix of 4096 x 16384 per layer
+    # x 32 layers) or 0.2-1.0 B (a second vocabulary table), far beyond the 1 % allowed here.
+    params = sum(t.params for t in weight_tensors(CATALOG.model(model_id)))
+    assert params == pytest.approx(published, rel=0.01)
+
+
+def test_llama_1_keeps_its_2048_context():
+    assert CATALOG.model("huggyllama/llama-7b").max_context == 2048
+    assert CATALOG.model("meta-llama/Llama-2-7b-hf").max_context == 4096
 
 
 def test_llama_3_and_31_are_separate_entries():
