@@ -70,7 +70,7 @@ class LlamaCpp:
         board = gb_per_s_to_bytes_per_s(gpu.mem_bandwidth_gb_per_s) / gpu.devices
         # A measured bandwidth is one device's already (a probe sees each GCD as a GPU).
         bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s) if bandwidth_gb_per_s else board
-        share = bandwidth_efficiency(gpu, a) * (a.llama_cpp.wave64_bandwidth_frac if wave64(gpu) else 1.0)
+        share = bandwidth_efficiency(gpu, a) * backend_share(gpu, a)
         return SpeedTerms(
             bandwidth_bytes_per_s=bandwidth * share,
             flops_per_s=sustained_flops(gpu, a, self.accumulates_fp16) / gpu.devices,
@@ -137,3 +137,13 @@ def wave64(gpu: GpuSpec) -> bool:
     """AMD's GCN and CDNA GPUs run 64-wide wavefronts; every AMD GPU with HBM is one of them
     (Radeon VII, Instinct MI50 to MI355X), every GDDR or LPDDR one is RDNA (32-wide)."""
     return gpu.vendor is Vendor.AMD and gpu.memory_class == "hbm"
+
+
+def backend_share(gpu: GpuSpec, a: Assumptions) -> float:
+    """The share of the usual bandwidth llama.cpp's back end reaches on GPUs its kernels are not
+    tuned for: AMD's wave64 GPUs (HIP) and Intel's HBM data-centre GPUs (SYCL); 1 elsewhere."""
+    if wave64(gpu):
+        return a.llama_cpp.wave64_bandwidth_frac
+    if gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm":
+        return a.llama_cpp.sycl_hbm_bandwidth_frac
+    return 1.0

@@ -106,7 +106,7 @@ class Vllm:
         at that size and no vLLM prompt runs are at hand to fit a chunk size of its own.
         """
         s = self.settings(a)
-        vendor = s.amd_efficiency_frac if gpu.vendor is Vendor.AMD else 1.0
+        vendor = vendor_efficiency(gpu, s)
         bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s or gpu.mem_bandwidth_gb_per_s)
         low = low_precision_flops(gpu, s.compute_efficiency_frac * vendor)
         return SpeedTerms(
@@ -147,6 +147,16 @@ class Vllm:
         argv += ["--gpu-memory-utilization", f"{self.settings(a).gpu_memory_utilization_frac:g}"]
         argv += ["--kv-cache-dtype", "fp8" if workload.kv_cache_type == "fp8" else "auto"]
         return LaunchSpec(argv=tuple(argv))
+
+
+def vendor_efficiency(gpu: GpuSpec, s: VllmAssumptions) -> float:
+    """The share of what the same kernels reach on CUDA that a vendor's build reaches: ROCm on AMD,
+    the XPU build on Intel's HBM data-centre GPUs (Max series); 1 elsewhere."""
+    if gpu.vendor is Vendor.AMD:
+        return s.amd_efficiency_frac
+    if gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm":
+        return s.intel_hbm_efficiency_frac
+    return 1.0
 
 
 def ring_allreduce_s_per_byte(gpu: GpuSpec, gpu_count: int, a: Assumptions) -> float:

@@ -22,8 +22,11 @@ class LlamaCppAssumptions(_Frozen):
     small_batch_efficiency_frac: float = Field(default=0.2, gt=0, le=1)
     # AMD's wave64 GPUs (GCN and CDNA: Radeon VII, Instinct MI50-MI355X, all HBM): llama.cpp's HIP
     # kernels, written for 32-wide warps, reach this share of the bandwidth other GPUs reach
-    # (fitted on the Argonne MI300X llama-bench rows, 2024 builds: 93 % -> 7.7 % median error).
-    wave64_bandwidth_frac: float = Field(default=0.35, gt=0, le=1)
+    # (fitted on the Argonne MI300X and MI250 llama-bench rows, 2024 builds).
+    wave64_bandwidth_frac: float = Field(default=0.42, gt=0, le=1)
+    # Intel's HBM data-centre GPUs (Max 1550/1100) under the SYCL back end: the same share (fitted
+    # on the Argonne Max 1550 llama-bench rows, one GPU, 2024 builds).
+    sycl_hbm_bandwidth_frac: float = Field(default=0.15, gt=0, le=1)
 
 
 class VllmAssumptions(_Frozen):
@@ -57,8 +60,12 @@ class VllmAssumptions(_Frozen):
     prefill_compute_efficiency_frac: float = Field(default=0.4, gt=0, le=1)
     # An FP8 KV cache on GPUs without FP8 units (Ampere, RDNA3): read speed per byte relative to f16 (fit).
     emulated_fp8_kv_frac: float = Field(default=0.25, gt=0, le=1)
-    # AMD GPUs: the ROCm build's share of what the same kernels reach on CUDA (fit on MI300X rows).
-    amd_efficiency_frac: float = Field(default=0.25, gt=0, le=1)
+    # AMD GPUs: the ROCm build's share of what the same kernels reach on CUDA (fit on the MI300X
+    # and MI250 rows, vLLM 0.6.1 ROCm and later).
+    amd_efficiency_frac: float = Field(default=0.4, gt=0, le=1)
+    # Intel's HBM data-centre GPUs (Max 1550/1100): the XPU build's share (fit on the Argonne
+    # Max 1550 rows, vLLM 0.5.2 XPU, 2024).
+    intel_hbm_efficiency_frac: float = Field(default=0.12, gt=0, le=1)
     # Per-token cost per layer of a decode step beyond its reads (CUDA graphs replay the step, so
     # less than llama.cpp's launches), seconds (fit on serving rows, benchmarks/serving_accuracy.py).
     layer_overhead_s: float = Field(default=1.03e-4, ge=0)
