@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sizer.bounds import MAX_GPUS, echo
+from sizer.bounds import MAX_GPUS, MAX_NODES, echo
 from sizer.errors import InputError
 from sizer.render.i18n import _
 
@@ -133,3 +133,21 @@ def size_setup(
     if gpu_memory_utilization is not None:
         a = with_memory_share(a, runtime.name, gpu_memory_utilization)
     return Sizing(runtime=runtime, spec=spec, workload=workload, target=target, rig=rig, assumptions=a)
+
+
+def node_link(engine: str, nodes: int, interconnect: str | None) -> Any:
+    """The link between `nodes` nodes (None on one node): --interconnect, else the table's default;
+    bad input for nodes out of bounds, more than one node for an engine that stays in one, or a
+    name the table lacks."""
+    from sizer.cli.output import count
+    from sizer.core.layout import pick_link
+    from sizer.engines import engine_for
+    from sizer.engines.base import check_nodes
+    from sizer.io.loaders import load_interconnects
+
+    count("--nodes", nodes, MAX_NODES)
+    check_nodes(engine_for(engine), nodes)
+    link = pick_link(load_interconnects(), interconnect)
+    if nodes == 1 and interconnect is not None:
+        raise InputError(_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
+    return link if nodes > 1 else None

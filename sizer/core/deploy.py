@@ -3,8 +3,9 @@
 The plan carries the engine's launch spec (`Runtime.launch`, the same argv `estimate` sized and
 `recommend` prints), the container image that runs it, the knobs as numbers (for formats that
 name them, such as the production-stack Helm values), the resources to request and the endpoints
-to probe. The renderers in sizer/render/deploy_*.py turn it into files; nothing here knows a
-file format. Single node only: a layout past one node is refused until multi-node is sized.
+to probe. The renderers in sizer/render/deploy/ turn it into files; nothing here knows a file
+format. Past one node (vLLM over Ray, SGLang with node ranks) the plan also says what the first
+node and the others run (`leader_argv`, `worker_argv`); a pod or machine per node.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from sizer.engines import engine_for
-from sizer.engines.containers import CONTAINERS, IMAGES, MODEL_FLAGS, POSITIONAL_AFTER, Container
+from sizer.engines.containers import CONTAINERS, IMAGES, MODEL_FLAGS, POSITIONAL_AFTER, Container, MultiNode
 from sizer.errors import InputError
 from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Vendor, Workload
 from sizer.units import GiB
@@ -37,6 +38,11 @@ BASE_MEMORY_BYTES = 16 * GiB
 # process keeps one more core busy with its scheduler loop.
 BASE_CPUS = 6
 CPUS_PER_EXTRA_GPU = 1
+# How long a server may take to come up before its health checks count: the weights' download at
+# 100 MB/s (an assumption: a sustained 0.8 Gbit/s from the Hub; a volume already filled is faster)
+# plus 20 minutes to load them and warm up (CUDA graphs, compiled kernels).
+DOWNLOAD_BYTES_PER_S = 100e6
+LOAD_S = 20 * 60
 # /dev/shm: PyTorch and NCCL pass tensors between processes through it; vLLM's Docker guide uses
 # --shm-size=10.24gb (https://docs.vllm.ai/en/latest/deployment/docker.html). llama.cpp and
 # ollama run one process and need only more than Docker's 64 MB default.
@@ -57,7 +63,7 @@ class DeploymentPlan:
     image: str
     vendor: Vendor
     gpu: str
-    gpu_count: int
+    gpu_count: int  # all nodes together
     tensor_parallel: int  # 1 for engines that split layers (llama.cpp, ollama)
     max_model_len: int  # tokens each sequence holds
     max_num_seqs: int  # sequences at once
@@ -75,11 +81,42 @@ class DeploymentPlan:
     volume_bytes: int
     after_start: tuple[str, ...] = ()  # a command to run in the container once it is up (ollama pulls the model)
     local_file: str | None = None  # a model file the launch argv reads from disk (llama-server -m), not downloads
+    nodes: int = 1  # machines (pods) the model spans, `gpus_per_node` GPUs each
+    pipeline_parallel: int = 1  # stages across the nodes
+    multinode: MultiNode | None = None  # how the nodes find each other (set when nodes > 1)
+
+    @property
+    def gpus_per_node(self) -> int:
+        """What each pod or machine requests."""
+        return self.gpu_count // self.nodes
+
+    def leader_argv(self, leader: str, rank: str) -> tuple[tuple[str, ...], ...]:
+        """What the first node runs, command after command: on one node the argv; across nodes
+        what the engine starts first there (a Ray head), then the server with its multi-node
+        flags. `leader` and `rank` are how the format names the first node's address and this
+        node's index (a shell variable, say)."""
+        if self.multinode is None:
+            return (self.argv,)
+        m = self.multinode
+        first = (_fill(m.leader_first, leader, rank, self.nodes),) if m.leader_first else ()
+        return (*first, _fill((*self.argv, *m.server_extra), leader, rank, self.nodes))
+
+    def worker_argv(self, leader: str, rank: str) -> tuple[str, ...]:
+        """What every node after the first runs (only across nodes)."""
+        assert self.multinode is not None
+        m = self.multinode
+        words = m.worker_argv if m.worker_argv is not None else (*self.argv, *m.server_extra)
+        return _fill(words, leader, rank, self.nodes)
 
     @property
     def args(self) -> tuple[str, ...]:
         """The container's arguments: the argv after its program."""
         return self.argv[1:]
+
+    @property
+    def startup_s(self) -> int:
+        """Seconds to allow for the first start: download and load (DOWNLOAD_BYTES_PER_S, LOAD_S)."""
+        return LOAD_S + math.ceil(self.weight_bytes / DOWNLOAD_BYTES_PER_S)
 
     @property
     def volume_gib(self) -> int:
@@ -92,6 +129,10 @@ class DeploymentPlan:
     @property
     def shm_gib(self) -> int:
         return max(1, math.ceil(self.shm_bytes / GiB))
+
+
+def _fill(words: tuple[str, ...], leader: str, rank: str, nodes: int) -> tuple[str, ...]:
+    return tuple(w.replace("{leader}", leader).replace("{rank}", rank).replace("{nodes}", str(nodes)) for w in words)
 
 
 def dns_label(text: str) -> str:
@@ -133,16 +174,29 @@ def image_for(engine: Engine, label: str, vendor: Vendor) -> str:
     return image
 
 
+def check_node_size(gpus_per_node: int) -> None:
+    """Bad input for more GPUs than one node holds, naming the layout over nodes that has them."""
+    if gpus_per_node > GPUS_PER_NODE:
+        raise InputError(
+            f"{gpus_per_node} GPUs are more than one node holds ({GPUS_PER_NODE}); spread them over nodes: "
+            f"--gpus {GPUS_PER_NODE} --nodes {math.ceil(gpus_per_node / GPUS_PER_NODE)}"
+        )
+
+
 def plan_deployment(
     model: ModelSpec, gpu: GpuSpec, workload: Workload, est: Estimate, a: Assumptions, launch: LaunchSpec
 ) -> DeploymentPlan:
-    """The deployment of `est` (one model on `est.gpu_count` GPUs of one node, as sized) started by
-    `launch`, the engine's launch spec for it (one with argv)."""
+    """The deployment of `est` (one model on `est.gpu_count` GPUs, on the nodes of its layout, as
+    sized) started by `launch`, the engine's launch spec for it (one with argv)."""
     runtime = engine_for(workload.engine)
-    if est.gpu_count > GPUS_PER_NODE:
+    nodes = est.layout.nodes if est.layout is not None else 1
+    per_node = est.gpu_count // nodes
+    check_node_size(per_node)
+    container = CONTAINERS[runtime.name]
+    if nodes > 1 and container.multinode is None:
         raise InputError(
-            f"{est.gpu_count} GPUs need more than one node, and sizer deploy does not support multi-node "
-            f"layouts yet; use at most {GPUS_PER_NODE} GPUs (--gpus) or --format shell"
+            f"{runtime.label} across nodes runs under MPI, for which sizer deploy has no template; "
+            "use --engine vllm or sglang, or --nodes 1"
         )
     if not est.fits:
         raise InputError(
@@ -151,7 +205,6 @@ def plan_deployment(
             "--context/--users (`sizer estimate` shows the breakdown)"
         )
     image = image_for(runtime.name, runtime.label, gpu.vendor)
-    container = CONTAINERS[runtime.name]
     if not launch.argv:
         raise InputError(f"{runtime.label} has no command that serves {model.id} as {est.quant}; see `sizer estimate`")
     slots = runtime.scheduler(workload, a)
@@ -177,7 +230,7 @@ def plan_deployment(
         vendor=gpu.vendor,
         gpu=gpu.name,
         gpu_count=est.gpu_count,
-        tensor_parallel=est.gpu_count if runtime.splits_tensors else 1,
+        tensor_parallel=per_node if runtime.splits_tensors else 1,
         max_model_len=slots.context_per_slot,
         max_num_seqs=slots.slots,
         gpu_memory_utilization=share,
@@ -187,13 +240,16 @@ def plan_deployment(
         env={**dict(container.env), **launch.env},
         container=container,
         gpu_resource=GPU_RESOURCES[gpu.vendor],
-        cpu_request=BASE_CPUS + CPUS_PER_EXTRA_GPU * (est.gpu_count - 1),
+        cpu_request=BASE_CPUS + CPUS_PER_EXTRA_GPU * (per_node - 1),
         memory_request_bytes=BASE_MEMORY_BYTES + offloaded,
         shm_bytes=SHM_BYTES_SHARED if container.shares_memory else SHM_BYTES_SINGLE,
         weight_bytes=est.memory_bytes.weights,
         volume_bytes=math.ceil(VOLUME_FACTOR * est.memory_bytes.weights),
         after_start=after,
         local_file=_flag_value(launch.argv, container.local_file_flag) if container.local_file_flag else None,
+        nodes=nodes,
+        pipeline_parallel=est.layout.pipeline_parallel if est.layout is not None and nodes > 1 else 1,
+        multinode=container.multinode if nodes > 1 else None,
     )
 
 
@@ -206,6 +262,11 @@ FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
 
 def check_format(plan: DeploymentPlan, fmt: str) -> None:
     """Bad input when `fmt` has no template for the plan's engine, naming what would work."""
+    if plan.nodes > 1 and fmt not in plan.container.multinode_formats:
+        fitting = ", ".join(plan.container.multinode_formats)
+        raise InputError(
+            f"--format {fmt} starts one node; {plan.nodes} nodes of {plan.engine_label} need --format {fitting}"
+        )
     if fmt not in plan.container.formats:
         engines = [str(e) for e, c in CONTAINERS.items() if fmt in c.formats]
         fitting = ", ".join(plan.container.formats)

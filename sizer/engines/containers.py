@@ -30,6 +30,35 @@ IMAGES: dict[tuple[Engine, Vendor], str] = {
 
 
 @dataclass(frozen=True)
+class MultiNode:
+    """How an engine's processes on several nodes find each other. Words may hold the placeholders
+    {leader} (the first node's address), {rank} (this node's index, 0 on the first) and {nodes}."""
+
+    port: int  # where the first node listens for the others
+    leader_first: tuple[str, ...] = ()  # run on the first node before its server (vLLM: the Ray head)
+    server_extra: tuple[str, ...] = ()  # added to the server's argv on the nodes that run it
+    worker_argv: tuple[str, ...] | None = None  # what the other nodes run; None: the server, with its rank
+
+
+# vLLM across nodes runs on a Ray cluster: a head on the first node, the others join it and
+# `vllm serve` on the head places its workers there
+# (https://docs.vllm.ai/en/latest/serving/distributed_serving.html, "Running vLLM on multiple nodes").
+VLLM_RAY = MultiNode(
+    port=6379,  # Ray's default GCS port
+    leader_first=("ray", "start", "--head", "--port=6379"),
+    server_extra=("--distributed-executor-backend", "ray"),
+    worker_argv=("ray", "start", "--address={leader}:6379", "--block"),
+)
+# SGLang runs the same server on every node with its rank; the first node's address sets up
+# torch.distributed (https://docs.sglang.io/references/multi_node_deployment/multi_node.html: --nnodes, --node-rank,
+# --dist-init-addr; its tensor- and pipeline-parallel sizes span the nodes).
+SGLANG_NODES = MultiNode(
+    port=20000,
+    server_extra=("--nnodes", "{nodes}", "--node-rank", "{rank}", "--dist-init-addr", "{leader}:20000"),
+)
+
+
+@dataclass(frozen=True)
 class Container:
     """How an engine runs in its official image (each engine's documented server defaults)."""
 
@@ -48,6 +77,8 @@ class Container:
     pull_argv: tuple[str, ...] = ()  # fetches the model once the server is up; the model name follows
     local_file_flag: str | None = None  # the flag naming a model file read from disk, not downloaded
     formats: tuple[str, ...] = ("compose", "k8s", "shell")  # the deployment formats with a template for it
+    multinode: MultiNode | None = None  # how it spans nodes; None: one node only
+    multinode_formats: tuple[str, ...] = ("k8s", "shell")  # the formats with a multi-node template
 
 
 def _python_get(port: int, path: str) -> tuple[str, ...]:
@@ -103,6 +134,8 @@ CONTAINERS: dict[Engine, Container] = {
         # The production-stack chart and KServe's Hugging Face runtime both run vLLM
         # (https://kserve.github.io/website/docs/model-serving/generative-inference/overview).
         formats=("compose", "k8s", "helm", "kserve", "shell"),
+        multinode=VLLM_RAY,
+        multinode_formats=("k8s", "kserve", "shell"),
     ),
     # SGLang's server defaults to 127.0.0.1:30000; /health, and /metrics with --enable-metrics
     # (https://docs.sglang.ai/references/production_metrics.html).
@@ -116,6 +149,7 @@ CONTAINERS: dict[Engine, Container] = {
         shares_memory=True,
         health_command=_python_get(30000, "/health"),
         hub_token=True,
+        multinode=SGLANG_NODES,
     ),
     # trtllm-serve defaults to localhost:8000; /health and /metrics
     # (https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html).

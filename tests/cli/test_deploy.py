@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
+import subprocess
 
 import pytest
 import yaml
@@ -199,7 +201,10 @@ def test_out_writes_and_refuses_to_overwrite(tmp_path):
     [
         (("--engine", "ollama", "--format", "helm"), "--engine vllm"),
         (("--engine", "ollama", "--format", "kserve"), "--engine vllm"),
-        (("--nodes", "2", "--format", "k8s"), "not supported"),
+        (("--nodes", "2", "--format", "compose"), "need --format k8s, kserve, shell"),
+        (("--nodes", "2", "--engine", "tensorrt-llm", "--format", "k8s"), "--engine vllm or sglang"),
+        (("--nodes", "2", "--engine", "llama.cpp", "--quant", "Q4_K_M", "--format", "k8s"), "one node"),
+        (("--gpus", "16", "--format", "k8s"), "--gpus 8 --nodes 2"),
         (("--gpus", "3", "--format", "k8s"), "use 1, 2, 4 or 8"),
         (("--quant", "BF16", "--context", "131072", "--users", "64", "--format", "k8s"), "does not fit"),
         (("--format", "nomad"), "choose compose"),
@@ -224,3 +229,118 @@ def test_model_ref_reads_the_engine_own_flag():
     assert model_ref(Engine.LLAMA_CPP, LaunchSpec(argv=("llama-server", "-hf", "o/m-GGUF:Q4_K_M")), "x") == (
         "o/m-GGUF:Q4_K_M"
     )
+
+
+# --- across nodes ---------------------------------------------------------------------------------
+
+NODES = ("llama-3.1-405b", "--gpu", GPU, "--gpus", "8", "--nodes", "2", "--quant", "FP8", "--context", "8192")
+
+
+def _pod(template: dict) -> dict:
+    """A pod template as the Pod it becomes, for the Kubernetes schema."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": template["metadata"], "spec": template["spec"]}
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_two_nodes_on_k8s_is_a_leader_worker_set_that_validates(engine):
+    docs, err = manifest(*NODES, "--engine", engine, "--users", "4", "--format", "k8s")
+    assert [d["kind"] for d in docs] == ["PersistentVolumeClaim", "LeaderWorkerSet", "Service"]
+    pvc, lws, service = docs
+    _validate(pvc)
+    _validate(service)
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]  # both nodes' pods mount it
+    assert (lws["apiVersion"], lws["spec"]["replicas"]) == ("leaderworkerset.x-k8s.io/v1", 1)
+    group = lws["spec"]["leaderWorkerTemplate"]
+    # The fields LeaderWorkerSet's API documents (https://lws.sigs.k8s.io/docs/reference/leaderworkerset.v1/).
+    assert set(group) <= {"leaderTemplate", "workerTemplate", "size", "restartPolicy", "subGroupPolicy"}
+    assert group["size"] == 2
+    for role in ("leaderTemplate", "workerTemplate"):
+        _validate(_pod(group[role]))
+        (c,) = group[role]["spec"]["containers"]
+        assert c["resources"]["limits"] == {"nvidia.com/gpu": 8}  # one node's GPUs per pod
+    leader = group["leaderTemplate"]
+    # The Service reaches the leader: its labels, plus the one LeaderWorkerSet puts on every pod.
+    selector = dict(service["spec"]["selector"])
+    assert selector.pop("leaderworkerset.sigs.k8s.io/name") == lws["metadata"]["name"]
+    assert selector.items() <= leader["metadata"]["labels"].items()
+    assert "role" in selector and "role" not in group["workerTemplate"]["metadata"]["labels"]
+    (c,) = leader["spec"]["containers"]
+    assert c["command"][:2] == ["sh", "-c"] and c["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert "LeaderWorkerSet controller" in err
+
+
+def _leader_server(engine: str, fmt: str) -> list[str]:
+    docs, _ = manifest(*NODES, "--engine", engine, "--users", "4", "--format", fmt)
+    if fmt == "k8s":
+        (c,) = docs[1]["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]["containers"]
+        script = c["command"][2]
+    else:
+        result = deploy(*NODES, "--engine", engine, "--users", "4", "--format", "shell")
+        script = result.stdout.split("exec ", 1)[1]
+    return shlex.split(script.split("&& exec ")[-1].splitlines()[0])
+
+
+@pytest.mark.parametrize(
+    ("engine", "fmt"), [("vllm", "k8s"), ("vllm", "shell"), ("sglang", "k8s"), ("sglang", "shell")]
+)
+def test_the_leader_runs_the_sized_values(engine, fmt):
+    est = sized(*NODES, "--engine", engine, "--batch", "4")
+    args = _leader_server(engine, fmt)
+    # By hand: 2 nodes of 8 GPUs: tensor parallel 8 in a node, pipeline parallel 2 across; and estimate's layout.
+    tp, pp = ("--tensor-parallel-size", "--pipeline-parallel-size") if engine == "vllm" else ("--tp", "--pp-size")
+    assert flag(args, tp) == "8" == str(est["layout"]["tensor_parallel"])
+    assert flag(args, pp) == "2" == str(est["layout"]["pipeline_parallel"])
+    assert flag(args, "--max-model-len" if engine == "vllm" else "--context-length") == "8192"
+    if engine == "vllm":
+        assert flag(args, "--distributed-executor-backend") == "ray"
+    else:
+        assert flag(args, "--nnodes") == "2"
+
+
+def test_kserve_across_nodes_puts_the_layout_in_worker_spec():
+    docs, err = manifest(*NODES, "--engine", "vllm", "--format", "kserve")
+    assert [d["kind"] for d in docs] == ["PersistentVolumeClaim", "Job", "InferenceService"]
+    pvc, job, isvc = docs
+    _validate(pvc)
+    _validate(job)
+    est = sized(*NODES, "--engine", "vllm")
+    predictor = isvc["spec"]["predictor"]
+    assert predictor["workerSpec"] == {
+        "tensorParallelSize": est["layout"]["tensor_parallel"],
+        "pipelineParallelSize": est["layout"]["pipeline_parallel"],
+    }
+    args = predictor["model"]["args"]
+    # KServe refuses the parallel sizes as flags; the other sized values stay flags.
+    assert "--tensor-parallel-size" not in args and "--pipeline-parallel-size" not in args
+    assert flag(args, "--max-model-len") == "8192"
+    # The InferenceService reads the files where the Job puts them: pvc://CLAIM/PATH is CLAIM at /mnt/models.
+    claim, path = predictor["model"]["storageUri"].removeprefix("pvc://").split("/", 1)
+    assert claim == pvc["metadata"]["name"]
+    (download,) = job["spec"]["template"]["spec"]["containers"]
+    assert flag(download["command"], "--local-dir") == f"/mnt/models/{path}"
+    assert "kubectl wait" in err
+
+
+def test_the_node_script_runs_each_node_part(tmp_path):
+    """The script under a real shell, with stand-ins for ray and vllm that log their arguments."""
+    result = deploy(*NODES, "--engine", "vllm", "--format", "shell")
+    assert result.exit_code == 0, result.output
+    script = tmp_path / "run.sh"
+    script.write_text(result.stdout)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    for name in ("ray", "vllm"):
+        stub = bin_dir / name
+        stub.write_text(f'#!/bin/sh\necho {name} "$@" >> {log}\n')
+        stub.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    for rank in ("0", "1"):
+        done = subprocess.run(["sh", str(script), rank, "10.0.0.7"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    first, serve, worker = log.read_text().splitlines()
+    assert first == "ray start --head --port=6379"
+    assert serve.startswith("vllm serve meta-llama/") and "--pipeline-parallel-size 2" in serve
+    assert worker == "ray start --address=10.0.0.7:6379 --block"
+    missing = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
+    assert missing.returncode != 0  # no rank: it stops before starting anything

@@ -31,7 +31,8 @@ def deploy(
     engine: o.EngineOpt = "vllm",
     kv_cache: o.KvOpt = None,
     gpu_memory_utilization: o.GpuMemoryOpt = None,
-    nodes: Annotated[int, typer.Option("--nodes", help="Nodes to spread over; only 1 is supported yet.")] = 1,
+    nodes: o.NodesOpt = 1,
+    interconnect: o.InterconnectOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the files into this directory instead of stdout.")
     ] = None,
@@ -42,7 +43,8 @@ def deploy(
     The engine arguments are the values `sizer estimate` sizes for the same flags: tensor-parallel
     size, context per sequence, sequences at once, the GPU share, the KV-cache type. The manifest
     goes to stdout (or into --out DIR), a short summary with the command that applies it to stderr.
-    One node only: multi-node layouts are not supported yet.
+    Across nodes (--nodes, vLLM or SGLang): a LeaderWorkerSet (k8s), an InferenceService with
+    workerSpec (kserve) or a script each node runs with its rank (shell).
 
     \b
     Examples:
@@ -51,10 +53,12 @@ def deploy(
       sizer deploy llama-3.3-70b --gpu H100 --gpus 2 --engine vllm --format helm > values.yaml
       sizer deploy llama-3.1-8b --gpu A100 --engine vllm --format kserve
       sizer deploy llama-3.1-8b --hardware server.json --engine ollama --format shell
+      sizer deploy llama-3.1-405b --gpu H100-SXM --gpus 8 --nodes 2 --engine vllm --format k8s --out deploy/
     """
-    from sizer.cli.hardware import size_setup
+    from sizer.cli.hardware import node_link, size_setup
     from sizer.cli.output import choose_format, number
-    from sizer.core.deploy import check_format, plan_deployment
+    from sizer.core.deploy import check_format, check_node_size, plan_deployment
+    from sizer.core.launch import estimate_launch
     from sizer.core.rigs import estimate_on_rig
     from sizer.render.deploy import files, summary
 
@@ -65,19 +69,16 @@ def deploy(
         ("--gpus", gpus, MAX_GPUS),
     ):
         count(name, value, high)
-    count("--nodes", nodes, MAX_GPUS)
-    if nodes > 1:
-        raise InputError("--nodes: multi-node layouts are not supported by sizer deploy yet; size one node (--nodes 1)")
+    link = node_link(engine, nodes, interconnect)
+    check_node_size(gpus or 1)
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
     setup = size_setup(
         model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
         _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE"),
     )  # fmt: skip
-    runtime, spec, workload, target, rig, a = (
-        setup.runtime, setup.spec, setup.workload, setup.target, setup.rig, setup.assumptions
-    )  # fmt: skip
-    est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a)
-    launch = runtime.launch(spec, workload, est.gpu_count, a, est.offload, rig.gpu)
+    spec, workload, target, rig, a = setup.spec, setup.workload, setup.target, setup.rig, setup.assumptions
+    est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a, nodes, link)
+    launch = estimate_launch(spec, rig.gpu, est, a)
     if launch.no_command_code is not None:
         from sizer.render.messages import message as reason_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT, MAX_NODES
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show
 from sizer.errors import InputError
@@ -87,7 +87,9 @@ def estimate(
         raise InputError("--headcount needs --requests-per-hour (requests per person at the busy hour)")
     if headcount is not None and prompt_tokens is None:
         raise InputError("--headcount needs --prompt-tokens and --output-tokens (the size of a request)")
-    link = _link(engine, nodes, interconnect)
+    from sizer.cli.hardware import node_link
+
+    link = node_link(engine, nodes, interconnect)
     setup = size_setup(
         model, quant, context, batch, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
         _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
@@ -127,23 +129,6 @@ def estimate(
         return
     _print(chosen, result, spec, rig.gpu)
     say_calibrated(calibration)
-
-
-def _link(engine: str, nodes: int, interconnect: str | None) -> Any:
-    """The link between nodes (None on one node): --interconnect, else the table's default; bad
-    input for nodes below 1, more than one node for an engine that stays in one, or a name the
-    table lacks."""
-    from sizer.core.layout import pick_link
-    from sizer.engines import engine_for
-    from sizer.engines.base import check_nodes
-    from sizer.io.loaders import load_interconnects
-
-    count("--nodes", nodes, MAX_NODES)
-    check_nodes(engine_for(engine), nodes)
-    link = pick_link(load_interconnects(), interconnect)
-    if nodes == 1 and interconnect is not None:
-        raise InputError(_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
-    return link if nodes > 1 else None
 
 
 def _print(chosen: str, result: Any, spec: Any, gpu: Any) -> None:

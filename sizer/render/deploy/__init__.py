@@ -4,6 +4,7 @@ name and text; `summary` words what was written and how to start it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
@@ -20,6 +21,20 @@ def dump(*documents: Any) -> str:
             return True
 
     return yaml.dump_all(documents, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def shell_join(words: tuple[str, ...], variables: tuple[str, ...]) -> str:
+    """A POSIX shell line of `words`: each quoted as shlex does, except a word naming one of the
+    shell `variables` (`$NODE_RANK`), which goes in double quotes so the shell expands it."""
+    import shlex
+
+    out = []
+    for word in words:
+        if any(v in word for v in variables):
+            out.append('"' + re.sub(r'(["\\`])', r"\\\1", word) + '"')
+        else:
+            out.append(shlex.quote(word))
+    return " ".join(out)
 
 
 def files(plan: DeploymentPlan, fmt: str) -> dict[str, str]:
@@ -41,12 +56,20 @@ def apply_command(plan: DeploymentPlan, fmt: str, path: str) -> str:
             "helm repo add vllm https://vllm-project.github.io/production-stack && "
             f"helm install {plan.name} vllm/vllm-stack -f {path}"
         )
+    if plan.nodes > 1:
+        from sizer.render.deploy.shell import usage
+
+        return usage(plan, path)
     return f"sh {path}"
 
 
 def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
     """A few lines for stderr: what, on which GPUs, how to apply it."""
     gpus = f"{plan.gpu_count}x {plan.gpu}"
+    if plan.nodes > 1:
+        gpus = fill(
+            _("{nodes} nodes of {per_node}x {gpu}"), nodes=plan.nodes, per_node=plan.gpus_per_node, gpu=plan.gpu
+        )
     lines = [
         fill(
             _("{model} ({fmt}) with {engine} on {gpus}: {context:,} tokens x {seqs} sequences, image {image}"),
@@ -59,7 +82,29 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
             image=plan.image,
         ),
     ]
-    if fmt != "shell":
+    if fmt != "shell" and plan.nodes > 1:
+        lines.append(
+            _(
+                "each of the {nodes} pods requests {gpu_count} {resource}, {cpu} CPUs, {memory} GiB memory; "
+                "shared model volume {volume} GiB (ReadWriteMany)"
+            ).format(
+                nodes=plan.nodes,
+                gpu_count=plan.gpus_per_node,
+                resource=plan.gpu_resource,
+                cpu=plan.cpu_request,
+                memory=plan.memory_gib,
+                volume=plan.volume_gib,
+            )
+        )
+        needs = {
+            "k8s": _("the cluster needs the LeaderWorkerSet controller (https://lws.sigs.k8s.io) and a storage class "
+                     "that offers ReadWriteMany volumes"),
+            "kserve": _("KServe runs it in RawDeployment mode; the model starts once the Job {name}-download has "
+                        "filled the volume: kubectl wait --for=condition=complete job/{name}-download --timeout=3h"
+                        ).format(name=plan.name),
+        }  # fmt: skip
+        lines.append(needs[fmt])
+    elif fmt != "shell":
         lines.append(
             _("requests {gpu_count} {resource}, {cpu} CPUs, {memory} GiB memory; model volume {volume} GiB").format(
                 gpu_count=plan.gpu_count,
@@ -73,6 +118,9 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
         fmt, "inferenceservice.yaml" if fmt == "kserve" else "run.sh"
     )
     saved = "" if path else _(" (save the output as {name})").format(name=target)
+    if plan.nodes > 1 and fmt == "shell":
+        lines.append(_("to start it{saved}, {command}").format(saved=saved, command=apply_command(plan, fmt, target)))
+        return lines
     lines.append(_("to start it{saved}: {command}").format(saved=saved, command=apply_command(plan, fmt, target)))
     if plan.after_start:
         where = {

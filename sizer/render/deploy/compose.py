@@ -11,8 +11,6 @@ from sizer.render.deploy import dump
 
 FILE_NAME = "compose.yaml"
 VOLUME = "model-cache"
-# Give a server time to download and load its model before failed checks count (compose's start_period).
-START_PERIOD = "600s"
 
 
 def _gpu_access(plan: DeploymentPlan) -> dict[str, Any]:
@@ -52,7 +50,7 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
         "interval": "30s",
         "timeout": "10s",
         "retries": 3,
-        "start_period": START_PERIOD,
+        "start_period": f"{plan.startup_s}s",  # download and load before failed checks count
     }
     service["restart"] = "unless-stopped"
     doc: dict[str, Any] = {"name": plan.name, "services": {plan.name: service}}

@@ -1,6 +1,11 @@
 """`--format kserve`: an InferenceService (serving.kserve.io/v1beta1) on KServe's Hugging Face
 runtime, which serves LLMs with vLLM and passes vLLM's flags through
-(https://kserve.github.io/website/docs/model-serving/storage/providers/hf)."""
+(https://kserve.github.io/website/docs/model-serving/storage/providers/hf).
+
+Across nodes KServe's multi-node runtime starts the Ray cluster itself: the tensor- and
+pipeline-parallel sizes go in `workerSpec` (not as flags, which it refuses), the InferenceService
+runs as a raw deployment, and the model is read from a ReadWriteMany volume that a Job fills from
+the Hub first (https://kserve.github.io/website/docs/model-serving/generative-inference/multi-node)."""
 
 from __future__ import annotations
 
@@ -8,34 +13,87 @@ from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
 from sizer.render.deploy import dump
-from sizer.render.deploy.k8s import resources
+from sizer.render.deploy.k8s import labels, resources, volume_claim
 
 FILE_NAME = "inferenceservice.yaml"
+# The flags workerSpec carries across nodes.
+WORKER_SPEC = {"--tensor-parallel-size": "tensorParallelSize", "--pipeline-parallel-size": "pipelineParallelSize"}
+# Where KServe mounts a pvc:// storage URI, and so where the Job puts the files.
+MOUNT = "/mnt/models"
 
 
 def engine_args(plan: DeploymentPlan) -> list[str]:
-    """The launch argv after `vllm serve MODEL` (the runtime names the model from storageUri)."""
+    """The launch argv after `vllm serve MODEL` (the runtime names the model from storageUri);
+    across nodes without the parallel sizes, which workerSpec gives."""
     argv = list(plan.launch.argv)
-    return argv[argv.index(plan.model_ref) + 1 :] if plan.model_ref in argv else argv[2:]
+    rest = argv[argv.index(plan.model_ref) + 1 :] if plan.model_ref in argv else argv[2:]
+    if plan.nodes == 1:
+        return rest
+    out: list[str] = []
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in WORKER_SPEC:
+            skip = True
+        else:
+            out.append(word)
+    return out
 
 
 def manifest(plan: DeploymentPlan) -> dict[str, Any]:
+    model: dict[str, Any] = {
+        "modelFormat": {"name": "huggingface"},
+        "args": [f"--model_name={plan.model_id}", *engine_args(plan)],
+        "storageUri": f"hf://{plan.model_ref}" if plan.nodes == 1 else f"pvc://{plan.name}-models/{plan.model_ref}",
+        "resources": resources(plan),
+    }
+    predictor: dict[str, Any] = {"model": model}
+    meta: dict[str, Any] = {"name": plan.name}
+    if plan.nodes > 1:
+        predictor["workerSpec"] = {
+            "tensorParallelSize": plan.tensor_parallel,
+            "pipelineParallelSize": plan.pipeline_parallel,
+        }
+        meta["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
-        "metadata": {"name": plan.name},
+        "metadata": meta,
+        "spec": {"predictor": predictor},
+    }
+
+
+def download_job(plan: DeploymentPlan) -> dict[str, Any]:
+    """A Job that puts the model's files from the Hub into the shared volume, once, with the
+    engine image's `hf` command (huggingface_hub)."""
+    container = {
+        "name": "download",
+        "image": plan.image,
+        "command": ["hf", "download", plan.model_ref, "--local-dir", f"{MOUNT}/{plan.model_ref}"],
+        "env": [
+            {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token", "optional": True}}}
+        ],
+        "volumeMounts": [{"name": "models", "mountPath": MOUNT}],
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": f"{plan.name}-download", "labels": labels(plan)},
         "spec": {
-            "predictor": {
-                "model": {
-                    "modelFormat": {"name": "huggingface"},
-                    "args": [f"--model_name={plan.model_id}", *engine_args(plan)],
-                    "storageUri": f"hf://{plan.model_ref}",
-                    "resources": resources(plan),
+            "backoffLimit": 3,
+            "template": {
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "containers": [container],
+                    "volumes": [{"name": "models", "persistentVolumeClaim": {"claimName": f"{plan.name}-models"}}],
                 }
-            }
+            },
         },
     }
 
 
 def render(plan: DeploymentPlan) -> str:
-    return dump(manifest(plan))
+    if plan.nodes == 1:
+        return dump(manifest(plan))
+    return dump(volume_claim(plan), download_job(plan), manifest(plan))
