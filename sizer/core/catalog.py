@@ -23,6 +23,7 @@ _PAREN = re.compile(r"\s*\(([^)]*)\)\s*")
 _CORES = re.compile(r"(\d+)\s*-?\s*core\s*gpu", re.IGNORECASE)
 _MEMORY = re.compile(r"(\d+)\s*gb\b", re.IGNORECASE)
 _MAX_DIGITS = 9  # digits of a count or size worth reading; int() of thousands of digits is refused or slow
+_MAX_PART_SUGGESTIONS = 5  # entries a did-you-mean lists when the name is part of several (one line stays short)
 
 
 def normalize(name: str) -> str:
@@ -136,7 +137,7 @@ class Catalog:
             mem = _MEMORY.search(detail)
             memory = float(_number(name, N_("memory (GB)"), mem.group(1), 1, MAX_DEVICE_BYTES // GiB)) if mem else None
         if hit is None:
-            key = normalize(text)
+            key = _strip_vendor(normalize(text)) or normalize(text)  # 'NVIDIA H100' suggests as 'H100' does
             raise UnknownNameError(N_("GPU"), name, self._suggest(key, self._gpu_index, [g.id for g in self.gpus]))
         gpu = next(g for g in self.gpus if g.id == hit)
         return GpuMatch(gpu=gpu, count=count, memory_gib=memory)
@@ -160,9 +161,18 @@ class Catalog:
 
     @staticmethod
     def _suggest(key: str, index: dict[str, str], ids: list[str]) -> list[str]:
-        close = difflib.get_close_matches(key, list(index), n=6, cutoff=0.6)
+        """Did-you-mean for an unknown name. A name that begins words of several entries' names
+        ('h100' of 'h100 sxm', 'h100 pcie', 'h100 nvl') names those entries, up to
+        _MAX_PART_SUGGESTIONS in catalog order; otherwise the three closest spellings (difflib)."""
         out: list[str] = []
-        for k in close:
+        if key:
+            starts = re.compile(r"(?:^| )" + re.escape(key))
+            for k, entry in index.items():
+                if entry not in out and starts.search(k):
+                    out.append(entry)
+        if len(out) > 1:
+            return out[:_MAX_PART_SUGGESTIONS]
+        for k in difflib.get_close_matches(key, list(index), n=6, cutoff=0.6):
             if index[k] not in out:
                 out.append(index[k])
         if not out:  # substring hint: 'rtx' -> the entries whose names contain it
