@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.units import GiB, MiB
 
 # Architecture. The largest published models have ~128 layers (Llama 3.1 405B: 126) and 384
@@ -94,7 +94,7 @@ MAX_GGUF_KEPT_VALUES: Final = MAX_LAYERS
 def finite(name: str, value: float) -> float:
     """`value` if it is a finite number; InputError naming `name` otherwise."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise InputError(f"{name} must be a finite number, got {value!r}")
+        raise InputError(N_("{name} must be a finite number, got {value}"), name=name, value=repr(value))
     return value
 
 
@@ -102,7 +102,9 @@ def within(name: str, value: float, low: float, high: float) -> float:
     """`value` if finite and low <= value <= high; InputError naming the bound otherwise."""
     finite(name, value)
     if not low <= value <= high:
-        raise InputError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+        raise InputError(
+            N_("{name} must be between {low:g} and {high:g}, got {value:g}"), name=name, low=low, high=high, value=value
+        )
     return value
 
 

@@ -73,3 +73,45 @@ def test_an_alias_claimed_twice_is_a_catalog_error():
 
 def test_normalize_ignores_case_and_punctuation():
     assert normalize("NVIDIA A100-SXM4-80GB") == normalize("nvidia a100 sxm4 80gb")
+
+
+def _gpu(gpu_id: str, name: str):
+    return RTX_4090.model_copy(update={"id": gpu_id, "name": name, "aliases": ()})
+
+
+# Names chosen so that spelling distance alone ranks the wrong cards first: 'h100' is closer by
+# difflib to 'h200 sxm', 'mi100' and 'v100s' than to any H100 name, which are longer.
+LOOKALIKES = Catalog(
+    models=(LLAMA_31_8B,),
+    gpus=(
+        _gpu("h200-sxm", "H200 SXM"),
+        _gpu("h100-sxm", "H100 SXM5 80GB"),
+        _gpu("mi100", "MI100"),
+        _gpu("h100-pcie", "H100 PCIe"),
+        _gpu("tesla-v100s", "Tesla V100S"),
+        _gpu("h100-nvl", "H100 NVL"),
+    ),
+)
+
+
+def test_a_name_that_begins_several_entries_suggests_those_first():
+    with pytest.raises(UnknownNameError) as info:
+        LOOKALIKES.gpu("H100")
+    assert info.value.suggestions == ["h100-sxm", "h100-pcie", "h100-nvl"]  # catalog order
+    with pytest.raises(UnknownNameError) as info:
+        LOOKALIKES.gpu("h1")  # the start of a word is enough; 'h200' does not begin with it
+    assert info.value.suggestions == ["h100-sxm", "h100-pcie", "h100-nvl"]
+
+
+def test_vendor_words_do_not_hide_the_entries_a_name_begins():
+    with pytest.raises(UnknownNameError) as info:
+        LOOKALIKES.gpu("NVIDIA H100")
+    assert info.value.suggestions == ["h100-sxm", "h100-pcie", "h100-nvl"]
+
+
+def test_the_shipped_catalog_suggests_every_h100_for_h100():
+    from sizer.io.loaders import load_shipped_catalog
+
+    with pytest.raises(UnknownNameError) as info:
+        load_shipped_catalog().gpu("H100")
+    assert set(info.value.suggestions) == {"h100-sxm", "h100-pcie", "h100-nvl"}

@@ -78,7 +78,13 @@ def _root(
     if chosen is None:
         i18n.install(i18n.language_from_env())
         console(stderr=True).print(
-            error_line(f"--lang {lang!r} is not a supported language; choose {', '.join(i18n.LANGUAGES)}"),
+            error_line(
+                i18n.fill(
+                    i18n._("--lang {lang} is not a supported language; choose {choices}"),
+                    lang=repr(lang),
+                    choices=", ".join(i18n.LANGUAGES),
+                )
+            ),
             markup=False,
         )
         raise typer.Exit(InputError.exit_code)

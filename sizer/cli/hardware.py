@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.bounds import MAX_GPUS, MAX_NODES, echo
-from sizer.errors import InputError
+from sizer.errors import N_, InputError, Message
 from sizer.render.i18n import _
 
 
@@ -33,7 +33,7 @@ def resolve_hardware(
     from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
     if gpu is not None and hardware is not None:
-        raise InputError("pass --gpu or --hardware, not both")
+        raise InputError(N_("pass --gpu or --hardware, not both"))
     if gpu is not None:
         match = catalog.match_gpu(gpu)
         spec = match.gpu
@@ -41,7 +41,9 @@ def resolve_hardware(
             spec = spec.model_copy(update={"vram_gib": match.memory_gib})
         count = gpus or match.count or 1
         if count > MAX_GPUS:  # 'NNNx' in the name: checked before a rig of that many is built
-            raise InputError(f"--gpu {echo(gpu)}: at most {MAX_GPUS:,} GPUs, got {echo(count)}")
+            raise InputError(
+                N_("--gpu {gpu}: at most {most:,} GPUs, got {count}"), gpu=echo(gpu), most=MAX_GPUS, count=echo(count)
+            )
         rig = Rig(
             gpu=spec,
             count=count,
@@ -63,8 +65,8 @@ def resolve_hardware(
     return Hardware(rigs=rigs, assumptions=host_assumptions(host), named=False, notes=notes, why_none=why)
 
 
-def where(hardware: Path | None) -> str:
-    return str(hardware) if hardware else _("this machine")
+def where(hardware: Path | None) -> str | Message:
+    return str(hardware) if hardware else Message(N_("this machine"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def size_setup(
 ) -> Sizing:
     """Resolve the engine, model and hardware of a sizing command and check the combination runs.
 
-    `no_gpu`: the command's sentence for hardware without a GPU (`{where}`, `{why}` filled in).
+    `no_gpu`: the command's sentence for hardware without a GPU (`{where}`, `{why}` filled in), marked `N_`.
     """
     from sizer.cli.output import warn
     from sizer.engines import engine_for
@@ -109,7 +111,9 @@ def size_setup(
     runtime = engine_for(engine)
     check_kv_cache(runtime, kv_cache or "f16")
     if gpu_memory_utilization is not None and not runtime.splits_tensors:
-        raise InputError(f"--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {runtime.label} has none")
+        raise InputError(
+            N_("--gpu-memory-utilization is for vLLM, SGLang and TensorRT-LLM; {engine} has none"), engine=runtime.label
+        )
     catalog = load_catalog(warn=warn)
     spec = resolve_model(model, catalog, warn=warn)
     if context > spec.max_context:  # sized as asked, as `check` does, but never silently
@@ -126,7 +130,7 @@ def size_setup(
     target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
     if not target.rigs:
         why = f" ({target.why_none})" if target.why_none else ""
-        raise InputError(fill(no_gpu, where=where(hardware), why=why))
+        raise InputError(no_gpu, where=where(hardware), why=why)
     rig = target.rigs[0]
     runtime.validate(spec, rig.gpu, workload, gpus or rig.count)
     a = target.assumptions
@@ -149,5 +153,5 @@ def node_link(engine: str, nodes: int, interconnect: str | None) -> Any:
     check_nodes(engine_for(engine), nodes)
     link = pick_link(load_interconnects(), interconnect)
     if nodes == 1 and interconnect is not None:
-        raise InputError(_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
+        raise InputError(N_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
     return link if nodes > 1 else None

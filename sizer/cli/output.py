@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import typer
 
 from sizer.bounds import echo, finite
-from sizer.errors import InputError, SizerError
+from sizer.errors import N_, InputError, Message, SizerError
 from sizer.render.i18n import _, fill
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,14 +49,20 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SizerError as err:
-            message(error_line(str(err)))  # one line
+            message(error_line(worded(err)))  # one line
             raise typer.Exit(err.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def worded(err: SizerError | Message) -> str:
+    """An error's message in the output language: its template translated, filled with its values
+    (numbers the locale's way); a message that is data, or has no translation, reads as it came."""
+    return err.render(_, fill)
+
+
 def error_line(text: str) -> str:
-    """'error: <message>', the prefix in the output language (the message in it where cli/ builds it)."""
+    """'error: <message>', the prefix in the output language."""
     return fill(_("error: {message}"), message=text)
 
 
@@ -72,14 +78,14 @@ def note(text: str) -> None:
 
 def positive(name: str, value: float | None) -> None:
     if value is not None and not value >= 1:
-        raise InputError(fill(_("{name} must be >= 1, got {value}"), name=name, value=echo(value)))
+        raise InputError(N_("{name} must be >= 1, got {value}"), name=name, value=echo(value))
 
 
 def count(name: str, value: int | None, high: int) -> None:
     """A whole-number flag: absent, or from 1 to `high` (sizer.bounds), checked before any use."""
     positive(name, value)
     if value is not None and value > high:
-        raise InputError(fill(_("{name} must be <= {high:,}, got {value}"), name=name, high=high, value=echo(value)))
+        raise InputError(N_("{name} must be <= {high:,}, got {value}"), name=name, high=high, value=echo(value))
 
 
 def number(name: str, value: float | None, low: float, high: float, *, above: bool = False) -> None:
@@ -89,28 +95,27 @@ def number(name: str, value: float | None, low: float, high: float, *, above: bo
     finite(name, value)
     if value < low or (above and value == low):
         template = (
-            _("{name} must be > {low:g}, got {value:g}") if above else _("{name} must be >= {low:g}, got {value:g}")
+            N_("{name} must be > {low:g}, got {value:g}") if above else N_("{name} must be >= {low:g}, got {value:g}")
         )
-        raise InputError(fill(template, name=name, low=low, value=value))
+        raise InputError(template, name=name, low=low, value=value)
     if value > high:
-        raise InputError(fill(_("{name} must be <= {high:g}, got {value:g}"), name=name, high=high, value=value))
+        raise InputError(N_("{name} must be <= {high:g}, got {value:g}"), name=name, high=high, value=value)
 
 
 def choose_format(output_format: str | None, json_out: bool, choices: tuple[str, ...]) -> str:
     """The output format: --json is --format json; a name outside `choices` is bad input."""
     if json_out:
         if output_format not in (None, "json"):
-            raise InputError(
-                fill(_("--json and --format {format} contradict each other; pass one"), format=output_format)
-            )
+            raise InputError(N_("--json and --format {format} contradict each other; pass one"), format=output_format)
         return "json"
     chosen = (output_format or choices[0]).strip().lower()
     if chosen not in choices:
         close = difflib.get_close_matches(chosen, choices, n=1)
-        hint = fill(_("; did you mean {name}?"), name=close[0]) if close else ""
         raise InputError(
-            fill(_("unknown format {format}; choose {choices}"), format=repr(output_format), choices=", ".join(choices))
-            + hint
+            N_("unknown format {format}; choose {choices}{hint}"),
+            format=repr(output_format),
+            choices=", ".join(choices),
+            hint=Message(N_("; did you mean {name}?"), name=close[0]) if close else "",
         )
     return chosen
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from sizer.bounds import MAX_DEVICE_BYTES, MAX_GPUS, MAX_NAME_CHARS, echo
-from sizer.errors import InputError, UnknownNameError
+from sizer.errors import N_, InputError, Message, UnknownNameError
 from sizer.models import GpuSpec, ModelSpec, QuantLoss
 from sizer.units import GiB
 
@@ -23,6 +23,7 @@ _PAREN = re.compile(r"\s*\(([^)]*)\)\s*")
 _CORES = re.compile(r"(\d+)\s*-?\s*core\s*gpu", re.IGNORECASE)
 _MEMORY = re.compile(r"(\d+)\s*gb\b", re.IGNORECASE)
 _MAX_DIGITS = 9  # digits of a count or size worth reading; int() of thousands of digits is refused or slow
+_MAX_PART_SUGGESTIONS = 5  # entries a did-you-mean lists when the name is part of several (one line stays short)
 
 
 def normalize(name: str) -> str:
@@ -34,7 +35,14 @@ def _number(name: str, what: str, digits: str, low: int, high: int) -> int:
     """A count or size written in a GPU name, within [low, high]; InputError naming the name otherwise."""
     value = int(digits) if len(digits) <= _MAX_DIGITS else high + 1
     if not low <= value <= high:
-        raise InputError(f"{echo(repr(name))}: {what} must be from {low} to {high}, got {echo(digits, 20)}")
+        raise InputError(
+            N_("{name}: {what} must be from {low} to {high}, got {value}"),
+            name=echo(repr(name)),
+            what=Message(what),
+            low=low,
+            high=high,
+            value=echo(digits, 20),
+        )
     return value
 
 
@@ -62,7 +70,13 @@ def _index(entries: list[tuple[str, list[str]]], kind: str, loose: bool) -> dict
                 continue
             other = index.setdefault(key, entry_id)
             if other != entry_id:
-                raise InputError(f"catalog: {kind} name {key!r} is claimed by both {other!r} and {entry_id!r}")
+                raise InputError(
+                    N_("catalog: {kind} name {key} is claimed by both {other} and {entry}"),
+                    kind=Message(kind),
+                    key=repr(key),
+                    other=repr(other),
+                    entry=repr(entry_id),
+                )
     return index
 
 
@@ -79,8 +93,8 @@ class Catalog:
     def __post_init__(self) -> None:
         models = [(m.id, [m.id, m.name, *(m.aliases), *([m.hf_repo] if m.hf_repo else [])]) for m in self.models]
         gpus = [(g.id, [g.id, g.name, *g.aliases]) for g in self.gpus]
-        object.__setattr__(self, "_model_index", _index(models, "model", loose=False))
-        object.__setattr__(self, "_gpu_index", _index(gpus, "GPU", loose=True))
+        object.__setattr__(self, "_model_index", _index(models, N_("model"), loose=False))
+        object.__setattr__(self, "_gpu_index", _index(gpus, N_("GPU"), loose=True))
 
     def model(self, name: str) -> ModelSpec:
         """The model for an id, display name, alias or Hugging Face repo (case-insensitive)."""
@@ -89,7 +103,9 @@ class Catalog:
         if hit is None and "/" in name:  # "org/Name" whose last part is known
             hit = self._model_index.get(normalize(name.rsplit("/", 1)[1]))
         if hit is None:
-            raise UnknownNameError("model", name, self._suggest(key, self._model_index, [m.id for m in self.models]))
+            raise UnknownNameError(
+                N_("model"), name, self._suggest(key, self._model_index, [m.id for m in self.models])
+            )
         return next(m for m in self.models if m.id == hit)
 
     def gpu(self, name: str) -> GpuSpec:
@@ -103,12 +119,14 @@ class Catalog:
         64 GiB of memory.
         """
         if len(name) > MAX_NAME_CHARS:  # before any regex or did-you-mean runs over it
-            raise InputError(f"GPU name {echo(repr(name))} is longer than {MAX_NAME_CHARS} characters")
+            raise InputError(
+                N_("GPU name {name} is longer than {most} characters"), name=echo(repr(name)), most=MAX_NAME_CHARS
+            )
         count = None
         text = name
         m = _COUNT_PREFIX.match(text)
         if m:
-            count, text = _number(name, "GPU count", m.group(1), 1, MAX_GPUS), m.group(2)
+            count, text = _number(name, N_("GPU count"), m.group(1), 1, MAX_GPUS), m.group(2)
         hit = self._lookup_gpu(text)
         memory = None
         paren = _PAREN.search(text)
@@ -117,10 +135,10 @@ class Catalog:
             plain = _PAREN.sub(" ", text).strip()
             hit = self._apple_bin(plain, detail) or self._lookup_gpu(plain)
             mem = _MEMORY.search(detail)
-            memory = float(_number(name, "memory (GB)", mem.group(1), 1, MAX_DEVICE_BYTES // GiB)) if mem else None
+            memory = float(_number(name, N_("memory (GB)"), mem.group(1), 1, MAX_DEVICE_BYTES // GiB)) if mem else None
         if hit is None:
-            key = normalize(text)
-            raise UnknownNameError("GPU", name, self._suggest(key, self._gpu_index, [g.id for g in self.gpus]))
+            key = _strip_vendor(normalize(text)) or normalize(text)  # 'NVIDIA H100' suggests as 'H100' does
+            raise UnknownNameError(N_("GPU"), name, self._suggest(key, self._gpu_index, [g.id for g in self.gpus]))
         gpu = next(g for g in self.gpus if g.id == hit)
         return GpuMatch(gpu=gpu, count=count, memory_gib=memory)
 
@@ -143,9 +161,18 @@ class Catalog:
 
     @staticmethod
     def _suggest(key: str, index: dict[str, str], ids: list[str]) -> list[str]:
-        close = difflib.get_close_matches(key, list(index), n=6, cutoff=0.6)
+        """Did-you-mean for an unknown name. A name that begins words of several entries' names
+        ('h100' of 'h100 sxm', 'h100 pcie', 'h100 nvl') names those entries, up to
+        _MAX_PART_SUGGESTIONS in catalog order; otherwise the three closest spellings (difflib)."""
         out: list[str] = []
-        for k in close:
+        if key:
+            starts = re.compile(r"(?:^| )" + re.escape(key))
+            for k, entry in index.items():
+                if entry not in out and starts.search(k):
+                    out.append(entry)
+        if len(out) > 1:
+            return out[:_MAX_PART_SUGGESTIONS]
+        for k in difflib.get_close_matches(key, list(index), n=6, cutoff=0.6):
             if index[k] not in out:
                 out.append(index[k])
         if not out:  # substring hint: 'rtx' -> the entries whose names contain it

@@ -13,7 +13,7 @@ from sizer.core.memory import MemoryNeed, kv_shards, offload_layers
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import decode_step_s, prefill_tokens_per_s
 from sizer.engines import engine_for
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.models import Assumptions, Estimate, GpuSpec, Interconnect, MemoryBytes, ModelSpec, Vendor, Workload
 from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 
@@ -22,9 +22,9 @@ __all__ = ["DEFAULT_ASSUMPTIONS", "estimate", "memory_needed"]
 
 def _validate(workload: Workload, gpu_count: int) -> None:
     if gpu_count < 1:
-        raise InputError(f"gpu count must be >= 1, got {gpu_count}")
+        raise InputError(N_("gpu count must be >= 1, got {count}"), count=gpu_count)
     if workload.context < 1 or workload.batch < 1:
-        raise InputError("context and batch must be >= 1")
+        raise InputError(N_("context and batch must be >= 1"))
 
 
 def memory_needed(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sizer.core.memory import MemoryNeed, kv_shards, per_gpu_bytes, pipeline_per_gpu_bytes
 from sizer.core.speed import SpeedTerms
 from sizer.engines.base import Runtime, check_nodes
-from sizer.errors import InputError, UnknownNameError
+from sizer.errors import N_, InputError, UnknownNameError
 from sizer.models import Assumptions, GpuSpec, Interconnect, Interconnects, Layout, ModelSpec, Workload
 from sizer.units import gb_per_s_to_bytes_per_s
 
@@ -55,7 +55,7 @@ def pick_link(table: Interconnects, name: str | None) -> Interconnect:
     link = table.get(name if name is not None else table.default)
     if link is None:
         close = difflib.get_close_matches(str(name).strip().lower(), table.ids, n=2, cutoff=0.5)
-        raise UnknownNameError("interconnect", str(name), close or list(table.ids))
+        raise UnknownNameError(N_("interconnect"), str(name), close or list(table.ids))
     return link
 
 
@@ -67,9 +67,14 @@ def plan_layout(
     stages than the model has layers, or no link named between nodes."""
     check_nodes(runtime, nodes)
     if nodes > 1 and nodes > model.layers:
-        raise InputError(f"{model.id} has {model.layers} layers; it cannot be split over {nodes} nodes")
+        raise InputError(
+            N_("{model} has {layers} layers; it cannot be split over {nodes} nodes"),
+            model=model.id,
+            layers=model.layers,
+            nodes=nodes,
+        )
     if nodes > 1 and link is None:
-        raise InputError("a multi-node rig needs the link between its nodes (--interconnect)")
+        raise InputError(N_("a multi-node rig needs the link between its nodes (--interconnect)"))
     return RigLayout(nodes=nodes, gpus_per_node=gpus_per_node, splits_tensors=runtime.splits_tensors, link=link)
 
 

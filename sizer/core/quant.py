@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from sizer.errors import UnknownNameError
+from sizer.errors import N_, UnknownNameError
 
 # ggml tensor types: bits per weight = 8 * block bytes / weights per block (ggml-common.h).
 GGML_BITS: dict[str, float] = {
@@ -148,7 +148,7 @@ def resolve_quant(name: str) -> QuantFormat:
         return _BY_KEY[_SYNONYMS[key].lower()]
     names = [q.name for q in _FORMATS]
     close = difflib.get_close_matches(name.upper(), names, n=3, cutoff=0.5)
-    raise UnknownNameError("quantization", name, close)
+    raise UnknownNameError(N_("quantization"), name, close)
 
 
 def _use_more_bits(i_layer: int, n_layers: int) -> bool:

@@ -26,7 +26,7 @@ from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, 
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime, check_workload, has_fp8, loads_on, rig_refusal
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.models import (
     Assumptions,
     CostSettings,
@@ -204,7 +204,9 @@ def budget_in(needs: Needs, settings: CostSettings) -> float | None:
     allowed = money_in(needs.budget, settings)
     if allowed is None:
         have, want = needs.budget.currency.value, settings.currency.value
-        raise InputError(f"the budget is in {have}, and there is no exchange rate from {have} to {want}")
+        raise InputError(
+            N_("the budget is in {have}, and there is no exchange rate from {have} to {want}"), have=have, want=want
+        )
     return allowed
 
 
@@ -781,7 +783,12 @@ def recommend_for_model(
     runtime = engine_for(needs.engine)
     check_workload(runtime, needs_workload(needs, needs.users))
     if needs.context > model.max_context:
-        raise InputError(f"{model.id} supports {model.max_context:,} tokens of context, not {needs.context:,}")
+        raise InputError(
+            N_("{model} supports {max_context:,} tokens of context, not {context:,}"),
+            model=model.id,
+            max_context=model.max_context,
+            context=needs.context,
+        )
     runnable = [o for o in options if _runs(runtime, model, o)]
     speeds = fit_and_decode([model], {model.id: runnable}, needs, needs.users, assumptions)[model.id]
     quick = {

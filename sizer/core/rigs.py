@@ -11,7 +11,7 @@ from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate, memory_needed
 from sizer.core.speed import decode_seconds
 from sizer.engines import engine_for
-from sizer.errors import InputError, UnknownNameError
+from sizer.errors import N_, InputError, UnknownNameError
 from sizer.models import (
     Assumptions,
     Engine,
@@ -134,8 +134,12 @@ def gpu_spec_for_device(device: GpuDevice, catalog: Catalog, assumptions: Assump
         return entry.model_copy(update={"vram_gib": capacity_gib})
     if device.bandwidth_bytes_per_s is None:
         raise InputError(
-            f"GPU {device.index} {device.name!r} is not in the catalog and has no bandwidth_bytes_per_s; "
-            "state it (bytes/s) or use a catalog GPU name"
+            N_(
+                "GPU {index} {name} is not in the catalog and has no bandwidth_bytes_per_s; "
+                "state it (bytes/s) or use a catalog GPU name"
+            ),
+            index=device.index,
+            name=repr(device.name),
         )
     bandwidth_gb_per_s = device.bandwidth_bytes_per_s / GB
     vendor = device.vendor or Vendor.NVIDIA

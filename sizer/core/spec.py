@@ -19,7 +19,7 @@ from sizer.core.quant import resolve_quant
 from sizer.core.serving import user_tokens_per_s
 from sizer.engines import engine_for
 from sizer.engines.base import check_workload, rig_refusal
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.models import (
     Assumptions,
     Currency,
@@ -98,7 +98,7 @@ class SpecWorkload(_Strict):
     @model_validator(mode="after")
     def _users_or_headcount(self) -> SpecWorkload:
         if self.headcount is not None and self.concurrent_users is not None:
-            raise ValueError("give 'concurrent_users' or 'headcount', not both")
+            raise ValueError(N_("give 'concurrent_users' or 'headcount', not both"))
         return self
 
     @property
@@ -113,7 +113,7 @@ class SpecWorkload(_Strict):
     @model_validator(mode="after")
     def _model_or_use_case(self) -> SpecWorkload:
         if (self.model is None) == (self.use_case is None):
-            raise ValueError("give exactly one of 'model' or 'use_case'")
+            raise ValueError(N_("give exactly one of 'model' or 'use_case'"))
         return self
 
     @model_validator(mode="after")
@@ -122,7 +122,7 @@ class SpecWorkload(_Strict):
         try:
             check_workload(engine_for(self.engine), self.workload(self.weight_format))
         except InputError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(exc.message) from None  # io.loaders words it in the output language
         return self
 
     @property
@@ -166,7 +166,7 @@ class Spec(_Strict):
     @model_validator(mode="after")
     def _some_hardware(self) -> Spec:
         if self.hardware is None and not self.offers:
-            raise ValueError("give 'hardware' (one offer) or 'offers' (a list)")
+            raise ValueError(N_("give 'hardware' (one offer) or 'offers' (a list)"))
         return self
 
     @property
@@ -492,7 +492,12 @@ def _convertible(spec: Spec, rates: ExchangeRates) -> None:
     amounts += [(f"{path}.price", offer.price) for path, offer in spec.all_offers]
     for where, money in amounts:
         if money is not None and rates.convert(money.amount, money.currency.value, want) is None:
-            raise InputError(f"{where}: no exchange rate from {money.currency.value} to {want}")
+            raise InputError(
+                N_("{where}: no exchange rate from {have} to {want}"),
+                where=where,
+                have=money.currency.value,
+                want=want,
+            )
 
 
 def check(
@@ -568,7 +573,11 @@ def _check_one(
             memo.candidates[str(work.use_case)] = _candidates(work, catalog)
         candidates = memo.candidates[str(work.use_case)]
     if not candidates:
-        raise InputError(f"{w_path}.use_case: no catalog model is tagged {work.use_case!r}")
+        raise InputError(
+            N_("{path}.use_case: no catalog model is tagged {use_case!r}"),
+            path=w_path,
+            use_case=work.use_case,
+        )
     best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
         est, found = memo.fails(model, gpu, count, work, quant, nodes)
@@ -615,14 +624,14 @@ def _offer_link(offer: Offer, path: str, interconnects: Interconnects | None) ->
     """The link between an offer's nodes: its `interconnect`, else the table's default (None on one node)."""
     if offer.nodes == 1:
         if offer.interconnect is not None:
-            raise InputError(f"{path}.interconnect: the link between nodes needs nodes: 2 or more")
+            raise InputError(N_("{path}.interconnect: the link between nodes needs nodes: 2 or more"), path=path)
         return None
     if interconnects is None:
-        raise InputError(f"{path}.nodes: sizing more than one node needs the interconnect table")
+        raise InputError(N_("{path}.nodes: sizing more than one node needs the interconnect table"), path=path)
     try:
         return pick_link(interconnects, offer.interconnect)
     except InputError as exc:
-        raise InputError(f"{path}.interconnect: {exc}") from None
+        raise InputError(N_("{path}.interconnect: {error}"), path=path, error=exc) from None
 
 
 def spec_json_schema() -> dict[str, object]:

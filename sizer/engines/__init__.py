@@ -10,7 +10,7 @@ import difflib
 
 from sizer.engines import llama_cpp, ollama, sglang, tensorrt_llm, vllm
 from sizer.engines.base import Runtime
-from sizer.errors import InputError
+from sizer.errors import N_, InputError, Message
 from sizer.models import Engine
 
 RUNTIMES: dict[Engine, Runtime] = {m.RUNTIME.name: m.RUNTIME for m in (llama_cpp, ollama, vllm, sglang, tensorrt_llm)}
@@ -34,6 +34,8 @@ def engine_for(name: str | Engine) -> Runtime:
     if engine is None:
         names = [e.value for e in RUNTIMES]
         close = difflib.get_close_matches(key, names, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise InputError(f"unknown engine {name!r}; choose {', '.join(names)}{hint}")
+        hint = Message(N_("; did you mean {name}?"), name=close[0]) if close else ""
+        raise InputError(
+            N_("unknown engine {name!r}; choose {choices}{hint}"), name=name, choices=", ".join(names), hint=hint
+        )
     return RUNTIMES[engine]

@@ -19,7 +19,7 @@ from typing import Protocol, get_args
 from sizer.core.memory import MemoryNeed, kv_cache_bytes, weights
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import SpeedTerms
-from sizer.errors import InputError
+from sizer.errors import N_, InputError, Message
 from sizer.models import (
     Assumptions,
     Engine,
@@ -155,17 +155,30 @@ def check_format(runtime: Runtime, quant: str) -> None:
     """The engine serves this weight format (InputError, naming the ones it does, else)."""
     fmt = resolve_quant(quant)
     if fmt.name not in runtime.formats:
-        raise InputError(f"{runtime.label} does not serve {fmt.name} weights; it serves {_list(runtime.formats)}")
+        raise InputError(
+            N_("{engine} does not serve {format} weights; it serves {formats}"),
+            engine=runtime.label,
+            format=fmt.name,
+            formats=_list(runtime.formats),
+        )
 
 
 def check_kv_cache(runtime: Runtime, kv_cache_type: str) -> None:
     """The engine offers this KV-cache type (InputError, naming the ones it does, else)."""
     if kv_cache_type not in get_args(KvCacheType):
         raise InputError(
-            f"unknown KV cache type {kv_cache_type!r}; {runtime.label} offers {_list(runtime.kv_cache_types)}"
+            N_("unknown KV cache type {kv_cache_type!r}; {engine} offers {choices}"),
+            kv_cache_type=kv_cache_type,
+            engine=runtime.label,
+            choices=_list(runtime.kv_cache_types),
         )
     if kv_cache_type not in runtime.kv_cache_types:
-        raise InputError(f"{runtime.label} has no {kv_cache_type} KV cache; choose {_list(runtime.kv_cache_types)}")
+        raise InputError(
+            N_("{engine} has no {kv_cache_type} KV cache; choose {choices}"),
+            engine=runtime.label,
+            kv_cache_type=kv_cache_type,
+            choices=_list(runtime.kv_cache_types),
+        )
 
 
 def check_workload(runtime: Runtime, workload: Workload) -> None:
@@ -178,7 +191,13 @@ def check_gpu(runtime: Runtime, gpu: GpuSpec) -> None:
     """The engine has a back end for the GPU's vendor (InputError else)."""
     if gpu.vendor not in runtime.vendors:
         names = sorted(v.value for v in runtime.vendors)
-        raise InputError(f"{runtime.label} does not run on {gpu.vendor} GPUs ({gpu.name}); it runs on {_list(names)}")
+        raise InputError(
+            N_("{engine} does not run on {vendor} GPUs ({gpu_name}); it runs on {vendors_text}"),
+            engine=runtime.label,
+            vendor=gpu.vendor,
+            gpu_name=gpu.name,
+            vendors_text=_list(names),
+        )
 
 
 def tensor_parallel_sizes(model: ModelSpec, most: int = 64) -> list[int]:
@@ -192,8 +211,15 @@ def check_split(runtime: Runtime, model: ModelSpec, gpu_count: int) -> None:
     if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
         sizes = [str(n) for n in tensor_parallel_sizes(model)]
         raise InputError(
-            f"tensor-parallel size {gpu_count} does not divide {model.id}'s {model.attention_heads} attention "
-            f"and {model.kv_heads} KV heads; use {_list(sizes)} GPUs"
+            N_(
+                "tensor-parallel size {gpu_count} does not divide {model}'s {attention_heads} attention and "
+                "{kv_heads} KV heads; use {gpu_counts_text} GPUs"
+            ),
+            gpu_count=gpu_count,
+            model=model.id,
+            attention_heads=model.attention_heads,
+            kv_heads=model.kv_heads,
+            gpu_counts_text=_list(sizes),
         )
 
 
@@ -221,11 +247,14 @@ def check_nodes(runtime: Runtime, nodes: int) -> None:
     """More than one node needs an engine that splits tensors inside a node and pipelines across
     them (vLLM, SGLang, TensorRT-LLM); a layer-splitting engine stays in one (InputError else)."""
     if nodes < 1:
-        raise InputError(f"--nodes must be at least 1, got {nodes}")
+        raise InputError(N_("--nodes must be at least 1, got {nodes}"), nodes=nodes)
     if nodes > 1 and not runtime.splits_tensors:
         raise InputError(
-            f"{runtime.label} runs on one node; llama.cpp's RPC back end spreads layers over machines "
-            "but is experimental and not sized here; use --nodes 1, or vLLM, SGLang or TensorRT-LLM"
+            N_(
+                "{engine} runs on one node; llama.cpp's RPC back end spreads layers over machines but is "
+                "experimental and not sized here; use --nodes 1, or vLLM, SGLang or TensorRT-LLM"
+            ),
+            engine=runtime.label,
         )
 
 
@@ -238,8 +267,13 @@ def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Wor
     check_loads(runtime, resolve_quant(workload.quant).name, gpu)
 
 
-def _list(items: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(items[:-1]) + f" or {items[-1]}" if len(items) > 1 else "".join(items)
+def _list(items: tuple[str, ...] | list[str]) -> str | Message:
+    """'a, b or c' ("or" in the output language, as render.messages words a reason's list)."""
+    return (
+        Message(N_("{items} or {last}"), items=", ".join(items[:-1]), last=items[-1])
+        if len(items) > 1
+        else "".join(items)
+    )
 
 
 # FP8 tensor cores by name: NVIDIA Ada (GeForce RTX 40, "Ada Generation", L4, L40, L40S), Hopper
@@ -325,6 +359,11 @@ def check_loads(runtime: Runtime, fmt: str, gpu: GpuSpec) -> None:
     """The engine has kernels for the format on the GPU (InputError, naming what would load, else)."""
     if runtime.splits_tensors and not loads_on(fmt, gpu):
         raise InputError(
-            f"{runtime.label} has no kernels for {fmt} weights on {gpu.name} (FP8 needs an Ampere or newer "
-            f"NVIDIA GPU or FP8 units, NVFP4 FP4 units, AWQ/GPTQ/MXFP4 Ampere or newer); use BF16 or F16"
+            N_(
+                "{engine} has no kernels for {fmt} weights on {gpu_name} (FP8 needs an Ampere or newer NVIDIA GPU "
+                "or FP8 units, NVFP4 FP4 units, AWQ/GPTQ/MXFP4 Ampere or newer); use BF16 or F16"
+            ),
+            engine=runtime.label,
+            fmt=fmt,
+            gpu_name=gpu.name,
         )

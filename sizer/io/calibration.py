@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.io.files import read_bytes
 from sizer.io.loaders import user_config_dir
 from sizer.io.writing import locked, write_text
@@ -39,13 +39,19 @@ def _key(gpu_id: str, host: str | None = None) -> str:
 def _load(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {"version": VERSION, "overlays": {}}
-    data = read_bytes(path, MAX_CALIBRATION_BYTES, "calibration file")
+    data = read_bytes(path, MAX_CALIBRATION_BYTES, N_("calibration file"))
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc}); remove it with `sizer calibrate --reset`") from None
+        raise InputError(
+            N_("{path}: not valid JSON ({detail}); remove it with `sizer calibrate --reset`"),
+            path=path,
+            detail=str(exc),
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("overlays"), dict):
-        raise InputError(f"{path}: not a sizer calibration file; remove it with `sizer calibrate --reset`")
+        raise InputError(
+            N_("{path}: not a sizer calibration file; remove it with `sizer calibrate --reset`"), path=path
+        )
     return doc
 
 
@@ -94,7 +100,11 @@ def load_overlays(gpu_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         if entry is None:
             continue
         if not _valid(entry):
-            raise InputError(f"{path}: the entry for {gpu_id} is malformed; remove it with `sizer calibrate --reset`")
+            raise InputError(
+                N_("{path}: the entry for {gpu_id} is malformed; remove it with `sizer calibrate --reset`"),
+                path=path,
+                gpu_id=gpu_id,
+            )
         out[gpu_id] = dict(entry)
     return out
 

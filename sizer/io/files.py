@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from sizer.errors import InputError
+from sizer.errors import N_, InputError, Message
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISFIFO, N_("a named pipe")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
 # O_NONBLOCK: opening a FIFO that appeared after the stat returns at once instead of waiting for a
 # writer. It does nothing to regular files. Windows has neither FIFOs nor the flag.
@@ -29,8 +29,13 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 
 def _not_regular(path: Path, mode: int, what: str) -> InputError:
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    return InputError(f"{path}: {kind}, not a regular file; a {what} must be a file")
+    kind = next((name for test, name in _KINDS if test(mode)), N_("not a regular file"))
+    return InputError(
+        N_("{path}: {kind}, not a regular file; a {what} must be a file"),
+        path=path,
+        kind=Message(kind),
+        what=Message(what),
+    )
 
 
 def regular_size(path: Path, what: str) -> int:
@@ -38,9 +43,9 @@ def regular_size(path: Path, what: str) -> int:
     try:
         info = path.stat()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror or exc) from None
     except ValueError:  # an embedded NUL byte
-        raise InputError(f"{path!r}: not a valid path") from None
+        raise InputError(N_("{path!r}: not a valid path"), path=path) from None
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode, what)
     return info.st_size
@@ -54,11 +59,17 @@ def open_regular(path: Path, what: str, max_bytes: int | None = None) -> Iterato
     """
     size = regular_size(path, what)
     if max_bytes is not None and size > max_bytes:
-        raise InputError(f"{path}: {size} bytes, more than the {max_bytes} a {what} may have")
+        raise InputError(
+            N_("{path}: {size} bytes, more than the {most} a {what} may have"),
+            path=path,
+            size=size,
+            most=max_bytes,
+            what=Message(what),
+        )
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror or exc) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -77,7 +88,9 @@ def read_bytes(path: Path, max_bytes: int, what: str) -> bytes:
         with open_regular(path, what, max_bytes) as (f, size):
             data = f.read(min(size, max_bytes) + 1)  # read(n) allocates n bytes before reading
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror or exc) from None
     if len(data) > max_bytes:  # it grew after the size was checked
-        raise InputError(f"{path}: more than the {max_bytes} bytes a {what} may have")
+        raise InputError(
+            N_("{path}: more than the {most} bytes a {what} may have"), path=path, most=max_bytes, what=Message(what)
+        )
     return data

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sizer.errors import HubError
+from sizer.errors import N_, HubError
 
 _T = TypeVar("_T")
 
@@ -96,8 +96,13 @@ def _bounded(call: Callable[[], _T], where: str, endpoint: str) -> _T:
     worker.join(HUB_TIMEOUT_S)
     if not box:
         raise HubError(
-            f"{where}: {endpoint} did not answer within {HUB_TIMEOUT_S:g} s; try again later, "
-            "or set HF_HUB_OFFLINE=1 to use only the local Hugging Face cache"
+            N_(
+                "{where}: {endpoint} did not answer within {seconds:g} s; try again later, or set "
+                "HF_HUB_OFFLINE=1 to use only the local Hugging Face cache"
+            ),
+            where=where,
+            endpoint=endpoint,
+            seconds=HUB_TIMEOUT_S,
         )
     ok, value = box[0]
     if not ok:
@@ -135,25 +140,38 @@ def download_config(repo_id: str, revision: str | None = None) -> Path:
         )
     except hf.LocalEntryNotFoundError:
         raise HubError(
-            f"{where}: config.json is not in the local Hugging Face cache and the Hub cannot be reached "
-            "(offline?); run once with network access, or pass a local model directory"
+            N_(
+                "{where}: config.json is not in the local Hugging Face cache and the Hub cannot be reached "
+                "(offline?); run once with network access, or pass a local model directory"
+            ),
+            where=where,
         ) from None
     except hf.GatedRepoError:
         raise HubError(
-            f"{where}: gated repository; accept its terms on huggingface.co and log in (hf auth login or HF_TOKEN)"
+            N_("{where}: gated repository; accept its terms on huggingface.co and log in (hf auth login or HF_TOKEN)"),
+            where=where,
         ) from None
     except hf.RevisionNotFoundError:
-        raise HubError(f"{where}: no such revision on the Hugging Face Hub") from None
+        raise HubError(N_("{where}: no such revision on the Hugging Face Hub"), where=where) from None
     except hf.RepositoryNotFoundError:
-        raise HubError(f"{where}: no such model on the Hugging Face Hub (or it is private: log in first)") from None
+        raise HubError(
+            N_("{where}: no such model on the Hugging Face Hub (or it is private: log in first)"), where=where
+        ) from None
     except hf.EntryNotFoundError:
-        raise HubError(f"{where}: the repository has no config.json") from None
+        raise HubError(N_("{where}: the repository has no config.json"), where=where) from None
     except hf.HFValidationError as exc:
-        raise HubError(f"{where}: not a valid repo id ({str(exc).splitlines()[0]})") from None
+        raise HubError(
+            N_("{where}: not a valid repo id ({detail})"), where=where, detail=str(exc).splitlines()[0]
+        ) from None
     except HubError:
         raise
     except Exception as exc:  # network and HTTP failures of every kind
-        raise HubError(f"{where}: Hub request failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise HubError(
+            N_("{where}: Hub request failed: {error}: {detail}"),
+            where=where,
+            error=type(exc).__name__,
+            detail=str(exc).splitlines()[0],
+        ) from None
 
 
 def safetensors_parameter_counts(repo_id: str, revision: str | None = None) -> tuple[dict[str, int] | None, str | None]:

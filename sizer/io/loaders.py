@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from sizer import __version__
 from sizer.bounds import MAX_HOST_BYTES, MAX_NESTING, MAX_YAML_BYTES, echo
 from sizer.core.catalog import Catalog, normalize
-from sizer.errors import CatalogError, InputError
+from sizer.errors import N_, CatalogError, InputError, Message
 from sizer.io import cache
 from sizer.io.files import read_bytes
 from sizer.io.writing import locked, real_target, write_text
@@ -55,9 +55,10 @@ _MAX_PROBLEMS = 3  # validation problems named in one message; the rest are coun
 class _YamlRefused(Exception):
     """A document this reader will not build (alias, anchor, nesting); carries the 0-based line."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, line: int, message: Message) -> None:
+        super().__init__(str(message))
         self.line = line
+        self.message = message
 
 
 @functools.cache
@@ -117,7 +118,7 @@ def _attach(parent: Any, pending_key: list[Any], node: Any) -> None:
 
 
 # The one wording for YAML nested past MAX_NESTING, whichever parser notices it first.
-_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
+_TOO_DEEP = Message(N_("nested more than {most} levels deep"), most=MAX_NESTING)
 
 
 def _compose(loader: Any) -> Any:
@@ -139,14 +140,21 @@ def _compose(loader: Any) -> Any:
         event = loader.get_event()
         line = event.start_mark.line
         if isinstance(event, ev.AliasEvent):
-            raise _YamlRefused(line, f"alias *{echo(event.anchor, 40)} refused; write the value out in full")
+            raise _YamlRefused(
+                line, Message(N_("alias *{anchor} refused; write the value out in full"), anchor=echo(event.anchor, 40))
+            )
         if getattr(event, "anchor", None) is not None:
-            raise _YamlRefused(line, f"anchor &{echo(event.anchor, 40)} refused; sizer files take no aliases")
+            raise _YamlRefused(
+                line,
+                Message(N_("anchor &{anchor} refused; sizer files take no aliases"), anchor=echo(event.anchor, 40)),
+            )
         if isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent) and stack:
             stack.pop()[0].end_mark = event.end_mark
             continue
         if not isinstance(event, ev.ScalarEvent | ev.SequenceStartEvent | ev.MappingStartEvent):
-            raise _YamlRefused(line, f"unexpected {type(event).__name__}")  # the parser orders events
+            raise _YamlRefused(
+                line, Message(N_("unexpected {event}"), event=type(event).__name__)
+            )  # the parser orders events
         node = _new_node(loader, event)
         if stack:
             _attach(*stack[-1], node)
@@ -158,7 +166,9 @@ def _compose(loader: Any) -> Any:
             stack.append((node, []))
     loader.get_event()  # document end
     if not loader.check_event(ev.StreamEndEvent):
-        raise _YamlRefused(loader.peek_event().start_mark.line, "more than one document; a sizer file has one")
+        raise _YamlRefused(
+            loader.peek_event().start_mark.line, Message(N_("more than one document; a sizer file has one"))
+        )
     return root
 
 
@@ -171,16 +181,20 @@ def _parse(text: str, origin: str) -> tuple[Any, Any]:
         node = _compose(loader)
         return (loader.construct_document(node) if node is not None else None), node
     except _YamlRefused as exc:
-        raise InputError(f"{origin}:{exc.line + 1}: invalid YAML: {exc}") from None
+        raise InputError(
+            N_("{origin}:{line}: invalid YAML: {detail}"), origin=origin, line=exc.line + 1, detail=exc.message
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if "maximum nesting depth" in problem:  # libyaml's own limit (PyYAML >= 6.0.4 builds) says it first
-            problem = _TOO_DEEP
-        raise InputError(f"{origin}{where}: invalid YAML: {echo(problem)}") from None
+        # libyaml's own limit (PyYAML >= 6.0.4 builds) says it first
+        shown = _TOO_DEEP if "maximum nesting depth" in problem else echo(problem)
+        raise InputError(
+            N_("{origin}{where}: invalid YAML: {problem}"), origin=origin, where=where, problem=shown
+        ) from None
     except RecursionError:  # cannot happen below MAX_NESTING; kept as the last line of defence
-        raise InputError(f"{origin}: invalid YAML: nested too deeply") from None
+        raise InputError(N_("{origin}: invalid YAML: nested too deeply"), origin=origin) from None
     finally:
         loader.dispose()
 
@@ -190,17 +204,17 @@ def read_yaml(text: str, origin: str) -> Any:
     return _parse(text, origin)[0]
 
 
-def _read_text(path: Path, limit: int, kind: str) -> str:
+def _read_text(path: Path, limit: int, what: str) -> str:
     """A UTF-8 regular file of at most `limit` bytes (type and size checked before reading)."""
     try:
-        return read_bytes(path, limit, f"{kind} file").decode("utf-8")
+        return read_bytes(path, limit, what).decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+        raise InputError(N_("{path}: not UTF-8 text"), path=path) from None
 
 
 def read_yaml_file(path: Path) -> Any:
     """Read and parse a YAML file of bounded size."""
-    return read_yaml(_read_text(path, MAX_YAML_BYTES, "YAML"), str(path))
+    return read_yaml(_read_text(path, MAX_YAML_BYTES, N_("YAML file")), str(path))
 
 
 def _problems(errors: list[Any], show: Any) -> str:
@@ -243,35 +257,39 @@ def load_host(path: Path, catalog: Catalog | None = None) -> Host:
     """A hardware description (schema sizer.probe/1): `sizer probe --json` output or a hand-written
     JSON or YAML file. Each GPU needs only name and memory_total_bytes, plus bandwidth_bytes_per_s
     when `catalog` lacks its name. Errors name the file and the field, on one line."""
-    text = _read_text(path, MAX_HOST_BYTES, "hardware")
+    text = _read_text(path, MAX_HOST_BYTES, N_("hardware file"))
     try:
         data = read_yaml(text, str(path)) if path.suffix.lower() in {".yaml", ".yml"} else json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        raise InputError(
+            N_("{path}:{line}: invalid JSON: {detail}"), path=path, line=exc.lineno, detail=exc.msg
+        ) from None
     except ValueError as exc:  # a bare ValueError: an integer of more than 4,300 digits
-        raise InputError(f"{path}: invalid JSON: {echo(exc)}") from None
+        raise InputError(N_("{path}: invalid JSON: {detail}"), path=path, detail=echo(exc)) from None
     except RecursionError:  # '[[[[…' a thousand deep: no probe document nests more than three levels
-        raise InputError(f"{path}: nested too deeply for a hardware file") from None
+        raise InputError(N_("{path}: nested too deeply for a hardware file"), path=path) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a JSON object (a sizer.probe/1 document with a 'gpus' list)")
+        raise InputError(N_("{path}: expected a JSON object (a sizer.probe/1 document with a 'gpus' list)"), path=path)
     try:
         host = Host.model_validate(data)
     except ValidationError as exc:
         problems = _problems(exc.errors(), lambda e: f"{echo(_location(tuple(e['loc']))) or '(document)'}: {e['msg']}")
-        raise InputError(f"{path}: {problems}") from None
+        raise InputError(N_("{path}: {problems}"), path=path, problems=problems) from None
     if catalog is not None:
         for i, gpu in enumerate(host.gpus):
             if gpu.bandwidth_bytes_per_s is None and not _in_catalog(catalog, gpu.catalog_id, gpu.name):
                 raise InputError(
-                    f"{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks "
-                    f"({echo(repr(gpu.name))})"
+                    N_("{path}: gpus[{i}].bandwidth_bytes_per_s: required for a GPU the catalog lacks ({name})"),
+                    path=path,
+                    i=i,
+                    name=echo(repr(gpu.name)),
                 )
     return host
 
 
 def _entries(data: Any, key: str, cls: type[_T], origin: str) -> list[_T]:
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
-        raise CatalogError(f"{origin}: expected a mapping with a '{key}' list")
+        raise CatalogError(N_("{origin}: expected a mapping with a '{key}' list"), origin=origin, key=key)
     out = []
     for i, raw in enumerate(data[key]):
         name = echo(raw.get("id", f"#{i}")) if isinstance(raw, dict) else f"#{i}"
@@ -321,10 +339,14 @@ def read_prices(text: str, origin: str) -> dict[str, Price]:
     """
     data = read_yaml(text, origin)
     if not isinstance(data, dict) or not isinstance(data.get("prices"), dict):
-        raise CatalogError(f"{origin}: expected a mapping with a 'prices' mapping (GPU id: price)")
+        raise CatalogError(N_("{origin}: expected a mapping with a 'prices' mapping (GPU id: price)"), origin=origin)
     extra = sorted(str(k) for k in data if k not in _PRICES_KEYS)
     if extra:
-        raise CatalogError(f"{origin}: unknown top-level key {echo(extra[0])!r} (expected prices, awaiting_catalog)")
+        raise CatalogError(
+            N_("{origin}: unknown top-level key {key!r} (expected prices, awaiting_catalog)"),
+            origin=origin,
+            key=echo(extra[0]),
+        )
     out: dict[str, Price] = {}
     for gpu_id, raw in data["prices"].items():
         try:
@@ -342,7 +364,11 @@ def merge_prices(gpus: list[GpuSpec], prices: dict[str, Price], origin: str) -> 
         price = prices.get(gpu.id)
         if price is not None:
             if gpu.price is not None:
-                raise CatalogError(f"{origin}: {gpu.id!r} is priced in the GPU catalog too; keep its price here only")
+                raise CatalogError(
+                    N_("{origin}: {gpu!r} is priced in the GPU catalog too; keep its price here only"),
+                    origin=origin,
+                    gpu=gpu.id,
+                )
             gpu = gpu.model_copy(update={"price": price})
         out.append(gpu)
     return out
@@ -370,18 +396,20 @@ def catalog_from_yaml(
         models = _with_scores(models, read_yaml(quality[0], quality[1]), quality[1])
     losses = _entries(read_yaml(*quants), "quants", QuantLoss, quants[1]) if quants is not None else []
     for kind, ids, origin in (
-        ("model", [m.id for m in models], models_origin),
-        ("GPU", [g.id for g in gpus], gpus_origin),
+        (N_("model"), [m.id for m in models], models_origin),
+        (N_("GPU"), [g.id for g in gpus], gpus_origin),
     ):
         seen: set[str] = set()
         for entry_id in ids:
             if entry_id in seen:
-                raise CatalogError(f"{origin}: duplicate {kind} id {entry_id!r}")
+                raise CatalogError(
+                    N_("{origin}: duplicate {kind} id {id!r}"), origin=origin, kind=Message(kind), id=entry_id
+                )
             seen.add(entry_id)
     try:
         return Catalog(models=tuple(models), gpus=tuple(gpus), quant_losses=tuple(losses))
     except InputError as exc:
-        raise CatalogError(str(exc)) from None
+        raise CatalogError(exc.message) from None
 
 
 def _with_scores(models: list[ModelSpec], data: Any, origin: str) -> list[ModelSpec]:
@@ -389,14 +417,20 @@ def _with_scores(models: list[ModelSpec], data: Any, origin: str) -> list[ModelS
     list of scores). An id the catalog does not hold is an error: a score filed under a name
     that matches nothing would silently be lost."""
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
-        raise CatalogError(f"{origin}: expected a mapping with a 'models' mapping")
+        raise CatalogError(N_("{origin}: expected a mapping with a 'models' mapping"), origin=origin)
     known = {m.id for m in models}
     scores: dict[str, tuple[UseCaseScores, ...]] = {}
     for model_id, uses in data["models"].items():
         if model_id not in known:
-            raise CatalogError(f"{origin}: models.{echo(str(model_id))}: not a catalog model id")
+            raise CatalogError(
+                N_("{origin}: models.{model_id}: not a catalog model id"), origin=origin, model_id=echo(str(model_id))
+            )
         if not isinstance(uses, dict):
-            raise CatalogError(f"{origin}: models.{model_id}: expected a mapping of use case -> scores")
+            raise CatalogError(
+                N_("{origin}: models.{model_id}: expected a mapping of use case -> scores"),
+                origin=origin,
+                model_id=model_id,
+            )
         try:
             scores[model_id] = tuple(
                 UseCaseScores.model_validate({"use_case": u, "scores": e}) for u, e in uses.items()
@@ -448,25 +482,44 @@ def line_of(lines: dict[str, int], path: str) -> int | None:
     return None
 
 
+def _spec_problem(err: Any) -> str | Message:
+    """A spec validation problem's message: pydantic's own words, or the message a spec validator
+    raised (a Message, carried to the output language with its values)."""
+    raised = (err.get("ctx") or {}).get("error")
+    if err.get("type") == "value_error" and isinstance(raised, ValueError) and raised.args:
+        reason = raised.args[0]
+        return Message(
+            N_("Value error, {reason}"), reason=reason if isinstance(reason, Message) else Message(str(reason))
+        )
+    return echo(err["msg"])
+
+
 def load_spec(path: Path) -> tuple[Any, dict[str, int]]:
     """A procurement spec file, validated, and the line of each spec path (for annotations)."""
     from sizer.core.spec import Spec
 
-    data, root = _parse(_read_text(path, MAX_YAML_BYTES, "spec"), str(path))
+    data, root = _parse(_read_text(path, MAX_YAML_BYTES, N_("spec file")), str(path))
     lines = _line_map(root)
     if data is None:
-        raise InputError(f"{path}: empty file; a spec needs 'hardware' (or 'offers') and 'workloads'")
+        raise InputError(N_("{path}: empty file; a spec needs 'hardware' (or 'offers') and 'workloads'"), path=path)
     if not isinstance(data, dict):
-        raise InputError(f"{path}:1: a spec is a mapping with 'hardware' and 'workloads'")
+        raise InputError(N_("{path}:1: a spec is a mapping with 'hardware' and 'workloads'"), path=path)
     try:
         return Spec.model_validate(data), lines
     except ValidationError as exc:
         err = exc.errors()[0]
         where = _loc_path(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
         line = line_of(lines, where)
-        extra = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        more = Message(N_(" (and {count} more)"), count=len(exc.errors()) - 1) if len(exc.errors()) > 1 else ""
         shown = echo(where) or "spec"
-        raise InputError(f"{path}{f':{line}' if line else ''}: {shown}: {echo(err['msg'])}{extra}") from None
+        raise InputError(
+            N_("{path}{line}: {field}: {detail}{more}"),
+            path=path,
+            line=f":{line}" if line else "",
+            field=shown,
+            detail=_spec_problem(err),
+            more=more,
+        ) from None
 
 
 def _fields(raw: Any, cls: type[BaseModel]) -> dict[str, Any]:
@@ -625,16 +678,17 @@ def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:
             return shipped
         return Catalog(models=merge_models(shipped.models, user), gpus=shipped.gpus, quant_losses=shipped.quant_losses)
     except InputError as exc:
-        problem = str(exc) if str(user_models_path()) in str(exc) else f"{user_models_path()}: {exc}"
+        named = str(user_models_path()) in str(exc)
+        problem = exc.message if named else Message(N_("{path}: {error}"), path=str(user_models_path()), error=exc)
         if warn is None:
-            raise CatalogError(f"{problem}; {REPAIR_HINT}") from None
+            raise CatalogError(N_("{problem}; {hint}"), problem=problem, hint=Message(REPAIR_HINT)) from None
         warn(f"{problem}; using the shipped catalog without your models; {REPAIR_HINT}")
         return shipped
 
 
 USER_CONFIG_ENV = "SIZER_CONFIG_DIR"
 USER_MODELS_FILE = "models.yaml"
-REPAIR_HINT = "run `sizer catalog repair` to move it aside (it keeps your entries for you to fix)"
+REPAIR_HINT = N_("run `sizer catalog repair` to move it aside (it keeps your entries for you to fix)")
 _USER_HEADER = "# sizer user catalog: models added with `sizer catalog add` (format: docs/catalog-format.md)\n"
 
 
@@ -665,7 +719,7 @@ def load_user_models() -> list[ModelSpec]:
     seen: set[str] = set()
     for m in models:
         if m.id in seen:
-            raise CatalogError(f"{path}: duplicate model id {m.id!r}")
+            raise CatalogError(N_("{path}: duplicate model id {id!r}"), path=path, id=m.id)
         seen.add(m.id)
     return models
 
@@ -705,7 +759,7 @@ def save_user_model(spec: ModelSpec) -> Path:
         try:
             existing = load_user_models()
         except InputError as exc:
-            raise CatalogError(f"{exc}; not adding to it; {REPAIR_HINT}") from None
+            raise CatalogError(N_("{error}; not adding to it; {hint}"), error=exc, hint=Message(REPAIR_HINT)) from None
         models = [m for m in existing if m.id != spec.id] + [spec]
         entries = [m.model_dump(mode="json", exclude_defaults=True) for m in models]
         text = _USER_HEADER + yaml.safe_dump({"models": entries}, sort_keys=False, allow_unicode=True)
@@ -741,5 +795,7 @@ def repair_user_catalog(now: dt.datetime) -> tuple[Path, str] | None:
         try:
             target.rename(moved)
         except OSError as exc:
-            raise InputError(f"{path}: cannot move it aside: {exc.strerror or exc}") from None
+            raise InputError(
+                N_("{path}: cannot move it aside: {reason}"), path=path, reason=exc.strerror or exc
+            ) from None
     return moved, problem

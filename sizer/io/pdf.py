@@ -8,10 +8,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-NO_BROWSER = "--report FILE.pdf needs Chromium: install the Debian package `chromium` (or write .html)"
+NO_BROWSER = N_("--report FILE.pdf needs Chromium: install the Debian package `chromium` (or write .html)")
 PRINT_TIMEOUT_S = 120  # a cold Chromium start and one page; far more than a report takes
 
 
@@ -51,9 +51,13 @@ def html_to_pdf(html: str, target: Path, browser: str | None = None) -> None:
         try:
             done = subprocess.run(argv, capture_output=True, timeout=PRINT_TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
-            raise InputError(f"{browser} did not print the report within {PRINT_TIMEOUT_S} s") from None
+            raise InputError(
+                N_("{browser} did not print the report within {seconds} s"),
+                browser=browser,
+                seconds=PRINT_TIMEOUT_S,
+            ) from None
         except OSError as err:
-            raise InputError(f"could not run {browser}: {err}") from None
+            raise InputError(N_("could not run {browser}: {reason}"), browser=browser, reason=err) from None
         if done.returncode != 0 or not target.exists():
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-            raise InputError(f"{browser} could not print the report: {tail[0]}")
+            raise InputError(N_("{browser} could not print the report: {detail}"), browser=browser, detail=tail[0])

@@ -29,7 +29,7 @@ from typing import Any
 from sizer.bounds import echo
 from sizer.calibrate.measured import Measured
 from sizer.calibrate.runs import Row
-from sizer.errors import InputError, SizerError
+from sizer.errors import N_, InputError, Message, SizerError
 from sizer.io.files import read_bytes
 
 MAX_RUN_FILE_BYTES = 8 * 1024 * 1024  # a week of llama-bench sweeps is a few hundred KiB
@@ -46,27 +46,35 @@ VLLM_LATENCY = "vllm bench latency"
 OLLAMA = "ollama"
 
 
-def _bad(where: str, why: str) -> InputError:
-    return InputError(f"{where}: {why}")
+def _bad(where: str, why: str, /, **values: object) -> InputError:
+    """Bad input at `where` (file:line): `why` a template marked N_, filled with `values`."""
+    return InputError(N_("{where}: {why}"), where=where, why=Message(why, **values))
 
 
 def _number(where: str, name: str, value: Any, low: float, high: float) -> float:
     """A finite number in [low, high] from a JSON/CSV/table field."""
     if isinstance(value, bool):
-        raise _bad(where, f"{name} is not a number")
+        raise _bad(where, N_("{name} is not a number"), name=name)
     try:
         x = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise _bad(where, f"{name} {echo(repr(value))} is not a number") from None
+        raise _bad(where, N_("{name} {value} is not a number"), name=name, value=echo(repr(value))) from None
     if not math.isfinite(x) or not low <= x <= high:
-        raise _bad(where, f"{name} {echo(repr(value))} is outside {low:g}..{high:g}")
+        raise _bad(
+            where,
+            N_("{name} {value} is outside {low:g}..{high:g}"),
+            name=name,
+            value=echo(repr(value)),
+            low=low,
+            high=high,
+        )
     return x
 
 
 def _count(where: str, name: str, value: Any, high: int = MAX_TOKENS) -> int:
     x = _number(where, name, value, -1, high)
     if x != int(x):
-        raise _bad(where, f"{name} {echo(repr(value))} is not a whole number")
+        raise _bad(where, N_("{name} {value} is not a whole number"), name=name, value=echo(repr(value)))
     return int(x)
 
 
@@ -74,17 +82,17 @@ def _text(where: str, name: str, value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise _bad(where, f"{name} is not text")
+        raise _bad(where, N_("{name} is not text"), name=name)
     text = str(value)
     if len(text) > _MAX_FIELD or any(ord(c) < 32 for c in text):
-        raise _bad(where, f"{name} is not a plain name")
+        raise _bad(where, N_("{name} is not a plain name"), name=name)
     return text
 
 
 def _rate(where: str, value: Any) -> float:
     x = _number(where, "tokens/s", value, 0, MAX_RATE)
     if x <= 0:
-        raise _bad(where, "tokens/s must be more than 0")
+        raise _bad(where, N_("tokens/s must be more than 0"))
     return x
 
 
@@ -95,7 +103,7 @@ def _bench_record(where: str, r: dict[str, Any]) -> Measured | None:
     """One llama-bench result object (json/jsonl/csv share the field names); None for pg tests."""
     for key in ("avg_ts", "n_prompt", "n_gen"):
         if key not in r:
-            raise _bad(where, f"llama-bench result without {key!r}")
+            raise _bad(where, N_("llama-bench result without {key!r}"), key=key)
     n_prompt = _count(where, "n_prompt", r["n_prompt"])
     n_gen = _count(where, "n_gen", r["n_gen"])
     if (n_prompt > 0) == (n_gen > 0):
@@ -131,11 +139,11 @@ def _json(text: str, name: str) -> Any:
     try:
         return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
-        raise _bad(f"{name}:{exc.lineno}", f"not valid JSON: {exc.msg}") from None
+        raise _bad(f"{name}:{exc.lineno}", N_("not valid JSON: {detail}"), detail=exc.msg) from None
     except ValueError as exc:
-        raise _bad(name, f"not valid JSON: {exc}") from None
+        raise _bad(name, N_("not valid JSON: {detail}"), detail=str(exc)) from None
     except RecursionError:
-        raise _bad(name, "JSON nested too deeply") from None
+        raise _bad(name, N_("JSON nested too deeply")) from None
 
 
 def _array_lines(text: str) -> list[int]:
@@ -162,12 +170,17 @@ def _array_lines(text: str) -> list[int]:
 
 def _objects(name: str, items: list[Any], lines: list[int]) -> list[tuple[str, dict[str, Any]]]:
     if len(items) > MAX_RUNS_PER_FILE:
-        raise _bad(name, f"{len(items):,} results, more than the {MAX_RUNS_PER_FILE:,} a file may hold")
+        raise _bad(
+            name,
+            N_("{count:,} results, more than the {most:,} a file may hold"),
+            count=len(items),
+            most=MAX_RUNS_PER_FILE,
+        )
     out = []
     for i, item in enumerate(items):
         where = f"{name}:{lines[i] if i < len(lines) else 1}"
         if not isinstance(item, dict):
-            raise _bad(where, "a result is not a JSON object")
+            raise _bad(where, N_("a result is not a JSON object"))
         out.append((where, item))
     return out
 
@@ -175,7 +188,7 @@ def _objects(name: str, items: list[Any], lines: list[int]) -> list[tuple[str, d
 def _llama_bench_json(text: str, name: str) -> list[Measured]:
     data = _json(text, name)
     if not isinstance(data, list):
-        raise _bad(name, "llama-bench JSON must be an array of results")
+        raise _bad(name, N_("llama-bench JSON must be an array of results"))
     runs = (_bench_record(where, r) for where, r in _objects(name, data, _array_lines(text)))
     return [r for r in runs if r is not None]
 
@@ -188,12 +201,12 @@ def _llama_bench_jsonl(text: str, name: str) -> list[Measured]:
         where = f"{name}:{n}"
         item = _json(line, where)
         if not isinstance(item, dict):
-            raise _bad(where, "a JSONL line is not a JSON object")
+            raise _bad(where, N_("a JSONL line is not a JSON object"))
         run = _bench_record(where, item)
         if run is not None:
             out.append(run)
         if len(out) > MAX_RUNS_PER_FILE:
-            raise _bad(name, f"more than the {MAX_RUNS_PER_FILE:,} results a file may hold")
+            raise _bad(name, N_("more than the {most:,} results a file may hold"), most=MAX_RUNS_PER_FILE)
     return out
 
 
@@ -204,14 +217,14 @@ def _llama_bench_csv(text: str, name: str) -> list[Measured]:
         for row in reader:
             where = f"{name}:{reader.line_num}"
             if None in row or any(v is None for v in row.values()):
-                raise _bad(where, "a CSV row with a different number of fields than the header")
+                raise _bad(where, N_("a CSV row with a different number of fields than the header"))
             run = _bench_record(where, dict(row))
             if run is not None:
                 out.append(run)
             if len(out) > MAX_RUNS_PER_FILE:
-                raise _bad(name, f"more than the {MAX_RUNS_PER_FILE:,} results a file may hold")
+                raise _bad(name, N_("more than the {most:,} results a file may hold"), most=MAX_RUNS_PER_FILE)
     except csv.Error as exc:
-        raise _bad(f"{name}:{reader.line_num}", f"not valid CSV: {exc}") from None
+        raise _bad(f"{name}:{reader.line_num}", N_("not valid CSV: {detail}"), detail=str(exc)) from None
     return out
 
 
@@ -241,7 +254,12 @@ def _tables(text: str, name: str, is_header: Callable[[list[str]], bool]) -> Ite
             continue
         where = f"{name}:{n}"
         if len(cells) != len(header):
-            raise _bad(where, f"a table row of {len(cells)} cells under a header of {len(header)}")
+            raise _bad(
+                where,
+                N_("a table row of {cells} cells under a header of {columns}"),
+                cells=len(cells),
+                columns=len(header),
+            )
         yield header, where, cells
 
 
@@ -270,13 +288,13 @@ def _llama_bench_md(text: str, name: str) -> list[Measured]:
         if test is None:
             if "+" in row["test"] or row["test"].startswith("pg"):
                 continue  # pp+tg together: one rate over both phases
-            raise _bad(where, f"llama-bench test {echo(repr(row['test']))} is not ppN or tgN")
+            raise _bad(where, N_("llama-bench test {test} is not ppN or tgN"), test=echo(repr(row["test"])))
         rate = row["t/s"].split("±")[0].strip()
         params = None
         if row.get("params"):
             p = _PARAMS.match(row["params"])
             if p is None:
-                raise _bad(where, f"params {echo(repr(row['params']))} is not like '6.74 B'")
+                raise _bad(where, N_("params {params} is not like '6.74 B'"), params=echo(repr(row["params"])))
             params = _number(where, "params", p.group(1), 0, 1e6) * _SCALE[p.group(2).lower()]
         n = _count(where, "test length", test.group(2))
         ngl = row.get("ngl")
@@ -316,7 +334,7 @@ def _batched_bench(text: str, name: str, model: str) -> list[Measured]:
         pp, tg = _count(where, "PP", row["pp"]), _count(where, "TG", row["tg"])
         b = _count(where, "B", row["b"], 100_000)
         if b < 1 or pp < 0 or tg < 1:
-            raise _bad(where, "PP, TG and B must be positive")
+            raise _bad(where, N_("PP, TG and B must be positive"))
         base = Measured(
             source=where,
             tool=BATCHED_BENCH,
@@ -341,10 +359,10 @@ def _vllm_serve(data: dict[str, Any], name: str) -> list[Measured]:
     """One `vllm bench serve --save-result` file: its output throughput at its load."""
     for key in ("output_throughput", "completed", "total_input_tokens", "total_output_tokens"):
         if key not in data:
-            raise _bad(name, f"vllm bench serve result without {key!r}")
+            raise _bad(name, N_("vllm bench serve result without {key!r}"), key=key)
     done = _count(name, "completed", data["completed"], 100_000_000)
     if done < 1:
-        raise _bad(name, "no request completed")
+        raise _bad(name, N_("no request completed"))
     inputs = _number(name, "total_input_tokens", data["total_input_tokens"], 0, 1e13)
     outputs = _number(name, "total_output_tokens", data["total_output_tokens"], 1, 1e13)
     concurrency = data.get("max_concurrency")
@@ -395,17 +413,17 @@ def _vllm_latency(text: str, data: dict[str, Any], name: str, model: str, shape:
 
     avg = _number(at("avg_latency"), "avg_latency", data["avg_latency"], 0, MAX_LATENCY_S)
     if avg <= 0:
-        raise _bad(at("avg_latency"), "avg_latency must be more than 0 seconds")
+        raise _bad(at("avg_latency"), N_("avg_latency must be more than 0 seconds"))
     latencies = data.get("latencies", [])
     if not isinstance(latencies, list):
-        raise _bad(at("latencies"), "latencies is not a list")
+        raise _bad(at("latencies"), N_("latencies is not a list"))
     if len(latencies) > MAX_RUNS_PER_FILE:
-        raise _bad(at("latencies"), f"more than the {MAX_RUNS_PER_FILE:,} latencies a file may hold")
+        raise _bad(at("latencies"), N_("more than the {most:,} latencies a file may hold"), most=MAX_RUNS_PER_FILE)
     for x in latencies:
         _number(at("latencies"), "a latency", x, 0, MAX_LATENCY_S)
     percentiles = data.get("percentiles", {})
     if not isinstance(percentiles, dict) or len(percentiles) > 100:
-        raise _bad(at("percentiles"), "percentiles is not an object of at most 100 entries")
+        raise _bad(at("percentiles"), N_("percentiles is not an object of at most 100 entries"))
     for x in percentiles.values():
         _number(at("percentiles"), "a percentile", x, 0, MAX_LATENCY_S)
     sizes = []
@@ -416,7 +434,7 @@ def _vllm_latency(text: str, data: dict[str, Any], name: str, model: str, shape:
     ):
         n = _count(at(key), key, data[key], 100_000 if key == "batch_size" else MAX_TOKENS) if key in data else given
         if n is not None and n < 1:
-            raise _bad(at(key), f"{key} must be at least 1")
+            raise _bad(at(key), N_("{key} must be at least 1"), key=key)
         sizes.append(n)
     prompt, output, batch = sizes
     known = prompt is not None and output is not None and batch is not None
@@ -466,7 +484,7 @@ def _ollama(text: str, name: str, model: str) -> list[Measured]:
             )
         )
         if len(out) > MAX_RUNS_PER_FILE:
-            raise _bad(name, f"more than the {MAX_RUNS_PER_FILE:,} results a file may hold")
+            raise _bad(name, N_("more than the {most:,} results a file may hold"), most=MAX_RUNS_PER_FILE)
     return out
 
 
@@ -510,12 +528,12 @@ def parse_text(text: str, name: str, model: str | None = None, shape: RunShape |
     if kind == "vllm":
         data = _json(text, name)
         if not isinstance(data, dict):
-            raise _bad(name, "a vllm bench serve result must be a JSON object")
+            raise _bad(name, N_("a vllm bench serve result must be a JSON object"))
         return _vllm_serve(data, name)
     if kind == "vllm-latency":
         data = _json(text, name)
         if not isinstance(data, dict) or "avg_latency" not in data:
-            raise _bad(f"{name}:1", "a vllm bench latency result must be a JSON object with avg_latency")
+            raise _bad(f"{name}:1", N_("a vllm bench latency result must be a JSON object with avg_latency"))
         return _vllm_latency(text, data, name, model or "", shape or RunShape())
     if kind == "batched":
         return _batched_bench(text, name, model or "")
@@ -525,21 +543,23 @@ def parse_text(text: str, name: str, model: str | None = None, shape: RunShape |
         return _ollama(text, name, model or "")
     raise _bad(
         f"{name}:1",
-        "not a run sizer reads (llama-bench -o json/jsonl/csv/md, llama-batched-bench, "
-        "vllm bench serve --save-result, vllm bench latency --output-json, ollama run --verbose)",
+        N_(
+            "not a run sizer reads (llama-bench -o json/jsonl/csv/md, llama-batched-bench, vllm bench serve "
+            "--save-result, vllm bench latency --output-json, ollama run --verbose)"
+        ),
     )
 
 
 def read_runs(path: Path, model: str | None = None, shape: RunShape | None = None) -> list[Measured]:
     """The runs in the file at `path` (a regular file of at most MAX_RUN_FILE_BYTES)."""
-    data = read_bytes(path, MAX_RUN_FILE_BYTES, "benchmark file")
+    data = read_bytes(path, MAX_RUN_FILE_BYTES, N_("benchmark file"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise _bad(f"{path}:{line}", "not UTF-8 text") from None
+        raise _bad(f"{path}:{line}", N_("not UTF-8 text")) from None
     if "\x00" in text:
-        raise _bad(f"{path}:{_line_of(text, text.index(chr(0)))}", "a NUL byte: not a text file")
+        raise _bad(f"{path}:{_line_of(text, text.index(chr(0)))}", N_("a NUL byte: not a text file"))
     return parse_text(text, str(path), model, shape)
 
 
@@ -550,10 +570,6 @@ _TYPE_QUANT = re.compile(r"\b((?:I?Q\d_[A-Z0-9_]+?|Q\d_[01K])(?:\s*-\s*(Small|Me
 _SIZE_SUFFIX = {"small": "_S", "medium": "_M", "large": "_L"}
 _FILE_QUANT = re.compile(r"[-_.](I?Q\d_[A-Z0-9_]+|F16|BF16|F32|MXFP4)$", re.IGNORECASE)
 _PARAM_TOLERANCE = 0.03  # a printed parameter count matches a catalog model within 3 %
-
-
-def N_(text: str) -> str:  # marks a template for the message catalog; sizer.cli words it in the output language
-    return text
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 
 # Writers hold the lock for the milliseconds a read-modify-write takes; waiting 30 s means another
 # process is stuck, and saying so beats waiting forever.
@@ -49,11 +49,18 @@ def locked(path: Path) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise InputError(
-            f"{path}: another process has held {lock_file.name} for {LOCK_TIMEOUT_S:g} s; "
-            "try again when it is done (or delete the lock file if no sizer is running)"
+            N_(
+                "{path}: another process has held {lock} for {seconds:g} s; try again when it is "
+                "done (or delete the lock file if no sizer is running)"
+            ),
+            path=path,
+            lock=lock_file.name,
+            seconds=LOCK_TIMEOUT_S,
         ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot lock for writing: {exc.strerror or exc}") from None
+        raise InputError(
+            N_("{path}: cannot lock for writing: {reason}"), path=path, reason=exc.strerror or exc
+        ) from None
     try:
         yield
     finally:
@@ -76,10 +83,12 @@ def _existing_mode(target: Path, path: Path) -> int | None:
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: not a regular file; sizer writes only regular files")
+        raise InputError(N_("{path}: not a regular file; sizer writes only regular files"), path=path)
     mode = stat.S_IMODE(st.st_mode)
     if not mode & stat.S_IWUSR:
-        raise InputError(f"{path}: the file is read-only, so sizer leaves it as it is; make it writable (chmod u+w)")
+        raise InputError(
+            N_("{path}: the file is read-only, so sizer leaves it as it is; make it writable (chmod u+w)"), path=path
+        )
     return mode
 
 
@@ -105,7 +114,7 @@ def write_text(path: Path, text: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot write: {reason}"), path=path, reason=exc.strerror or exc) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -118,7 +127,7 @@ def write_text(path: Path, text: str) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot write: {reason}"), path=path, reason=exc.strerror or exc) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

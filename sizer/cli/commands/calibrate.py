@@ -12,7 +12,7 @@ import typer
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT
 from sizer.cli import options as o
 from sizer.cli.output import count, emit, handle_errors, note, warn
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.render.i18n import _, fill, ngettext
 
 FilesArg = Annotated[
@@ -79,13 +79,13 @@ def calibrate(
         return
     if show_stored:
         if files:
-            raise InputError(_("--show takes no files"))
+            raise InputError(N_("--show takes no files"))
         _show(store.all_overlays(), json_out)
         return
     if not files:
-        raise InputError(_("give benchmark files to calibrate on, or --show, or --reset"))
+        raise InputError(N_("give benchmark files to calibrate on, or --show, or --reset"))
     if len(files) > MAX_FILES:
-        raise InputError(fill(_("at most {most} files, got {got}"), most=MAX_FILES, got=len(files)))
+        raise InputError(N_("at most {most} files, got {got}"), most=MAX_FILES, got=len(files))
     from sizer.io.runs import RunShape
 
     for name, value, high in (
@@ -106,7 +106,7 @@ def calibrate(
         why = fill(_(u.template), **dict(u.values))
         note(fill(_("left out {source}: {reason}"), source=u.run.source, reason=why))
     if not entries:
-        raise InputError(_("no run could be matched to a catalog model and GPU; nothing calibrated"))
+        raise InputError(N_("no run could be matched to a catalog model and GPU; nothing calibrated"))
     _show({e["gpu"]: e for e in entries}, False)
     if dry_run:
         note(_("--dry-run: nothing stored"))
@@ -117,7 +117,7 @@ def _reset(files: list[Path] | None, gpu: str | None, json_out: bool) -> None:
     from sizer.io import calibration as store
 
     if files:
-        raise InputError(_("--reset takes no files"))
+        raise InputError(N_("--reset takes no files"))
     gpu_id = None
     if gpu is not None:
         from sizer.io.loaders import load_catalog

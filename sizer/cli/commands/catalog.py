@@ -9,7 +9,7 @@ import typer
 from sizer.bounds import MAX_CONTEXT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show, warn
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 
 FORMATS = ("text", "json", "markdown")
 
@@ -109,7 +109,7 @@ def gpus(
     vendors = [v.value for v in Vendor]
     if vendor is not None and vendor.strip().lower() not in vendors:
         raise InputError(
-            fill(_("unknown vendor {vendor}; choose {choices}"), vendor=repr(vendor), choices=", ".join(vendors))
+            N_("unknown vendor {vendor}; choose {choices}"), vendor=repr(vendor), choices=", ".join(vendors)
         )
     catalog = load_catalog(warn=warn)
     workload = Workload()
@@ -214,4 +214,4 @@ def _with_id(spec: Any, model_id: str) -> Any:
     try:
         return ModelSpec.model_validate({**spec.model_dump(), "id": model_id})
     except ValidationError:
-        raise InputError(f"--id {model_id!r}: use lower-case letters, digits, '.', '_' and '-'") from None
+        raise InputError(N_("--id {id}: use lower-case letters, digits, '.', '_' and '-'"), id=repr(model_id)) from None

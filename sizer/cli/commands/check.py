@@ -9,7 +9,7 @@ import typer
 
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, emit, handle_errors, show, warn
-from sizer.errors import InputError, SizerError
+from sizer.errors import N_, InputError, SizerError
 
 FORMATS = ("text", "json", "junit", "github")
 
@@ -50,7 +50,7 @@ def check(
             )
             reports.append((origin, report, lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
-            raise InputError(f"{origin}: {err}") from None
+            raise InputError(N_("{origin}: {error}"), origin=origin, error=err) from None
     _print(chosen, reports, used)
     raise typer.Exit(0 if all(r.passed for _, r, _ in reports) else 1)
 
@@ -63,7 +63,7 @@ def _delivered(catalog: Any, hardware: Path | None) -> list[tuple[str, Any, int]
 
     target = resolve_hardware(catalog, None, None, hardware, None, skip_unknown=True)
     if not target.rigs:
-        raise InputError(f"{hardware}: no GPU to check")
+        raise InputError(N_("{path}: no GPU to check"), path=str(hardware))
     return [(f"{r.count} x {r.gpu.name} ({hardware.name})", r.gpu, r.count) for r in target.rigs]
 
 

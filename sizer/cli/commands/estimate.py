@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_HEADCOUNT
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, count, emit, handle_errors, show
-from sizer.errors import InputError
-from sizer.render.i18n import _
+from sizer.errors import N_, InputError
 
 FORMATS = ("text", "json", "markdown")
 
@@ -77,28 +76,30 @@ def estimate(
     ):
         count(name, value, high)
     if (prompt_tokens is None) != (output_tokens is None):
-        raise InputError("--prompt-tokens and --output-tokens go together; give both")
+        raise InputError(N_("--prompt-tokens and --output-tokens go together; give both"))
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
     count("--headcount", headcount, MAX_HEADCOUNT)
     number("--requests-per-hour", requests_per_hour, 0.0, 3600.0, above=True)
     number("--max-ttft", max_ttft, 0.0, 86400.0, above=True)
     number("--min-tokens-per-s", min_tokens_per_s, 0.0, 1e6)
     if headcount is not None and requests_per_hour is None:
-        raise InputError("--headcount needs --requests-per-hour (requests per person at the busy hour)")
+        raise InputError(N_("--headcount needs --requests-per-hour (requests per person at the busy hour)"))
     if headcount is not None and prompt_tokens is None:
-        raise InputError("--headcount needs --prompt-tokens and --output-tokens (the size of a request)")
+        raise InputError(N_("--headcount needs --prompt-tokens and --output-tokens (the size of a request)"))
     from sizer.cli.hardware import node_link
 
     link = node_link(engine, nodes, interconnect)
     setup = size_setup(
         model, quant, context, batch, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
-        _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
+        N_("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE to size other hardware"),
     )  # fmt: skip
     spec, workload, target, rig = setup.spec, setup.workload, setup.target, setup.rig
     if prompt_tokens is not None and output_tokens is not None and prompt_tokens + output_tokens > spec.max_context:
         raise InputError(
-            f"--prompt-tokens + --output-tokens = {prompt_tokens + output_tokens:,} exceed {spec.id}'s "
-            f"context of {spec.max_context:,} tokens"
+            N_("--prompt-tokens + --output-tokens = {total:,} exceed {model}'s context of {max_context:,} tokens"),
+            total=prompt_tokens + output_tokens,
+            model=spec.id,
+            max_context=spec.max_context,
         )
     a = setup.assumptions
     from sizer.cli.calibration import calibrated, say_calibrated

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sizer.bounds import echo
 from sizer.core.catalog import Catalog
-from sizer.errors import InputError, UnknownNameError
+from sizer.errors import N_, InputError, UnknownNameError
 from sizer.io.sources.hf_config import Built, Identity
 from sizer.models import ModelSpec, slug
 
@@ -25,7 +25,9 @@ _REPO = re.compile(r"^(?:hf:)?(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?:
 def _not_empty(text: str) -> None:
     """An empty MODEL is bad input, not the current directory (Path('') is '.')."""
     if not text.strip():
-        raise InputError("the model name is empty; give a catalog name, a .gguf file, a model directory or a repo id")
+        raise InputError(
+            N_("the model name is empty; give a catalog name, a .gguf file, a model directory or a repo id")
+        )
 
 
 def _exists(text: str) -> bool:
@@ -64,7 +66,10 @@ def read_directory(directory: Path) -> Built:
     directory = directory.resolve()
     config_path = directory / "config.json"
     if not config_path.is_file():
-        raise InputError(f"{directory}: no config.json (a model directory needs config.json and *.safetensors)")
+        raise InputError(
+            N_("{directory}: no config.json (a model directory needs config.json and *.safetensors)"),
+            directory=directory,
+        )
     config = read_json_file(config_path, what="config.json")
     files = weight_files(directory)
     counts = count_files(files).params_by_dtype if files else None
@@ -98,7 +103,9 @@ def _read_path(path: Path) -> Built:
     if path.is_dir():
         return read_directory(path)
     if path.suffix.lower() == ".safetensors":
-        raise InputError(f"{path}: pass the model directory (config.json + *.safetensors), not a weights file")
+        raise InputError(
+            N_("{path}: pass the model directory (config.json + *.safetensors), not a weights file"), path=path
+        )
     from sizer.io.sources.gguf import read_gguf
 
     return read_gguf(path)
@@ -110,15 +117,18 @@ def read_source(text: str, warn: Warn | None = None) -> ModelSpec:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a file name with bytes that are not UTF-8 (os.fsdecode's surrogates)
-        raise InputError(f"{echo(text)}: the name is not valid UTF-8; rename the file or directory") from None
+        raise InputError(
+            N_("{text}: the name is not valid UTF-8; rename the file or directory"), text=echo(text)
+        ) from None
     if not text.startswith("hf:") and _exists(text):
         return _emit(_read_path(Path(text).expanduser()), warn)
     if _looks_like_path(text):
-        raise InputError(f"{echo(text)}: no such file or directory")
+        raise InputError(N_("{text}: no such file or directory"), text=echo(text))
     match = _REPO.match(text)
     if match is None:
         raise InputError(
-            f"{echo(repr(text))} is not a .gguf file, a model directory or a Hugging Face repo id (org/name)"
+            N_("{text} is not a .gguf file, a model directory or a Hugging Face repo id (org/name)"),
+            text=echo(repr(text)),
         )
     return _emit(read_hub(match["repo"], match["rev"]), warn)
 

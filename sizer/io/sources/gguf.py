@@ -29,7 +29,7 @@ from sizer.bounds import (
     echo,
 )
 from sizer.core.quant import resolve_quant
-from sizer.errors import InputError, UnknownNameError
+from sizer.errors import N_, InputError, UnknownNameError
 from sizer.io.files import open_regular
 from sizer.io.sources.hf_config import (
     UNGATED_ARCHS,
@@ -226,14 +226,27 @@ def _check_counts(path: Path, size: int, n_tensors: int, n_kv: int) -> None:
     """Refuse counts no file has, or that this file cannot hold, before anything is allocated."""
     if n_tensors > MAX_GGUF_TENSORS or n_kv > MAX_GGUF_KEYS:
         raise InputError(
-            f"{path}: header claims {n_tensors} tensors and {n_kv} metadata entries; sizer reads at most "
-            f"{MAX_GGUF_TENSORS} tensors and {MAX_GGUF_KEYS} entries (no real model has more); corrupt GGUF"
+            N_(
+                "{path}: header claims {tensors} tensors and {entries} metadata entries; sizer reads at most "
+                "{most_tensors} tensors and {most_entries} entries (no real model has more); corrupt GGUF"
+            ),
+            path=path,
+            tensors=n_tensors,
+            entries=n_kv,
+            most_tensors=MAX_GGUF_TENSORS,
+            most_entries=MAX_GGUF_KEYS,
         )
     need = 24 + n_kv * _MIN_KV_BYTES + n_tensors * _MIN_TENSOR_INFO_BYTES
     if need > size:
         raise InputError(
-            f"{path}: header claims {n_tensors} tensors and {n_kv} metadata entries, "
-            f"more than a {size}-byte file can hold; corrupt or truncated GGUF"
+            N_(
+                "{path}: header claims {tensors} tensors and {entries} metadata entries, more than a {size}-byte "
+                "file can hold; corrupt or truncated GGUF"
+            ),
+            path=path,
+            tensors=n_tensors,
+            entries=n_kv,
+            size=size,
         )
 
 
@@ -262,23 +275,27 @@ def read_header(path: Path) -> GgufHeader:
 
     sizes = {int(t): s for t, s in GGML_QUANT_SIZES.items()}
     try:
-        with open_regular(path, "GGUF file") as (f, size):
+        with open_regular(path, N_("GGUF file")) as (f, size):
             if size < 24:
-                raise InputError(f"{path}: {size} bytes is too short for a GGUF file")
+                raise InputError(N_("{path}: {size} bytes is too short for a GGUF file"), path=path, size=size)
             head = f.read(24)
             if head[:4] != _MAGIC:
-                raise InputError(f"{path}: not a GGUF file (no GGUF magic at the start)")
+                raise InputError(N_("{path}: not a GGUF file (no GGUF magic at the start)"), path=path)
             order = "<" if struct.unpack_from("<I", head, 4)[0] & 0xFFFF else ">"
             version, n_tensors, n_kv = struct.unpack_from(order + "IQQ", head, 4)
             if version not in (2, 3):
-                raise InputError(f"{path}: GGUF version {version} is not supported (2 and 3 are)")
+                raise InputError(
+                    N_("{path}: GGUF version {version} is not supported (2 and 3 are)"), path=path, version=version
+                )
             _check_counts(path, size, n_tensors, n_kv)
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 return _walk(buf, order, n_tensors, n_kv, sizes)
     except (OSError, ValueError) as exc:  # ValueError: mmap of a file that shrank to nothing
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(
+            N_("{path}: cannot read: {reason}"), path=path, reason=getattr(exc, "strerror", None) or exc
+        ) from None
     except _Corrupt as exc:
-        raise InputError(f"{path}: corrupt GGUF: {exc}") from None
+        raise InputError(N_("{path}: corrupt GGUF: {detail}"), path=path, detail=str(exc)) from None
 
 
 def _walk(buf: mmap.mmap, order: str, n_tensors: int, n_kv: int, sizes: dict[int, tuple[int, int]]) -> GgufHeader:
@@ -315,12 +332,17 @@ def _split_parts(path: Path, header: GgufHeader) -> list[Path]:
     if not isinstance(count, int) or count <= 1 or match is None:
         return []
     if count != int(match["count"]):
-        raise InputError(f"{path}: split.count {count} does not match the file name's {match['count']} parts")
+        raise InputError(
+            N_("{path}: split.count {count} does not match the file name's {parts} parts"),
+            path=path,
+            count=count,
+            parts=match["count"],
+        )
     prefix = match["prefix"]
     parts = [path.with_name(f"{prefix}-{i:05d}-of-{count:05d}.gguf") for i in range(1, count + 1)]
     missing = [p.name for p in parts if not p.is_file()]
     if missing:
-        raise InputError(f"{path}: split GGUF part {missing[0]} is missing")
+        raise InputError(N_("{path}: split GGUF part {part} is missing"), path=path, part=missing[0])
     return [p for p in parts if p != path]
 
 
@@ -374,7 +396,11 @@ def _experts(meta: dict[str, Any], a: str, dense_width: int | None, where: str) 
     width = _number(meta, f"{a}.expert_feed_forward_length") or dense_width
     active = _number(meta, f"{a}.expert_used_count")
     if width is None or active is None:
-        raise InputError(f"{where}: {echo(a)}.expert_count without expert_used_count or a feed-forward length")
+        raise InputError(
+            N_("{where}: {arch}.expert_count without expert_used_count or a feed-forward length"),
+            where=where,
+            arch=echo(a),
+        )
     out = {"count": count, "active": active, "intermediate_size": width}
     shared_width = _number(meta, f"{a}.expert_shared_feed_forward_length")
     shared = _number(meta, f"{a}.expert_shared_count")
@@ -421,7 +447,13 @@ def _layout(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, w
     params = sum(t.n_elements for t in tensors)
     layers = _number(meta, f"{a}.block_count")
     if layers is not None and layers > MAX_LAYERS:  # checked before the layout loops over layers
-        raise InputError(f"{where}: {echo(a)}.block_count is {layers}, more than the {MAX_LAYERS} layers sizer accepts")
+        raise InputError(
+            N_("{where}: {arch}.block_count is {layers}, more than the {most} layers sizer accepts"),
+            where=where,
+            arch=echo(a),
+            layers=layers,
+            most=MAX_LAYERS,
+        )
     hidden = _number(meta, f"{a}.embedding_length")
     heads = _number(meta, f"{a}.attention.head_count")
     dense_width = _number(meta, f"{a}.feed_forward_length")
@@ -451,7 +483,7 @@ def _layout(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, w
         intermediate = experts["intermediate_size"]
     vocab = _vocab(meta, tensors, a)
     if vocab is None:
-        raise InputError(f"{where}: no vocabulary size (tokenizer.ggml.tokens or token_embd.weight)")
+        raise InputError(N_("{where}: no vocabulary size (tokenizer.ggml.tokens or token_embd.weight)"), where=where)
     head_dim = _number(meta, f"{a}.attention.key_length") or max(1, hidden // heads)
     return {
         "arch": arch,
@@ -487,9 +519,13 @@ def read_gguf(path: Path) -> Built:
     for part in _split_parts(path, header):
         tensors += read_header(part).tensors
         if len(tensors) > MAX_GGUF_TENSORS:
-            raise InputError(f"{path}: the split parts hold more than {MAX_GGUF_TENSORS} tensors; corrupt GGUF")
+            raise InputError(
+                N_("{path}: the split parts hold more than {most} tensors; corrupt GGUF"),
+                path=path,
+                most=MAX_GGUF_TENSORS,
+            )
     if not tensors:  # a vocabulary-only or empty file: there is no model to size
-        raise InputError(f"{path}: GGUF file has no tensors; not a model (a vocabulary-only file?)")
+        raise InputError(N_("{path}: GGUF file has no tensors; not a model (a vocabulary-only file?)"), path=path)
     where = str(path)
     warnings: list[str] = []
     fields = _layout(header.metadata, tensors, where, warnings)

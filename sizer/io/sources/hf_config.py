@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from sizer.bounds import MAX_EXPERTS, MAX_LAYERS, echo
 from sizer.core.memory import weight_tensors
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.models import FileWeights, ModelSpec
 
 # transformers model_type -> sizer arch (the names the shipped catalog uses).
@@ -107,7 +107,13 @@ def _number(cfg: Mapping[str, Any], where: str, key: str, limit: int = _MAX_DIM)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
-        raise InputError(f"{where}: {key} must be a whole number from 1 to {limit}, got {echo(repr(value))}")
+        raise InputError(
+            N_("{where}: {key} must be a whole number from 1 to {limit}, got {value}"),
+            where=where,
+            key=key,
+            limit=limit,
+            value=echo(repr(value)),
+        )
     return value
 
 
@@ -122,7 +128,7 @@ def _first(cfg: Mapping[str, Any], where: str, *keys: str, limit: int = _MAX_DIM
 def _required(cfg: Mapping[str, Any], where: str, *keys: str, limit: int = _MAX_DIM) -> int:
     value = _first(cfg, where, *keys, limit=limit)
     if value is None:
-        raise InputError(f"{where}: missing {keys[0]}")
+        raise InputError(N_("{where}: missing {key}"), where=where, key=keys[0])
     return value
 
 
@@ -215,7 +221,7 @@ def _validate(fields: dict[str, Any], where: str) -> ModelSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = echo(".".join(str(p) for p in err["loc"])) or "model"
-        raise InputError(f"{where}: {loc}: {err['msg']}") from None
+        raise InputError(N_("{where}: {loc}: {detail}"), where=where, loc=loc, detail=err["msg"]) from None
 
 
 def layout_params(m: ModelSpec) -> int:
@@ -300,7 +306,9 @@ def llama_like(
     """A llama layout for a model sizer does not model: known dimensions kept, the FFN width solved so
     that the layout holds `params` parameters (dimensions guessed from `params` where unknown)."""
     if params is None and (hidden is None or layers is None):
-        raise InputError(f"{where}: cannot size this model: no parameter count and no hidden size and layer count")
+        raise InputError(
+            N_("{where}: cannot size this model: no parameter count and no hidden size and layer count"), where=where
+        )
     vocab = vocab or 32000
     if layers is None:  # ~32 layers at 7B, scaling with the cube root of size
         layers = min(_LIMITS["layers"], max(1, round(8 * (params / 2e8) ** (1 / 3))))  # type: ignore[operator]
@@ -373,7 +381,7 @@ def spec_from_config(
     BF16, F16 or F32; a packed quantized checkpoint is sized from the layout instead.
     """
     if not isinstance(config, Mapping):
-        raise InputError(f"{where}: expected a JSON object")
+        raise InputError(N_("{where}: expected a JSON object"), where=where)
     warnings: list[str] = []
     cfg = text_config(config)
     counted = trusted_count(params_by_dtype)

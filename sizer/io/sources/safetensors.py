@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.bounds import MAX_INDEX_JSON_BYTES, MAX_SAFETENSORS_HEADER_BYTES, echo
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.io.files import open_regular
 from sizer.io.sources._json import parse_json, read_json_file
 from sizer.io.sources.hf_config import DTYPE_BYTES
@@ -41,33 +41,53 @@ class TensorCounts:
 def read_header(path: Path) -> tuple[dict[str, Any], int]:
     """The JSON header of a safetensors file and the size of its data section, both checked."""
     try:
-        with open_regular(path, "safetensors file") as (f, size):
+        with open_regular(path, N_("safetensors file")) as (f, size):
             if size < 8:
                 raise InputError(
-                    f"{path}: {size} bytes is too short for a safetensors file (needs an 8-byte header length)"
+                    N_("{path}: {size} bytes is too short for a safetensors file (needs an 8-byte header length)"),
+                    path=path,
+                    size=size,
                 )
             (length,) = struct.unpack("<Q", f.read(8))
             if length > size - 8:
-                raise InputError(f"{path}: header length {length} is larger than the file ({size} bytes); truncated?")
+                raise InputError(
+                    N_("{path}: header length {length} is larger than the file ({size} bytes); truncated?"),
+                    path=path,
+                    length=length,
+                    size=size,
+                )
             if length > MAX_HEADER_BYTES:
-                raise InputError(f"{path}: header length {length} exceeds the {MAX_HEADER_BYTES}-byte limit")
+                raise InputError(
+                    N_("{path}: header length {length} exceeds the {most}-byte limit"),
+                    path=path,
+                    length=length,
+                    most=MAX_HEADER_BYTES,
+                )
             raw = f.read(length)
             if len(raw) < length:  # it shrank after the size was read
-                raise InputError(f"{path}: header of {length} bytes is truncated")
+                raise InputError(N_("{path}: header of {length} bytes is truncated"), path=path, length=length)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(N_("{path}: cannot read: {reason}"), path=path, reason=exc.strerror or exc) from None
     header = parse_json(raw, str(path), "safetensors header")
     if not isinstance(header, dict):
-        raise InputError(f"{path}: safetensors header is not a JSON object")
+        raise InputError(N_("{path}: safetensors header is not a JSON object"), path=path)
     return header, size - 8 - length
 
 
 def _shape_elements(name: str, info: dict[str, Any], path: Path) -> int:
     shape = info.get("shape")
     if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-        raise InputError(f"{path}: tensor {echo(repr(name))}: shape must be a list of non-negative integers")
+        raise InputError(
+            N_("{path}: tensor {name}: shape must be a list of non-negative integers"), path=path, name=echo(repr(name))
+        )
     if len(shape) > _MAX_DIMS:  # before the product: a long list of large sizes is slow to multiply
-        raise InputError(f"{path}: tensor {echo(repr(name))}: {len(shape)} dimensions; at most {_MAX_DIMS}")
+        raise InputError(
+            N_("{path}: tensor {name}: {dims} dimensions; at most {most}"),
+            path=path,
+            name=echo(repr(name)),
+            dims=len(shape),
+            most=_MAX_DIMS,
+        )
     return math.prod(shape)
 
 
@@ -80,7 +100,7 @@ def count_tensors(path: Path) -> TensorCounts:
             continue
         shown = echo(repr(name))
         if not isinstance(info, dict) or not isinstance(info.get("dtype"), str):
-            raise InputError(f"{path}: tensor {shown}: expected an object with a dtype")
+            raise InputError(N_("{path}: tensor {name}: expected an object with a dtype"), path=path, name=shown)
         dtype = info["dtype"]
         n = _shape_elements(name, info, path)
         offsets = info.get("data_offsets")
@@ -90,16 +110,29 @@ def count_tensors(path: Path) -> TensorCounts:
             and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
             and 0 <= offsets[0] <= offsets[1]
         ):
-            raise InputError(f"{path}: tensor {shown}: data_offsets must be [begin, end] with 0 <= begin <= end")
+            raise InputError(
+                N_("{path}: tensor {name}: data_offsets must be [begin, end] with 0 <= begin <= end"),
+                path=path,
+                name=shown,
+            )
         if offsets[1] > data_bytes:
             raise InputError(
-                f"{path}: tensor {shown} ends at byte {offsets[1]} of the data, which has {data_bytes}; truncated file"
+                N_("{path}: tensor {name} ends at byte {end} of the data, which has {data_bytes}; truncated file"),
+                path=path,
+                name=shown,
+                end=offsets[1],
+                data_bytes=data_bytes,
             )
         stored = offsets[1] - offsets[0]
         width = DTYPE_BYTES.get(dtype)
         if (width is not None and n * width != stored) or n > 8 * stored:
             raise InputError(
-                f"{path}: tensor {shown}: shape {echo(info['shape'])} {echo(dtype)} does not match its {stored} bytes"
+                N_("{path}: tensor {name}: shape {shape} {dtype} does not match its {stored} bytes"),
+                path=path,
+                name=shown,
+                shape=echo(info["shape"]),
+                dtype=echo(dtype),
+                stored=stored,
             )
         params[dtype] = params.get(dtype, 0) + n
     return TensorCounts(params, frozenset(k for k in header if k != "__metadata__"))
@@ -110,7 +143,9 @@ def _is_file(path: Path, index: Path) -> bool:
     try:
         return path.is_file()
     except OSError as exc:
-        raise InputError(f"{index}: names a file that cannot be opened: {exc.strerror or exc}") from None
+        raise InputError(
+            N_("{index}: names a file that cannot be opened: {reason}"), index=index, reason=exc.strerror or exc
+        ) from None
 
 
 def weight_files(directory: Path) -> list[Path]:
@@ -123,13 +158,18 @@ def weight_files(directory: Path) -> list[Path]:
         data = read_json_file(index, MAX_INDEX_JSON_BYTES, "safetensors index")
         weight_map = data.get("weight_map") if isinstance(data, dict) else None
         if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
-            raise InputError(f"{index}: expected a weight_map of tensor name -> file name")
+            raise InputError(N_("{index}: expected a weight_map of tensor name -> file name"), index=index)
         names = sorted(set(weight_map.values()))
         if any(Path(n).name != n for n in names):
-            raise InputError(f"{index}: weight_map names files outside the directory")
+            raise InputError(N_("{index}: weight_map names files outside the directory"), index=index)
         missing = [n for n in names if not _is_file(directory / n, index)]
         if missing:
-            raise InputError(f"{index}: lists {echo(repr(missing[0]))}, which is not in {directory}")
+            raise InputError(
+                N_("{index}: lists {name}, which is not in {directory}"),
+                index=index,
+                name=echo(repr(missing[0])),
+                directory=directory,
+            )
         return [directory / n for n in names]
     files = sorted(p for p in directory.glob("*.safetensors") if p.is_file())
     shards = [p for p in files if not p.name.startswith("consolidated")]
