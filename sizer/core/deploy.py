@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 from sizer.engines import engine_for
+from sizer.engines.base import or_list
 from sizer.engines.containers import CONTAINERS, IMAGES, MODEL_FLAGS, POSITIONAL_AFTER, Container, MultiNode
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.models import Assumptions, Engine, Estimate, GpuSpec, LaunchSpec, ModelSpec, Vendor, Workload
 from sizer.units import GiB
 
@@ -164,12 +165,17 @@ def image_for(engine: Engine, label: str, vendor: Vendor) -> str:
         have = sorted({str(e) for e, v in IMAGES if v is vendor})
         if not have:
             raise InputError(
-                f"sizer deploy has container images for NVIDIA and AMD GPUs only, not {vendor.value}; "
-                f"on this machine run the engine itself (--format shell)"
+                N_(
+                    "sizer deploy has container images for NVIDIA and AMD GPUs only, not {vendor}; "
+                    "on this machine run the engine itself (--format shell)"
+                ),
+                vendor=vendor.value,
             )
         raise InputError(
-            f"{label} has no official {vendor.value.upper()} image; for {vendor.value.upper()} GPUs use "
-            f"--engine {' or '.join(have)}, or --format shell"
+            N_("{engine} has no official {vendor} image; for {vendor} GPUs use --engine {engines}, or --format shell"),
+            engine=label,
+            vendor=vendor.value.upper(),
+            engines=or_list(have),
         )
     return image
 
@@ -178,8 +184,13 @@ def check_node_size(gpus_per_node: int) -> None:
     """Bad input for more GPUs than one node holds, naming the layout over nodes that has them."""
     if gpus_per_node > GPUS_PER_NODE:
         raise InputError(
-            f"{gpus_per_node} GPUs are more than one node holds ({GPUS_PER_NODE}); spread them over nodes: "
-            f"--gpus {GPUS_PER_NODE} --nodes {math.ceil(gpus_per_node / GPUS_PER_NODE)}"
+            N_(
+                "{gpus} GPUs are more than one node holds ({most}); spread them over nodes: "
+                "--gpus {most} --nodes {nodes}"
+            ),
+            gpus=gpus_per_node,
+            most=GPUS_PER_NODE,
+            nodes=math.ceil(gpus_per_node / GPUS_PER_NODE),
         )
 
 
@@ -195,18 +206,33 @@ def plan_deployment(
     container = CONTAINERS[runtime.name]
     if nodes > 1 and container.multinode is None:
         raise InputError(
-            f"{runtime.label} across nodes runs under MPI, for which sizer deploy has no template; "
-            "use --engine vllm or sglang, or --nodes 1"
+            N_(
+                "{engine} across nodes runs under MPI, for which sizer deploy has no template; "
+                "use --engine vllm or sglang, or --nodes 1"
+            ),
+            engine=runtime.label,
         )
     if not est.fits:
         raise InputError(
-            f"{model.id} ({est.quant}, {est.context:,} tokens x {est.batch}) does not fit on "
-            f"{est.gpu_count}x {gpu.name}; try more GPUs (--gpus), a smaller format (--quant) or less "
-            "--context/--users (`sizer estimate` shows the breakdown)"
+            N_(
+                "{model} ({quant}, {context:,} tokens x {batch}) does not fit on {gpus}x {gpu}; try more GPUs "
+                "(--gpus), a smaller format (--quant) or less --context/--users (`sizer estimate` shows the breakdown)"
+            ),
+            model=model.id,
+            quant=est.quant,
+            context=est.context,
+            batch=est.batch,
+            gpus=est.gpu_count,
+            gpu=gpu.name,
         )
     image = image_for(runtime.name, runtime.label, gpu.vendor)
     if not launch.argv:
-        raise InputError(f"{runtime.label} has no command that serves {model.id} as {est.quant}; see `sizer estimate`")
+        raise InputError(
+            N_("{engine} has no command that serves {model} as {quant}; see `sizer estimate`"),
+            engine=runtime.label,
+            model=model.id,
+            quant=est.quant,
+        )
     slots = runtime.scheduler(workload, a)
     settings = getattr(runtime, "settings", None)
     share = settings(a).gpu_memory_utilization_frac if runtime.splits_tensors and settings else None
@@ -265,17 +291,27 @@ def check_format(plan: DeploymentPlan, fmt: str) -> None:
     if plan.nodes > 1 and fmt not in plan.container.multinode_formats:
         fitting = ", ".join(plan.container.multinode_formats)
         raise InputError(
-            f"--format {fmt} starts one node; {plan.nodes} nodes of {plan.engine_label} need --format {fitting}"
+            N_("--format {format} starts one node; {nodes} nodes of {engine} need --format {fitting}"),
+            format=fmt,
+            nodes=plan.nodes,
+            engine=plan.engine_label,
+            fitting=fitting,
         )
     if fmt not in plan.container.formats:
         engines = [str(e) for e, c in CONTAINERS.items() if fmt in c.formats]
         fitting = ", ".join(plan.container.formats)
         raise InputError(
-            f"--format {fmt} runs {' or '.join(engines)} only, not {plan.engine_label}; "
-            f"use --engine {' or '.join(engines)}, or --format {fitting}"
+            N_("--format {format} runs {engines} only, not {engine}; use --engine {engines}, or --format {fitting}"),
+            format=fmt,
+            engines=or_list(engines),
+            engine=plan.engine_label,
+            fitting=fitting,
         )
     if fmt == "kserve" and "/" not in plan.model_ref:
         raise InputError(
-            f"--format kserve downloads from the Hugging Face Hub, and {plan.model_id} names no repository "
-            "(hf_repo); use --format k8s or compose"
+            N_(
+                "--format kserve downloads from the Hugging Face Hub, and {model} names no repository "
+                "(hf_repo); use --format k8s or compose"
+            ),
+            model=plan.model_id,
         )

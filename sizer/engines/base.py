@@ -159,7 +159,7 @@ def check_format(runtime: Runtime, quant: str) -> None:
             N_("{engine} does not serve {format} weights; it serves {formats}"),
             engine=runtime.label,
             format=fmt.name,
-            formats=_list(runtime.formats),
+            formats=or_list(runtime.formats),
         )
 
 
@@ -170,14 +170,14 @@ def check_kv_cache(runtime: Runtime, kv_cache_type: str) -> None:
             N_("unknown KV cache type {kv_cache_type!r}; {engine} offers {choices}"),
             kv_cache_type=kv_cache_type,
             engine=runtime.label,
-            choices=_list(runtime.kv_cache_types),
+            choices=or_list(runtime.kv_cache_types),
         )
     if kv_cache_type not in runtime.kv_cache_types:
         raise InputError(
             N_("{engine} has no {kv_cache_type} KV cache; choose {choices}"),
             engine=runtime.label,
             kv_cache_type=kv_cache_type,
-            choices=_list(runtime.kv_cache_types),
+            choices=or_list(runtime.kv_cache_types),
         )
 
 
@@ -196,7 +196,7 @@ def check_gpu(runtime: Runtime, gpu: GpuSpec) -> None:
             engine=runtime.label,
             vendor=gpu.vendor,
             gpu_name=gpu.name,
-            vendors_text=_list(names),
+            vendors_text=or_list(names),
         )
 
 
@@ -219,7 +219,7 @@ def check_split(runtime: Runtime, model: ModelSpec, gpu_count: int) -> None:
             model=model.id,
             attention_heads=model.attention_heads,
             kv_heads=model.kv_heads,
-            gpu_counts_text=_list(sizes),
+            gpu_counts_text=or_list(sizes),
         )
 
 
@@ -267,7 +267,7 @@ def check_common(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, workload: Wor
     check_loads(runtime, resolve_quant(workload.quant).name, gpu)
 
 
-def _list(items: tuple[str, ...] | list[str]) -> str | Message:
+def or_list(items: tuple[str, ...] | list[str]) -> str | Message:
     """'a, b or c' ("or" in the output language, as render.messages words a reason's list)."""
     return (
         Message(N_("{items} or {last}"), items=", ".join(items[:-1]), last=items[-1])

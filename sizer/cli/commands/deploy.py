@@ -10,7 +10,7 @@ import typer
 from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
 from sizer.cli import options as o
 from sizer.cli.output import count, emit, handle_errors, message
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.render.i18n import _
 
 FORMATS = ("compose", "k8s", "helm", "kserve", "shell")
@@ -82,7 +82,9 @@ def deploy(
     if launch.no_command_code is not None:
         from sizer.render.messages import message as reason_text
 
-        raise InputError(f"{reason_text(launch.no_command_code)}; sizer deploy needs a command that loads them")
+        raise InputError(
+            N_("{reason}; sizer deploy needs a command that loads them"), reason=reason_text(launch.no_command_code)
+        )
     plan = plan_deployment(spec, rig.gpu, workload, est, a, launch)
     check_format(plan, chosen)
     written = files(plan, chosen)
@@ -91,11 +93,13 @@ def deploy(
         from sizer.io.writing import write_file
 
         if out.exists() and not out.is_dir():
-            raise InputError(f"--out {out}: not a directory")
+            raise InputError(N_("--out {path}: not a directory"), path=str(out))
         targets = {out / name: text for name, text in written.items()}
         clash = [str(p) for p in targets if p.exists()]
         if clash and not force:
-            raise InputError(f"{', '.join(clash)} exists; pass --force to overwrite it, or another --out")
+            raise InputError(
+                N_("{paths} exists; pass --force to overwrite it, or another --out"), paths=", ".join(clash)
+            )
         for target_path, text in targets.items():
             write_file(target_path, text)
         path = str(next(iter(targets)))
