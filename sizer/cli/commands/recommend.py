@@ -22,7 +22,7 @@ from sizer.bounds import (
 from sizer.cli import options as o
 from sizer.cli.output import choose_format, console, count, emit, handle_errors, note, number, progress, show, warn
 from sizer.constants import USE_CASES
-from sizer.errors import InputError
+from sizer.errors import N_, InputError
 from sizer.render.i18n import _, fill
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -118,7 +118,7 @@ def recommend(
 
     chosen = choose_format("markdown" if markdown and not output_format else output_format, json_out, FORMATS)
     if currency.upper() not in {"EUR", "USD"}:
-        raise InputError(f"--currency takes EUR or USD, not {currency!r}")
+        raise InputError(N_("--currency takes EUR or USD, not {value}"), value=repr(currency))
     _check_report(report)
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
     concurrent = _concurrency(users, headcount, requests_per_hour, max_ttft, min_tokens_per_s, settings)
@@ -190,9 +190,11 @@ def _needs(
     number("--max-power", max_power, 0, MAX_POWER_W, above=True)
     number("--min-quality", min_quality, 0, MAX_QUALITY)
     if use_case not in USE_CASES:
-        raise InputError(f"unknown use case {use_case!r}; choose {', '.join(USE_CASES)}")
+        raise InputError(
+            N_("unknown use case {value}; choose {choices}"), value=repr(use_case), choices=", ".join(USE_CASES)
+        )
     if license_ not in {"commercial", "any"}:
-        raise InputError(f"--license takes 'commercial' or 'any', not {license_!r}")
+        raise InputError(N_("--license takes 'commercial' or 'any', not {value}"), value=repr(license_))
     runtime = engine_for(engine)
     fmt = resolve_quant(quant or runtime.default_format).name
     check_format(runtime, fmt)  # the user's own choice: an error, not a silent empty ranking
@@ -232,10 +234,10 @@ def _concurrency(
     number("--max-ttft", max_ttft, 0, 86400, above=True)
     if headcount is None:
         if requests_per_hour is not None:
-            raise InputError("--requests-per-hour needs --headcount (the people who send them)")
+            raise InputError(N_("--requests-per-hour needs --headcount (the people who send them)"))
         return {"users": 1 if users is None else users, "max_ttft_s": max_ttft}
     if users is not None:
-        raise InputError("give --users (concurrent users) or --headcount (people), not both")
+        raise InputError(N_("give --users (concurrent users) or --headcount (people), not both"))
     load = settings.load
     rate = requests_per_hour or load.requests_per_user_hour
     prompt, output = max(1, round(load.prompt_tokens)), max(1, round(load.output_tokens))
@@ -336,12 +338,12 @@ def _check_report(report: Path | None) -> None:
     if report is None:
         return
     if report.suffix.lower() not in {".html", ".htm", ".pdf"}:
-        raise InputError(f"--report writes .html or .pdf, not {report.name!r}")
+        raise InputError(N_("--report writes .html or .pdf, not {value}"), value=repr(report.name))
     if report.suffix.lower() == ".pdf":
         from sizer.io.pdf import NO_BROWSER, find_browser
 
         if not report.parent.is_dir():
-            raise InputError(f"--report: no such directory {str(report.parent)!r}")
+            raise InputError(N_("--report: no such directory {value}"), value=repr(str(report.parent)))
         if find_browser() is None:
             raise InputError(NO_BROWSER)
 
