@@ -37,11 +37,31 @@ def shell_join(words: tuple[str, ...], variables: tuple[str, ...]) -> str:
     return " ".join(out)
 
 
-def files(plan: DeploymentPlan, fmt: str) -> dict[str, str]:
-    """The files `fmt` writes for `plan`: file name -> text."""
+def server_args(plan: DeploymentPlan, without: tuple[str, ...] = ()) -> list[str]:
+    """The launch argv after `vllm serve MODEL` (the formats that name the model themselves), less
+    the flags in `without` and their values (what the format carries as fields of its own)."""
+    argv = list(plan.launch.argv)
+    rest = argv[argv.index(plan.model_ref) + 1 :] if plan.model_ref in argv else argv[2:]
+    out, skip = [], False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in without:
+            skip = True
+        else:
+            out.append(word)
+    return out
+
+
+def _module(fmt: str) -> Any:
     from sizer.render.deploy import compose, helm, k8s, kserve, shell
 
-    module = {"compose": compose, "k8s": k8s, "helm": helm, "kserve": kserve, "shell": shell}[fmt]
+    return {"compose": compose, "k8s": k8s, "helm": helm, "kserve": kserve, "shell": shell}[fmt]
+
+
+def files(plan: DeploymentPlan, fmt: str) -> dict[str, str]:
+    """The files `fmt` writes for `plan`: file name -> text."""
+    module = _module(fmt)
     return {module.FILE_NAME: module.render(plan)}
 
 
@@ -82,19 +102,20 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
             image=plan.image,
         ),
     ]
+    asked = {
+        "nodes": plan.nodes,
+        "gpu_count": plan.gpus_per_node,
+        "resource": plan.gpu_resource,
+        "cpu": plan.cpu_request,
+        "memory": plan.memory_gib,
+        "volume": plan.volume_gib,
+    }
     if fmt != "shell" and plan.nodes > 1:
         lines.append(
             _(
                 "each of the {nodes} pods requests {gpu_count} {resource}, {cpu} CPUs, {memory} GiB memory; "
                 "shared model volume {volume} GiB (ReadWriteMany)"
-            ).format(
-                nodes=plan.nodes,
-                gpu_count=plan.gpus_per_node,
-                resource=plan.gpu_resource,
-                cpu=plan.cpu_request,
-                memory=plan.memory_gib,
-                volume=plan.volume_gib,
-            )
+            ).format(**asked)
         )
         needs = {
             "k8s": _("the cluster needs the LeaderWorkerSet controller (https://lws.sigs.k8s.io) and a storage class "
@@ -107,16 +128,10 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
     elif fmt != "shell":
         lines.append(
             _("requests {gpu_count} {resource}, {cpu} CPUs, {memory} GiB memory; model volume {volume} GiB").format(
-                gpu_count=plan.gpu_count,
-                resource=plan.gpu_resource,
-                cpu=plan.cpu_request,
-                memory=plan.memory_gib,
-                volume=plan.volume_gib,
+                **asked
             )
         )
-    target = path or {"compose": "compose.yaml", "k8s": "kubernetes.yaml", "helm": "values.yaml"}.get(
-        fmt, "inferenceservice.yaml" if fmt == "kserve" else "run.sh"
-    )
+    target = path or _module(fmt).FILE_NAME
     saved = "" if path else _(" (save the output as {name})").format(name=target)
     if plan.nodes > 1 and fmt == "shell":
         lines.append(_("to start it{saved}, {command}").format(saved=saved, command=apply_command(plan, fmt, target)))

@@ -7,28 +7,13 @@ from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
 from sizer.models import Vendor
-from sizer.render.deploy import dump
+from sizer.render.deploy import dump, server_args
 
 FILE_NAME = "values.yaml"
 # The launch flags the chart sets from vllmConfig keys of its own; every other flag goes to extraArgs.
 MAPPED = {"--tensor-parallel-size": "tensorParallelSize", "--max-model-len": "maxModelLen"}
 # vLLM's --dtype for the 16-bit formats; "auto" takes the checkpoint's own.
 DTYPES = {"BF16": "bfloat16", "F16": "float16", "FP16": "float16"}
-
-
-def extra_args(plan: DeploymentPlan) -> list[str]:
-    """The launch argv after `vllm serve MODEL`, without the flags vllmConfig carries."""
-    argv = list(plan.launch.argv)
-    rest = argv[argv.index(plan.model_ref) + 1 :] if plan.model_ref in argv else argv[2:]
-    out, skip = [], False
-    for word in rest:
-        if skip:
-            skip = False
-        elif word in MAPPED:
-            skip = True
-        else:
-            out.append(word)
-    return out
 
 
 def values(plan: DeploymentPlan) -> dict[str, Any]:
@@ -48,7 +33,7 @@ def values(plan: DeploymentPlan) -> dict[str, Any]:
             "tensorParallelSize": plan.tensor_parallel,
             "maxModelLen": plan.max_model_len,
             "dtype": DTYPES.get(plan.weight_format.upper(), "auto"),
-            "extraArgs": extra_args(plan),
+            "extraArgs": server_args(plan, without=tuple(MAPPED)),
         },
     }
     if plan.vendor is not Vendor.NVIDIA:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.core.deploy import DeploymentPlan
-from sizer.render.deploy import dump
+from sizer.render.deploy import dump, server_args
 from sizer.render.deploy.k8s import labels, resources, volume_claim
 
 FILE_NAME = "inferenceservice.yaml"
@@ -22,29 +22,12 @@ WORKER_SPEC = {"--tensor-parallel-size": "tensorParallelSize", "--pipeline-paral
 MOUNT = "/mnt/models"
 
 
-def engine_args(plan: DeploymentPlan) -> list[str]:
-    """The launch argv after `vllm serve MODEL` (the runtime names the model from storageUri);
-    across nodes without the parallel sizes, which workerSpec gives."""
-    argv = list(plan.launch.argv)
-    rest = argv[argv.index(plan.model_ref) + 1 :] if plan.model_ref in argv else argv[2:]
-    if plan.nodes == 1:
-        return rest
-    out: list[str] = []
-    skip = False
-    for word in rest:
-        if skip:
-            skip = False
-        elif word in WORKER_SPEC:
-            skip = True
-        else:
-            out.append(word)
-    return out
-
-
 def manifest(plan: DeploymentPlan) -> dict[str, Any]:
+    # Across nodes workerSpec carries the parallel sizes; the runtime names the model from storageUri.
+    args = server_args(plan, without=() if plan.nodes == 1 else tuple(WORKER_SPEC))
     model: dict[str, Any] = {
         "modelFormat": {"name": "huggingface"},
-        "args": [f"--model_name={plan.model_id}", *engine_args(plan)],
+        "args": [f"--model_name={plan.model_id}", *args],
         "storageUri": f"hf://{plan.model_ref}" if plan.nodes == 1 else f"pvc://{plan.name}-models/{plan.model_ref}",
         "resources": resources(plan),
     }
