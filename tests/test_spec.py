@@ -254,3 +254,15 @@ def test_a_headcount_is_sized_as_the_users_its_busy_hour_has_in_flight():
     assert SpecWorkload(model="llama-3.1-8b").users == 1
     with pytest.raises(ValueError, match="not both"):
         SpecWorkload(model="llama-3.1-8b", headcount=10, concurrent_users=3)
+
+
+def test_a_model_released_in_fp8_is_checked_in_fp8_on_vllm():
+    from sizer.io.loaders import load_catalog
+
+    offer = {"gpus": [{"name": "H200 SXM", "count": 8}], "price": {"amount": 250000, "currency": "EUR"}}
+    work = {"model": "deepseek-v3", "engine": "vllm", "context": 8192}
+    (outcome,) = check(spec(hardware=offer, workloads=[work]), load_catalog()).outcomes
+    # 671 B parameters at one byte hold on 8 x 141 GB; at BF16 (1.3 TB) they would not.
+    assert outcome.summary_code.quant == "FP8" and outcome.passed, messages(outcome.violations)
+    (bf16,) = check(spec(hardware=offer, workloads=[{**work, "quant": "BF16"}]), load_catalog()).outcomes
+    assert bf16.summary_code.quant == "BF16" and not bf16.passed

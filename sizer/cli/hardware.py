@@ -101,7 +101,7 @@ def size_setup(
     """
     from sizer.cli.output import warn
     from sizer.engines import engine_for
-    from sizer.engines.base import check_kv_cache
+    from sizer.engines.base import check_kv_cache, default_format
     from sizer.io.loaders import load_catalog
     from sizer.io.sources import resolve_model
     from sizer.models import Workload
@@ -125,7 +125,7 @@ def size_setup(
                 context=context,
             )
         )
-    quant = quant or (spec.file_weights.quant if spec.file_weights else runtime.default_format)
+    quant = quant or (spec.file_weights.quant if spec.file_weights else default_format(runtime, spec))
     workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
     target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
     if not target.rigs:

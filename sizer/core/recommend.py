@@ -25,7 +25,7 @@ from sizer.core.rigs import HardwareOption, sized_with
 from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
-from sizer.engines.base import Runtime, check_workload, has_fp8, loads_on, rig_refusal
+from sizer.engines.base import Runtime, check_workload, default_format, has_fp8, loads_on, rig_refusal
 from sizer.errors import N_, InputError
 from sizer.models import (
     Assumptions,
@@ -772,15 +772,16 @@ def recommend_for_model(
     A rig serves the model when its GPUs hold the weights plus users x context of KV cache (the
     estimator's fit) and `users_served` reaches the users. Owned rigs that do not are excluded,
     with the reason. A context beyond the model's is an InputError. The model is sized in
-    `needs.quant` (the format asked for, else the engine's default; no format is chosen) and
+    `needs.quant` (the format asked for, else the model's default on the engine; no format is chosen) and
     carries its score for the use case in that format; the licence is flagged, not screened (the
     model was named). `right_sized` and `best_in_budget` stay empty: no model is chosen.
 
     When no rig to buy serves it on one node and `interconnect` is given, 2 and 4 nodes of 8 of
     each priced datacenter GPU are tried too (`multi_node_options`), priced as that many nodes.
     """
-    needs = needs.model_copy(update={"choose_quant": False})
     runtime = engine_for(needs.engine)
+    quant = default_format(runtime, model) if needs.choose_quant else needs.quant
+    needs = needs.model_copy(update={"choose_quant": False, "quant": quant})
     check_workload(runtime, needs_workload(needs, needs.users))
     if needs.context > model.max_context:
         raise InputError(

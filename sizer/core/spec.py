@@ -18,7 +18,7 @@ from sizer.core.layout import RigLayout, layout_memory, layout_per_gpu_bytes, pi
 from sizer.core.quant import resolve_quant
 from sizer.core.serving import user_tokens_per_s
 from sizer.engines import engine_for
-from sizer.engines.base import check_workload, rig_refusal
+from sizer.engines.base import check_workload, default_format, rig_refusal
 from sizer.errors import N_, InputError
 from sizer.models import (
     Assumptions,
@@ -408,12 +408,13 @@ def _would_pass(
     gpu: GpuSpec,
     count: int,
     work: SpecWorkload,
+    quant: str,
     spec: Spec,
     catalog: Catalog,
     memo: _Memo,
     nodes: Nodes = (1, None),
 ) -> list[Reason]:
-    """What would pass instead: a smaller quant, more GPUs of the same kind (on each node),
+    """What would pass instead (the workload sized in `quant`): a smaller quant, more GPUs of the same kind (on each node),
     another GPU (as many on as many nodes)."""
     ideas: list[Reason] = []
     if _model_rules(model, work, spec.constraints):
@@ -424,14 +425,14 @@ def _would_pass(
             return False  # most of the rigs tried: no full estimate needed to say no
         return not memo.fails(m, g, n, work, q, nodes)[1]
 
-    current_bits = resolve_quant(work.weight_format).bits_per_weight
+    current_bits = resolve_quant(quant).bits_per_weight
     formats = engine_for(work.engine).formats
     for q in _QUANT_LADDER:
         if q in formats and resolve_quant(q).bits_per_weight < current_bits and ok(model, gpu, count, q):
             ideas.append(Reason(code="smaller-quant", quant=q))
             break
     for n in range(count + 1, 9):
-        if ok(model, gpu, n, work.weight_format):
+        if ok(model, gpu, n, quant):
             ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
     budget, currency = spec.constraints.budget, spec.answer_currency
@@ -442,7 +443,7 @@ def _would_pass(
         price = round(each * count * nodes[0], 2)
         if allowed is not None and price > allowed:
             continue
-        if ok(model, g, count, work.weight_format):
+        if ok(model, g, count, quant):
             ideas.append(
                 Reason(code="other-gpu", gpu_count=count, gpu_name=g.name, price=price, currency=currency.value)
             )
@@ -563,7 +564,7 @@ def _check_one(
 ) -> Outcome:
     offer_path, label, gpu, count, offer_violations, nodes = offer_part
     w_path, work = work_part
-    quant = work.weight_format  # known and served by the engine: SpecWorkload checked both
+    runtime = engine_for(work.engine)
     if work.model is not None and resolve_model is not None:
         candidates = [resolve_model(work.model)]
     elif work.model is not None:
@@ -580,13 +581,16 @@ def _check_one(
         )
     best: tuple[ModelSpec, Estimate, list[Reason]] | None = None
     for model in candidates:
-        est, found = memo.fails(model, gpu, count, work, quant, nodes)
+        # known and served by the engine: SpecWorkload checked both
+        fmt = work.quant or default_format(runtime, model)
+        est, found = memo.fails(model, gpu, count, work, fmt, nodes)
         broken = list(found)
         if best is None or (broken == [] and best[2] != []):
             best = (model, est, broken)
         if not broken:
             break
     model, est, broken = best  # type: ignore[misc]
+    quant = work.quant or default_format(runtime, model)
     violations = [_violation(w_path, r) for r in broken] + offer_violations
     need, has = max(est.per_gpu_bytes), est.available_bytes // est.gpu_count
     speed = _speed(model, gpu, count, work, est, nodes)
@@ -602,7 +606,7 @@ def _check_one(
         decode_tokens_per_s=speed,
         min_tokens_per_s=work.min_tokens_per_s,
     )
-    ideas = _would_pass(model, gpu, count, work, spec, catalog, memo, nodes) if broken else []
+    ideas = _would_pass(model, gpu, count, work, quant, spec, catalog, memo, nodes) if broken else []
     return Outcome(
         offer=label,
         offer_path=offer_path,

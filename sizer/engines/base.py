@@ -305,6 +305,16 @@ def has_fp8(gpu: GpuSpec) -> bool:
     return gpu.category == "datacenter" and recent and not gpu.name.upper().startswith("A")
 
 
+def default_format(runtime: Runtime, model: ModelSpec) -> str:
+    """The format a model is sized in when none is asked for: where the engine's default is 16-bit
+    and the engine serves the maker's own low-bit format (DeepSeek-V3's FP8, gpt-oss's MXFP4), that
+    format, the only one its repository holds; else the engine's default (llama.cpp's Q4_K_M)."""
+    native = model.native_format
+    if native and native in runtime.formats and resolve_quant(runtime.default_format).bits_per_weight >= 16:
+        return native
+    return runtime.default_format
+
+
 def own_format(model: ModelSpec) -> str:
     """The format of the weights in the model's own repository (`hf_repo`): its native low-bit
     format, the dtype of the file it was read from, else 16-bit (BF16)."""

@@ -119,3 +119,21 @@ def test_estimate_with_vllm_names_the_awq_repository():
     data = run("estimate", "llama-3.1-8b", "--engine", "vllm", "--quant", "AWQ", "--gpu", "RTX 4090", "--json")
     assert data["launch"]["argv"][:3] == ["vllm", "serve", "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"]
     assert _flag(data["launch"]["argv"], "--max-model-len") == "4096"
+
+
+def test_a_model_released_low_bit_is_sized_in_its_own_format_on_vllm():
+    # DeepSeek-V3's only official weights are FP8: sizing BF16 would buy memory for weights that do
+    # not exist and print no command.
+    data = run("estimate", "deepseek-v3", "--gpu", "H200 SXM", "--gpus", "8", "--engine", "vllm", "--json")
+    assert data["quant"] == "FP8"
+    assert data["launch"]["argv"][:3] == ["vllm", "serve", "deepseek-ai/DeepSeek-V3"]
+    assert "--quantization" not in data["launch"]["argv"]
+    oss = run("estimate", "gpt-oss-20b", "--gpu", "RTX 4090", "--engine", "vllm", "--json")
+    assert oss["quant"] == "MXFP4" and oss["launch"]["argv"][2] == "openai/gpt-oss-20b"
+    # An explicit format is still sized as asked, and llama.cpp keeps its GGUF default.
+    asked = run("estimate", "deepseek-v3", "--gpu", "H200 SXM", "--gpus", "8", "--engine", "vllm", "--quant", "BF16",
+                "--json")  # fmt: skip
+    assert asked["quant"] == "BF16" and asked["launch"]["argv"] == []
+    assert run("estimate", "gpt-oss-20b", "--gpu", "RTX 4090", "--json")["quant"] == "Q4_K_M"
+    named = run("recommend", "--model", "deepseek-v3", "--engine", "vllm", "--top", "1", "--json")
+    assert [p["quant"] for p in named["recommendations"]] == ["FP8"]
