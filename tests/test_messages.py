@@ -24,7 +24,7 @@ NEED_25_6_GIB, HAS_24_GIB = 27_487_790_694, 24 * GIB
 SENTENCES = [
     ("memory-bandwidth", {}, "memory bandwidth"),
     ("compute", {}, "compute (large batch)"),
-    ("per-token-fixed-cost", {}, "per-token fixed cost (kernel launches; small model on a fast GPU)"),
+    ("per-token-fixed-cost", {}, "fixed cost per step (kernel launches, GPU syncs), more than reading the weights"),
     ("kv-cache-capacity", {}, "KV cache capacity: more requests than it holds wait"),
     ("scheduler", {}, "the engine's limit on sequences per step"),
     ("offload", {"offloaded_layers": 6, "total_layers": 32}, "system RAM: 6 of 32 layers offloaded"),

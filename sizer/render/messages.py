@@ -32,7 +32,7 @@ TEMPLATES: Final[dict[str, str]] = {
     "kv-cache-capacity": N_("KV cache capacity: more requests than it holds wait"),
     "scheduler": N_("the engine's limit on sequences per step"),
     "compute": N_("compute (large batch)"),
-    "per-token-fixed-cost": N_("per-token fixed cost (kernel launches; small model on a fast GPU)"),
+    "per-token-fixed-cost": N_("fixed cost per step (kernel launches, GPU syncs), more than reading the weights"),
     "offload": N_("system RAM: {offloaded_layers} of {total_layers} layers offloaded"),
     # Why a pick.
     "right-sized": N_(
