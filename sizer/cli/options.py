@@ -113,3 +113,7 @@ MinSpeedOpt = Annotated[
 NoCalibrationOpt = Annotated[
     bool, typer.Option("--no-calibration", help="Ignore this machine's calibration (sizer calibrate).")
 ]
+OutDirOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the files into this directory instead of stdout.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")]

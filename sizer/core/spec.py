@@ -414,8 +414,8 @@ def _would_pass(
     memo: _Memo,
     nodes: Nodes = (1, None),
 ) -> list[Reason]:
-    """What would pass instead (the workload sized in `quant`): a smaller quant, more GPUs of the same kind (on each node),
-    another GPU (as many on as many nodes)."""
+    """What would pass instead (the workload sized in `quant`): a smaller quant, more GPUs of the
+    same kind (on each node), another GPU (as many on as many nodes)."""
     ideas: list[Reason] = []
     if _model_rules(model, work, spec.constraints):
         return ideas  # a context the model lacks or its licence fails on every rig alike

@@ -137,6 +137,6 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def write_file(path: Path, text: str) -> Path:
-    """`write_text` under the file's lock: for a file sizer writes whole (a report)."""
-    with locked(path):
-        return write_text(path, text)
+    """`write_text` for a file sizer writes whole (a report, a manifest): no read-modify-write, so no
+    lock and no `.lock` file left beside it; of two writers at once the last one's file stands, whole."""
+    return write_text(path, text)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,10 +34,8 @@ def deploy(
     gpu_memory_utilization: o.GpuMemoryOpt = None,
     nodes: o.NodesOpt = 1,
     interconnect: o.InterconnectOpt = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the files into this directory instead of stdout.")
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")] = False,
+    out: o.OutDirOpt = None,
+    force: o.ForceOpt = False,
 ) -> None:
     """Write what starts the sized setup: a Compose file, Kubernetes manifests, Helm or KServe values, a shell line.
 
@@ -55,12 +54,8 @@ def deploy(
       sizer deploy llama-3.1-8b --hardware server.json --engine ollama --format shell
       sizer deploy llama-3.1-405b --gpu H100-SXM --gpus 8 --nodes 2 --engine vllm --format k8s --out deploy/
     """
-    from sizer.cli.hardware import node_link, size_setup
+    from sizer.cli.hardware import node_link
     from sizer.cli.output import choose_format, number
-    from sizer.core.deploy import check_format, check_node_size, plan_deployment
-    from sizer.core.launch import estimate_launch
-    from sizer.core.rigs import estimate_on_rig
-    from sizer.render.deploy import files, summary
 
     chosen = choose_format(output_format, False, FORMATS)
     for name, value, high in (
@@ -70,14 +65,50 @@ def deploy(
     ):
         count(name, value, high)
     link = node_link(engine, nodes, interconnect)
-    check_node_size(gpus or 1)
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
-    setup = size_setup(
-        model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization,
-        _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE"),
+    hand_off(
+        Setup(model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization, nodes, link),
+        chosen,
+        out,
+        force,
+    )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What to size and deploy, as the flags of `sizer deploy` give it (checked for bounds)."""
+
+    model: str
+    quant: str | None
+    context: int
+    users: int
+    gpu: str | None
+    gpus: int | None
+    hardware: Path | None
+    engine: str
+    kv_cache: str | None
+    gpu_memory_utilization: float | None
+    nodes: int
+    link: Any  # the Interconnect between nodes; None on one node
+
+
+def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
+    """Size `setup` as `sizer estimate` does, plan its deployment and write it in `chosen`: into
+    `out` (refusing to overwrite without `force`), else to stdout; the summary goes to stderr.
+    Shared by `sizer deploy` and `sizer recommend --deploy`."""
+    from sizer.cli.hardware import size_setup
+    from sizer.core.deploy import check_format, check_node_size, plan_deployment
+    from sizer.core.launch import estimate_launch
+    from sizer.core.rigs import estimate_on_rig
+    from sizer.render.deploy import files, summary
+
+    check_node_size(setup.gpus or 1)
+    sized = size_setup(
+        setup.model, setup.quant, setup.context, setup.users, setup.gpu, setup.gpus, setup.hardware, setup.engine,
+        setup.kv_cache, setup.gpu_memory_utilization, _("no GPU in {where}{why}; pass --gpu NAME or --hardware FILE"),
     )  # fmt: skip
-    spec, workload, target, rig, a = setup.spec, setup.workload, setup.target, setup.rig, setup.assumptions
-    est = estimate_on_rig(spec, rig, workload, None if target.named else gpus, a, nodes, link)
+    spec, workload, target, rig, a = sized.spec, sized.workload, sized.target, sized.rig, sized.assumptions
+    est = estimate_on_rig(spec, rig, workload, None if target.named else setup.gpus, a, setup.nodes, setup.link)
     launch = estimate_launch(spec, rig.gpu, est, a)
     if launch.no_command_code is not None:
         from sizer.render.messages import message as reason_text

@@ -20,7 +20,19 @@ from sizer.bounds import (
     MAX_YEARS,
 )
 from sizer.cli import options as o
-from sizer.cli.output import choose_format, console, count, emit, handle_errors, note, number, progress, show, warn
+from sizer.cli.output import (
+    choose_format,
+    console,
+    count,
+    emit,
+    handle_errors,
+    message,
+    note,
+    number,
+    progress,
+    show,
+    warn,
+)
 from sizer.constants import USE_CASES
 from sizer.errors import N_, InputError
 from sizer.render.i18n import _, fill
@@ -95,6 +107,12 @@ def recommend(
         Path | None, typer.Option("--report", help="Write a report: FILE.html, or FILE.pdf (needs Chromium).")
     ] = None,
     no_calibration: o.NoCalibrationOpt = False,
+    deploy: Annotated[
+        str | None,
+        typer.Option("--deploy", help="Also write what starts the first pick: compose, k8s, helm, kserve or shell."),
+    ] = None,
+    out: o.OutDirOpt = None,
+    force: o.ForceOpt = False,
 ) -> None:
     """Recommend ranked model–hardware pairings with speed, cost and the reasons.
 
@@ -111,6 +129,7 @@ def recommend(
       sizer recommend --hardware server.json --use-case rag   # from `sizer probe --json`
       sizer recommend --model llama-3.3-70b --context 32768 --users 20
       sizer recommend --use-case chat --headcount 200 --budget 40000 --max-ttft 2
+      sizer recommend --use-case code --users 5 --gpu "RTX 4090" --deploy compose > compose.yaml
     """
     from sizer.core.recommend import budget_in, recommend_for_model
     from sizer.core.recommend import recommend as run_recommend
@@ -120,6 +139,7 @@ def recommend(
     if currency.upper() not in {"EUR", "USD"}:
         raise InputError(N_("--currency takes EUR or USD, not {value}"), value=repr(currency))
     _check_report(report)
+    deploy_as = _check_deploy(deploy, out, force, chosen, json_out or output_format is not None or markdown)
     settings = _settings(currency, kwh_price, base_price, utilisation, years)
     concurrent = _concurrency(users, headcount, requests_per_hour, max_ttft, min_tokens_per_s, settings)
     needs = _needs(
@@ -142,9 +162,72 @@ def recommend(
         with progress("sizing model x GPU pairings") as step:
             ranking = run_recommend(catalog, needs, options, settings, progress=step)
     _write_report(report, ranking, catalog)
+    if deploy_as is not None and out is None:  # stdout is the manifest's
+        _deploy_first(ranking, deploy_as, (gpu, hardware), out, force)
+        return
     _print(chosen, ranking, explain, catalog)
     if chosen in ("text", "markdown"):
         _say_calibrated(options)
+    if deploy_as is not None:
+        _deploy_first(ranking, deploy_as, (gpu, hardware), out, force)
+
+
+def _check_deploy(deploy: str | None, out: Path | None, force: bool, chosen: str, asked_format: bool) -> str | None:
+    """The --deploy format, checked before any work; without --out its files take stdout, so an
+    output format asked for as well needs --out."""
+    from sizer.cli.commands.deploy import FORMATS as DEPLOY_FORMATS
+
+    if deploy is None:
+        if out is not None or force:
+            raise InputError(N_("--out and --force are for the files of --deploy FORMAT"))
+        return None
+    fmt = choose_format(deploy, False, DEPLOY_FORMATS)
+    if out is None and asked_format:
+        raise InputError(
+            N_(
+                "--deploy without --out writes the {deploy} files to stdout; give --out DIR for the {format} output too"
+            ),
+            deploy=fmt,
+            format=chosen,
+        )
+    return fmt
+
+
+def _deploy_first(ranking: Any, fmt: str, owned: tuple[str | None, Path | None], out: Path | None, force: bool) -> None:
+    """Write the deployment of the first pick, sized as `sizer deploy` sizes the same flags: its model,
+    format, engine, GPUs and nodes, the asked context and concurrent users. A pick that runs here is
+    deployed on the hardware it was found on (--gpu, --hardware or this machine)."""
+    from sizer.cli.commands.deploy import Setup, hand_off
+    from sizer.cli.hardware import node_link
+    from sizer.engines import engine_for
+
+    if not ranking.recommendations:
+        raise InputError(N_("--deploy: no pick to deploy; nothing serves the need"))
+    pick, needs = ranking.recommendations[0], ranking.needs
+    gpu, hardware = owned if pick.kind == "runs here" else (pick.gpu, None)
+    where = (
+        _("deploying pick 1: {model} ({quant}) with {engine} on {count} x {gpu}")
+        if pick.nodes == 1
+        else _("deploying pick 1: {model} ({quant}) with {engine} on {nodes} nodes of {count} x {gpu}")
+    )
+    label = engine_for(pick.engine).label
+    message(
+        fill(
+            where,
+            model=pick.model,
+            quant=pick.quant,
+            engine=label,
+            nodes=pick.nodes,
+            count=pick.gpu_count,
+            gpu=pick.gpu_name,
+        )
+    )
+    link = node_link(pick.engine.value, pick.nodes, None)
+    setup = Setup(
+        pick.model, pick.quant, needs.context, needs.users, gpu, pick.gpu_count, hardware, pick.engine.value,
+        needs.kv_cache_type, None, pick.nodes, link,
+    )  # fmt: skip
+    hand_off(setup, fmt, out, force)
 
 
 def _say_calibrated(options: list[Any]) -> None:
