@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
@@ -47,10 +48,12 @@ def test_every_message_has_a_german_translation_that_is_not_fuzzy():
 def test_the_catalog_holds_exactly_the_messages_in_the_source():
     """A new `_()` or `N_()` string without a German entry (or a stale entry) fails here: run
     `pybabel extract` and `pybabel update` (docs/usage.md), translate, compile."""
-    method_map = [("**.py", "python")]
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:  # the mapping pybabel extract reads
+        method_map, options_map = parse_mapping_cfg(cfg, str(ROOT / "babel.cfg"))
+    keywords = {"N_": None, "_": None, "ngettext": (1, 2)}
     found = {
         m[2] if isinstance(m[2], str) else m[2][0]
-        for m in extract_from_dir(ROOT / "sizer", method_map, {"N_": None, "_": None, "ngettext": (1, 2)})
+        for m in extract_from_dir(ROOT / "sizer", method_map, options_map, keywords=keywords)
     }
     assert found == {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog() if m.id}
 
@@ -289,3 +292,16 @@ def test_german_catalog_and_markdown_headers():
     assert "| Quantisierung |" in header and "| Amortisation ggü. API |" in header
     assert _english_words(header, ["kind", "quant", "price", "per month", "license", "break-even"]) == []
     assert "**Passend dimensioniert**" in markdown
+
+
+def test_help_reads_german_under_lang_de_and_english_again_after():
+    german = runner.invoke(app, ["--lang", "de", "recommend", "--help"], env={"COLUMNS": "200"})
+    assert german.exit_code == 0, german.output
+    assert "Kontextlänge in Tokens pro Sequenz." in german.stdout and "Beispiele:" in german.stdout
+    assert "Context length in tokens per sequence." not in german.stdout
+    assert "sizer recommend --use-case code --users 5 --budget 5000" in german.stdout  # commands stay
+    root = runner.invoke(app, ["--lang", "de", "--help"], env={"COLUMNS": "200"})
+    assert "Welches offene LLM" in root.stdout
+    english = runner.invoke(app, ["--lang", "en", "recommend", "--help"], env={"COLUMNS": "200"})
+    assert "Context length in tokens per sequence." in english.stdout and "Examples:" in english.stdout
+    assert "Kontextlänge" not in english.stdout

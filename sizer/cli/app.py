@@ -14,6 +14,7 @@ import typer
 
 from sizer import __version__
 from sizer.cli.commands import calibrate, catalog, check, deploy, estimate, probe, recommend, schema
+from sizer.cli.help import translate_command
 from sizer.cli.output import console, error_line
 from sizer.constants import DEBUG_ENV
 from sizer.errors import InputError
@@ -56,6 +57,28 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _lang(ctx: typer.Context, value: str | None) -> str | None:
+    """Install the output language (--lang, else the environment's) and word the help in it; eager,
+    so that `sizer --lang de --help` reads German too."""
+    chosen = i18n.language_from_env() if value is None else i18n.parse_language(value)
+    if chosen is None:
+        i18n.install(i18n.language_from_env())
+        console(stderr=True).print(
+            error_line(
+                i18n.fill(
+                    i18n._("--lang {lang} is not a supported language; choose {choices}"),
+                    lang=repr(value),
+                    choices=", ".join(i18n.LANGUAGES),
+                )
+            ),
+            markup=False,
+        )
+        raise typer.Exit(InputError.exit_code)
+    i18n.install(chosen)
+    translate_command(ctx.find_root().command, i18n._)
+    return value
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -66,29 +89,13 @@ def _root(
         typer.Option(
             "--lang",
             metavar="de|en",
-            help=f"Output language of the text (JSON stays English); default: ${i18n.LANG_ENV}, LC_ALL, LANG, else en.",
+            callback=_lang,
+            is_eager=True,
+            help="Output language of the text (JSON stays English); default: $SIZER_LANG, LC_ALL, LANG, else en.",
         ),
     ] = None,
 ) -> None:
     """Size self-hosted LLMs: memory, speed and cost of open models on GPUs."""
-    if lang is None:
-        i18n.install(i18n.language_from_env())
-        return
-    chosen = i18n.parse_language(lang)
-    if chosen is None:
-        i18n.install(i18n.language_from_env())
-        console(stderr=True).print(
-            error_line(
-                i18n.fill(
-                    i18n._("--lang {lang} is not a supported language; choose {choices}"),
-                    lang=repr(lang),
-                    choices=", ".join(i18n.LANGUAGES),
-                )
-            ),
-            markup=False,
-        )
-        raise typer.Exit(InputError.exit_code)
-    i18n.install(chosen)
 
 
 def main() -> None:
@@ -99,6 +106,7 @@ def main() -> None:
     gc.set_threshold(50_000, 20, 100)
     i18n.install(i18n.language_from_env())  # usage errors come before the --lang callback runs
     command = typer.main.get_command(app)
+    translate_command(command, i18n._)  # `sizer --help` comes before it too
     try:
         code = command.main(args=sys.argv[1:], prog_name="sizer", standalone_mode=False)
     except typer.Abort:

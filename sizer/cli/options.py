@@ -19,7 +19,7 @@ FileQuantOpt = Annotated[
         "--quant",
         "-q",
         help="Quantization: Q4_K_M, Q8_0, F16, AWQ, FP8, …; default: the file's, else the engine's "
-        "(Q4_K_M llama.cpp and ollama, BF16 vLLM and SGLang).",
+        "(Q4_K_M llama.cpp and ollama; vLLM and SGLang: BF16, or the FP8 or MXFP4 a model ships in).",
     ),
 ]
 ModelArg = Annotated[
