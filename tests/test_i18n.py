@@ -305,3 +305,14 @@ def test_help_reads_german_under_lang_de_and_english_again_after():
     english = runner.invoke(app, ["--lang", "en", "recommend", "--help"], env={"COLUMNS": "200"})
     assert "Context length in tokens per sequence." in english.stdout and "Examples:" in english.stdout
     assert "Kontextlänge" not in english.stdout
+
+
+def test_lang_after_the_command_holds_for_that_run():
+    after = runner.invoke(
+        app, ["estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--lang", "de"], env={"COLUMNS": "200"}
+    )
+    assert after.exit_code == 0, after.output
+    assert "Kontextlänge" in after.stdout or "Grafikspeicher" in after.stdout
+    assert "Context" not in after.stdout
+    bad = runner.invoke(app, ["estimate", "llama-3.1-8b", "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang 'fr'" in bad.stderr

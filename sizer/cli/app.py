@@ -14,10 +14,9 @@ import typer
 
 from sizer import __version__
 from sizer.cli.commands import calibrate, catalog, check, deploy, estimate, probe, recommend, schema
-from sizer.cli.help import translate_command
+from sizer.cli.help import translate_command, use_language
 from sizer.cli.output import console, error_line
 from sizer.constants import DEBUG_ENV
-from sizer.errors import InputError
 from sizer.render import i18n
 
 app = typer.Typer(
@@ -57,28 +56,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _lang(ctx: typer.Context, value: str | None) -> str | None:
-    """Install the output language (--lang, else the environment's) and word the help in it; eager,
-    so that `sizer --lang de --help` reads German too."""
-    chosen = i18n.language_from_env() if value is None else i18n.parse_language(value)
-    if chosen is None:
-        i18n.install(i18n.language_from_env())
-        console(stderr=True).print(
-            error_line(
-                i18n.fill(
-                    i18n._("--lang {lang} is not a supported language; choose {choices}"),
-                    lang=repr(value),
-                    choices=", ".join(i18n.LANGUAGES),
-                )
-            ),
-            markup=False,
-        )
-        raise typer.Exit(InputError.exit_code)
-    i18n.install(chosen)
-    translate_command(ctx.find_root().command, i18n._)
-    return value
-
-
 @app.callback()
 def _root(
     version: Annotated[
@@ -89,7 +66,7 @@ def _root(
         typer.Option(
             "--lang",
             metavar="de|en",
-            callback=_lang,
+            callback=use_language,
             is_eager=True,
             help="Output language of the text (JSON stays English); default: $SIZER_LANG, LC_ALL, LANG, else en.",
         ),

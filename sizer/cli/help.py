@@ -65,6 +65,31 @@ def translate_command(command: Any, translate: Callable[[str], str]) -> None:
         translate_command(sub, translate)
 
 
+def use_language(ctx: Any, value: str | None) -> str | None:
+    """The --lang callback (before a command or after it): install the output language, --lang
+    else the environment's, and word the help in it; eager, so `--lang de --help` reads German."""
+    from sizer.cli.output import console, error_line
+    from sizer.errors import InputError
+    from sizer.render import i18n
+
+    chosen = i18n.language_from_env() if value is None else i18n.parse_language(value)
+    if chosen is None:
+        i18n.install(i18n.language_from_env())
+        message = i18n.fill(
+            i18n._("--lang {lang} is not a supported language; choose {choices}"),
+            lang=repr(value),
+            choices=", ".join(i18n.LANGUAGES),
+        )
+        console(stderr=True).print(error_line(message), markup=False)
+        import typer
+
+        raise typer.Exit(InputError.exit_code)
+    if value is not None or ctx.parent is None:  # a command's own --lang, absent, keeps the root's
+        i18n.install(chosen)
+        translate_command(ctx.find_root().command, i18n._)
+    return value
+
+
 def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[int, Any, Any, Any]]:
     """pybabel's extractor for sizer/cli: what the Python extractor finds (N_, _), plus every
     `help=` string and the description of every command (a function under @handle_errors)."""

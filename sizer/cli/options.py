@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sizer.cli.help import use_language
 from sizer.constants import USE_CASES
 
 JsonOpt = Annotated[
@@ -117,3 +118,13 @@ OutDirOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the files into this directory instead of stdout.")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite files already in --out.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="de|en",
+        callback=use_language,
+        is_eager=True,
+        help="Output language of the text (JSON stays English); default: $SIZER_LANG, LC_ALL, LANG, else en.",
+    ),
+]

@@ -52,6 +52,7 @@ def calibrate(
         bool, typer.Option("--reset", help="Remove this machine's calibration (of --gpu, or all).")
     ] = False,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Calibrate estimates on runs you measured on this machine (stored per machine and GPU).
 

@@ -36,6 +36,7 @@ def models(
     context: o.ContextOpt = 4096,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """List the models: parameters, memory needed at a quant and context, smallest GPU that holds it.
 
@@ -90,6 +91,7 @@ def gpus(
     ] = None,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """List the GPUs: memory, bandwidth, compute, the largest catalog model each holds, price.
 
@@ -146,6 +148,7 @@ def add(
     ] = None,
     output_format: Annotated[str | None, o.format_option("text", "json")] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Add a model from the Hub, a model directory or a GGUF file to your catalog, usable by name afterwards.
 
@@ -177,6 +180,7 @@ def add(
 def repair(
     output_format: Annotated[str | None, o.format_option("text", "json")] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Move a user catalog that does not load aside (models.yaml.bad-DATE), so commands use it no longer.
 

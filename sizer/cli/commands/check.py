@@ -21,6 +21,7 @@ def check(
     hardware: o.HardwareOpt = None,
     json_out: o.JsonOpt = False,
     no_calibration: o.NoCalibrationOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Check procurement specs: does each hardware offer meet every workload? Exit 1 if not.
 

@@ -36,6 +36,7 @@ def deploy(
     interconnect: o.InterconnectOpt = None,
     out: o.OutDirOpt = None,
     force: o.ForceOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Write what starts the sized setup: a Compose file, Kubernetes manifests, Helm or KServe values, a shell line.
 

@@ -35,6 +35,7 @@ def estimate(
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
     no_calibration: o.NoCalibrationOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Estimate memory and speed of one model on one piece of hardware, fully broken down.
 

@@ -16,6 +16,7 @@ def probe(
     bench: o.BenchOpt = False,
     output_format: Annotated[str | None, o.format_option(*FORMATS)] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Show this machine's hardware (CPU, RAM, disk, GPUs) and the largest models it runs at 10 tok/s.
 

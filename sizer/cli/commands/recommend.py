@@ -113,6 +113,7 @@ def recommend(
     ] = None,
     out: o.OutDirOpt = None,
     force: o.ForceOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Recommend ranked model–hardware pairings with speed, cost and the reasons.
 

@@ -12,6 +12,7 @@ from sizer.cli.output import choose_format, emit, handle_errors
 def schema(
     output_format: Annotated[str | None, o.format_option("json")] = None,
     json_out: o.JsonOpt = False,
+    lang: o.LangOpt = None,
 ) -> None:
     """Print the JSON Schema of the spec format, for editors that complete YAML.
 
