@@ -27,6 +27,8 @@ MAX_BATCH: Final = 2**16
 MAX_GPUS: Final = 4096
 # Nodes of one pipeline-parallel rig (--nodes): each holds a run of layers, and models have at most a few hundred.
 MAX_NODES: Final = 256
+# Copies of one setup (deploy --replicas): a fleet far larger than any one company runs for a model.
+MAX_REPLICAS: Final = 1024
 # People behind one deployment (--headcount): a large company, well past any one rig.
 MAX_HEADCOUNT: Final = 10**7
 # Memory and bandwidth of one device: 10 TiB and 100 TB/s are ~35x today's largest (B300: 288 GB, 8 TB/s).

@@ -39,6 +39,7 @@ SENTENCES = [
             "decode_tokens_per_s": 66.4,
             "gpu_count": 1,
             "gpu_name": "Apple M2 Max (30-core GPU)",
+            "replicas": 1,
             "users_served": 89,
             "min_tokens_per_s": 10.0,
             "owned": False,
@@ -60,15 +61,16 @@ SENTENCES = [
             "decode_tokens_per_s": 20.4,
             "gpu_count": 2,
             "gpu_name": "GeForce RTX 3090",
-            "users_served": 7,
+            "replicas": 3,
+            "users_served": 21,
             "min_tokens_per_s": 10.0,
             "owned": False,
             "hardware_price": 4070.0,
             "currency": "EUR",
             "per_month": 208.0,
         },
-        "best code quality within budget (score 81.3 at Q6_K, bar 50); 20 tok/s per user on 2 x GeForce RTX 3090, "
-        "serves 7 user(s) at 10 tok/s; 4,070 EUR, 208 EUR/month",
+        "best code quality within budget (score 81.3 at Q6_K, bar 50); 20 tok/s per user on 3 servers of "
+        "2 x GeForce RTX 3090 each, serves 21 user(s) at 10 tok/s; 4,070 EUR, 208 EUR/month",
     ),
     (
         "best-below-quality",
@@ -81,6 +83,7 @@ SENTENCES = [
             "decode_tokens_per_s": 33.6,
             "gpu_count": 2,
             "gpu_name": "GeForce RTX 3060 12GB",
+            "replicas": 1,
             "users_served": 5,
             "min_tokens_per_s": 12.5,
             "owned": True,
@@ -291,7 +294,7 @@ def test_every_template_and_piece_goes_through_the_translation_hook(monkeypatch)
     owned = next(values for code, values, _ in SENTENCES if code == "best-below-quality")
     assert message(Reason(code="best-below-quality", **owned)) == (
         "«best that fits, below vision's bar 90 («7 B, no vision score»); 34 tok/s per user on "
-        "2 x GeForce RTX 3060 12GB, serves 5 user(s) at 12.5 tok/s; «already here», 12 USD/month»"
+        "«2 x GeForce RTX 3060 12GB», serves 5 user(s) at 12.5 tok/s; «already here», 12 USD/month»"
     )
     assert message(Reason(code="memory-bandwidth")) == "«memory bandwidth»"
 

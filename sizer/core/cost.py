@@ -71,7 +71,7 @@ def hardware_price(option: HardwareOption, settings: CostSettings) -> float | No
     if each is None:
         return None
     node = each * option.count + (0.0 if option.gpu.unified_memory else settings.base_system(option.count).price)
-    return node * option.nodes  # a multi-node rig: that many machines of `count` GPUs each
+    return node * option.machines  # a multi-node rig, or copies of one: that many machines of `count` GPUs each
 
 
 def busy_hours(settings: CostSettings) -> float:
@@ -87,7 +87,7 @@ def running_cost(hardware: float, option: HardwareOption, settings: CostSettings
     per month = hardware / (write-off years x 12) + power.
     """
     box_w = 0.0 if option.gpu.unified_memory else settings.base_system(option.count).power_w
-    watts = (option.gpu.tdp_w * option.count + box_w) * option.nodes
+    watts = (option.gpu.tdp_w * option.count + box_w) * option.machines
     power = watts / 1000 * busy_hours(settings) * settings.kwh_price
     return power, hardware / (settings.amortisation_years * 12) + power
 
@@ -178,14 +178,14 @@ def _break_even(hardware: float, alternative_per_month: float | None, power: flo
 
 
 def _cloud_per_month(option: HardwareOption, settings: CostSettings) -> float | None:
-    """Renting the same GPUs for the busy hours: the cheapest listed hourly price x count x hours."""
+    """Renting the same GPUs for the busy hours: the cheapest listed hourly price x every GPU x hours."""
     names = {option.gpu.name.lower(), *(a.lower() for a in option.gpu.aliases)}
     prices = [
         price
         for p in settings.cloud_gpu_hourly
         if p.gpu.lower() in names and (price := convert(p.price_per_hour, p.currency, settings)) is not None
     ]
-    return min(prices) * option.count * busy_hours(settings) if prices else None
+    return min(prices) * option.count * option.machines * busy_hours(settings) if prices else None
 
 
 def _api_per_month(api: ApiPrice | None, asked: Demand, settings: CostSettings) -> float | None:

@@ -85,6 +85,9 @@ class DeploymentPlan:
     nodes: int = 1  # machines (pods) the model spans, `gpus_per_node` GPUs each
     pipeline_parallel: int = 1  # stages across the nodes
     multinode: MultiNode | None = None  # how the nodes find each other (set when nodes > 1)
+    # Copies of the whole setup behind one Service, each serving its share of the users (the
+    # Kubernetes formats run them; compose and shell are one server's file, started on each).
+    replicas: int = 1
 
     @property
     def gpus_per_node(self) -> int:
@@ -195,9 +198,15 @@ def check_node_size(gpus_per_node: int) -> None:
 
 
 def plan_deployment(
-    model: ModelSpec, gpu: GpuSpec, workload: Workload, est: Estimate, a: Assumptions, launch: LaunchSpec
+    model: ModelSpec,
+    gpu: GpuSpec,
+    workload: Workload,
+    est: Estimate,
+    a: Assumptions,
+    launch: LaunchSpec,
+    replicas: int = 1,
 ) -> DeploymentPlan:
-    """The deployment of `est` (one model on `est.gpu_count` GPUs, on the nodes of its layout, as
+    """`replicas` copies of the deployment of `est` (one model on `est.gpu_count` GPUs, on the nodes of its layout, as
     sized) started by `launch`, the engine's launch spec for it (one with argv)."""
     runtime = engine_for(workload.engine)
     nodes = est.layout.nodes if est.layout is not None else 1
@@ -274,6 +283,7 @@ def plan_deployment(
         after_start=after,
         local_file=_flag_value(launch.argv, container.local_file_flag) if container.local_file_flag else None,
         nodes=nodes,
+        replicas=replicas,
         pipeline_parallel=est.layout.pipeline_parallel if est.layout is not None and nodes > 1 else 1,
         multinode=container.multinode if nodes > 1 else None,
     )

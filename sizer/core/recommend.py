@@ -66,6 +66,9 @@ QUALITY_NEEDED: dict[str, float] = {
 # serves): the ones published GGUF and vLLM repositories commonly carry, each with a measured loss.
 CHOICE_FORMATS = ("BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "FP8", "INT8", "AWQ", "GPTQ")
 GPU_COUNTS = (1, 2, 4, 8)
+# Copies of one rig to buy tried when one copy cannot carry the load (or needs a full 8-GPU node
+# for it): a load that grows past one server is served by more servers, each with every weight.
+REPLICA_COUNTS = (2, 4, 8, 16)
 
 
 Answer = Literal["right_sized", "best_in_budget"]
@@ -81,6 +84,9 @@ class Recommendation(_Frozen):
     gpu_name: str
     gpu_count: int
     nodes: int = 1  # machines of `gpu_count` GPUs each (to buy: when one cannot serve the model)
+    # Copies of that rig, each serving an even share of the users (to buy: when one cannot carry
+    # the load); memory, speed, serving and the command are one copy's, users_served and cost all of them.
+    replicas: int = 1  # capacity's headcounts and arrivals are all copies'; its latencies one copy's
     memory_bytes: MemoryBytes
     available_bytes: int
     decode_tokens_per_s: float
@@ -256,8 +262,8 @@ def _best_key(c: _Candidate) -> tuple[object, ...]:
     return (c.score is None, -after, round(c.per_month, 2), -round(c.decode, 2), c.model.id, c.quant, *_rig_key(c))
 
 
-def _rig_key(c: _Candidate) -> tuple[str, int]:
-    return c.option.gpu.id, c.option.count
+def _rig_key(c: _Candidate) -> tuple[str, int, int]:
+    return c.option.gpu.id, c.option.count, c.option.replicas
 
 
 class _Candidate:
@@ -323,6 +329,9 @@ def recommend(
             continue
         candidates, alternatives = _candidates(models, feasible, owned, needs, settings, table, assumptions)
         eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
+        if not owned and _load_outgrows_one(eligible, needs):
+            candidates += _copies(models, options, needs, formats, settings, table, assumptions)
+            eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
         if needs.min_quality is not None:
             candidates = eligible
         rs = _one_per_model(eligible, _right_sized_key)[: needs.top]
@@ -366,6 +375,63 @@ def _at(needs: Needs, fmt: str) -> Needs:
 _AT: dict[tuple[int, str], tuple[Needs, Needs]] = {}
 
 
+def per_copy(needs: Needs, replicas: int) -> Needs:
+    """The needs one of `replicas` copies of a rig serves: an even share of the users (and of
+    the headcount), at the same context, speed and latency targets."""
+    if replicas == 1:
+        return needs
+    share = {"users": -(-needs.users // replicas)}
+    if needs.headcount is not None:
+        share["headcount"] = -(-needs.headcount // replicas)
+    return needs.model_copy(update=share)
+
+
+def _load_outgrows_one(eligible: Sequence[_Candidate], needs: Needs) -> bool:
+    """Whether copies of a rig are worth sizing: more than one user, and no rig to buy meets the
+    bar for them, or the cheapest that does is a full node (the load, not the model, set its size)."""
+    if needs.users < 2:
+        return False
+    if not eligible:
+        return True
+    cheapest = min(eligible, key=_right_sized_key)
+    return cheapest.option.count >= GPU_COUNTS[-1]
+
+
+def _copies(
+    models: Sequence[ModelSpec],
+    options: Sequence[HardwareOption],
+    needs: Needs,
+    formats: Sequence[str],
+    settings: CostSettings,
+    table: QualityTable,
+    a: Assumptions,
+) -> list[_Candidate]:
+    """Candidates on `REPLICA_COUNTS` copies of each rig to buy, each copy sized for its share of
+    the users, priced as that many servers (within the budget and power limit as a whole)."""
+    budget = budget_in(needs, settings)
+    out: list[_Candidate] = []
+    for replicas in REPLICA_COUNTS:
+        if replicas > needs.users:
+            break
+        share = per_copy(needs, replicas)
+        copies = []
+        for o in options:
+            if o.owned or o.nodes > 1:
+                continue
+            many = o.model_copy(update={"replicas": replicas})
+            price = hardware_price(many, settings)
+            if price is None or (budget is not None and price > budget):
+                continue
+            if needs.max_power_w is not None and o.gpu.tdp_w * o.count * replicas > needs.max_power_w:
+                continue
+            copies.append(many)
+        if not copies:
+            continue
+        feasible = _feasible(models, copies, share, formats, a, None)
+        out += _candidates(models, feasible, False, share, settings, table, a)[0]
+    return out
+
+
 def _one_per_model(
     candidates: Sequence[_Candidate], key: Callable[[_Candidate], tuple[object, ...]]
 ) -> list[_Candidate]:
@@ -381,13 +447,13 @@ def _one_per_model(
 def _merged(right: Sequence[Recommendation], best: Sequence[Recommendation]) -> tuple[Recommendation, ...]:
     """Both lists by rank, owned rigs first: right_sized[0], best_in_budget[0], right_sized[1], …;
     a pick in both appears once, with both answers."""
-    out: dict[tuple[str, str, str, str, int], Recommendation] = {}
+    out: dict[tuple[str, str, str, str, int, int], Recommendation] = {}
     for kind in ("runs here", "to buy"):
         rs = [r for r in right if r.kind == kind]
         bb = [r for r in best if r.kind == kind]
         for i in range(max(len(rs), len(bb))):
             for r in rs[i : i + 1] + bb[i : i + 1]:
-                key = (r.kind, r.model, r.quant, r.gpu, r.gpu_count)
+                key = (r.kind, r.model, r.quant, r.gpu, r.gpu_count, r.replicas)
                 if key in out:
                     out[key] = out[key].model_copy(update={"answers": (*out[key].answers, *r.answers)})
                 else:
@@ -639,13 +705,17 @@ def _recommendation(
     answers: tuple[Answer, ...] = (),
     model_first: bool = False,
 ) -> Recommendation:
-    model, option, at = c.model, c.option, _at(needs, c.quant)
-    est = estimate_option(model, option, at, needs.users, a)
-    served = users_served(model, option, at, a)
-    money = pick_cost(model, option, est, at, settings)
+    model, option, whole = c.model, c.option, _at(needs, c.quant)
+    at = _at(per_copy(needs, option.replicas), c.quant)  # what each copy of the rig serves
+    est = estimate_option(model, option, at, at.users, a)
+    per = users_served(model, option, at, a)
+    served = per * option.replicas
+    money = pick_cost(model, option, est, whole, settings)
     kind: Literal["runs here", "to buy"] = "runs here" if option.owned else "to buy"
     launch = launch_spec(model, option, est, at, sized_with(option, a))
-    load, busy, curve = _serving(model, option, at, served, a)
+    load, busy, curve = _serving(model, option, at, per, a)
+    if option.replicas > 1:
+        busy, curve = _all_copies(busy, curve, option.replicas)
     return Recommendation(
         kind=kind,
         model=model.id,
@@ -656,6 +726,7 @@ def _recommendation(
         gpu_name=option.gpu.name,
         gpu_count=option.count,
         nodes=option.nodes,
+        replicas=option.replicas,
         memory_bytes=est.memory_bytes,
         available_bytes=est.available_bytes,
         decode_tokens_per_s=round(est.decode_tokens_per_s, 2),
@@ -676,6 +747,25 @@ def _recommendation(
         calibration=option.calibration,
         latency_curve=curve,
     )
+
+
+def _all_copies(
+    busy: Capacity | None, curve: tuple[LoadPoint, ...], replicas: int
+) -> tuple[Capacity | None, tuple[LoadPoint, ...]]:
+    """One copy's busy hour and latency curve as the people of all `replicas` copies see them: the
+    headcounts and arrivals times the copies; the latencies and the peak concurrency stay one copy's."""
+    if busy is not None:
+        busy = busy.model_copy(
+            update={
+                "headcount": busy.headcount * replicas,
+                "arrival_rate_per_s": busy.arrival_rate_per_s * replicas,
+                "max_headcount_at_slo": busy.max_headcount_at_slo * replicas,
+            }
+        )
+    points = tuple(
+        p.model_copy(update={"headcount": p.headcount * replicas}) if p.headcount is not None else p for p in curve
+    )
+    return busy, points
 
 
 def _serving(
@@ -740,6 +830,7 @@ def _reason(
         decode_tokens_per_s=est.decode_tokens_per_s,
         gpu_count=c.option.count,
         gpu_name=c.option.gpu.name,
+        replicas=c.option.replicas,
         users_served=served,
         min_tokens_per_s=needs.min_tokens_per_s,
         owned=c.option.owned,
@@ -753,7 +844,9 @@ def pick_cost(model: ModelSpec, option: HardwareOption, est: Estimate, needs: Ne
     """A pick's cost at the stated load: hardware (nothing for hardware the user has), running
     cost, the month's tokens of `needs.users` users, and the API of the model's class."""
     hardware = hardware_price(option, settings) or 0.0
-    return cost(hardware, option, settings, needs.users, est.prefill_tokens_per_s, est.aggregate_tokens_per_s, model)
+    copies = option.replicas  # `est` is one copy's: every copy serves its share at that rate
+    prefill, aggregate = est.prefill_tokens_per_s * copies, est.aggregate_tokens_per_s * copies
+    return cost(hardware, option, settings, needs.users, prefill, aggregate, model)
 
 
 def recommend_for_model(

@@ -46,10 +46,24 @@ class HardwareOption(_Frozen):
     calibration: Calibration | None = None  # the calibration `assumptions` came from, echoed with a pick
     nodes: int = Field(default=1, ge=1)  # machines of `count` GPUs each (core/layout.py)
     interconnect: Interconnect | None = None  # the link between them (None: one node)
+    # Copies of the whole rig behind a load balancer, each serving an even share of the users
+    # (data parallel: every copy holds all the weights; nothing passes between them).
+    replicas: int = Field(default=1, ge=1)
 
     @property
     def gpu_total(self) -> int:
+        """The GPUs of one copy (every node's)."""
         return self.count * self.nodes
+
+    @property
+    def machines(self) -> int:
+        """The servers to buy: nodes of every copy."""
+        return self.nodes * self.replicas
+
+
+def users_per_copy(users: int, option: HardwareOption) -> int:
+    """Users one copy of the rig serves when `users` are spread evenly over its replicas."""
+    return -(-users // option.replicas)
 
 
 def sized_with(option: HardwareOption, a: Assumptions) -> Assumptions:

@@ -31,6 +31,7 @@ _PICK: Final = frozenset(
         "params_total",
         "decode_tokens_per_s",
         *_RIG,
+        "replicas",  # copies of the rig, each serving an even share of the users (1: one)
         "users_served",
         "min_tokens_per_s",
         "owned",  # True: the rig is already here, no price to pay

@@ -49,7 +49,8 @@ def command_line(launch: LaunchSpec, command: str | None) -> str:
 
 def rig_label(rec: Recommendation) -> str:
     box = f"{rec.gpu_count} x {rec.gpu_name}" if rec.gpu_count > 1 else rec.gpu_name
-    return f"{rec.nodes} x ({box})" if rec.nodes > 1 else box
+    box = f"{rec.nodes} x ({box})" if rec.nodes > 1 else box
+    return fill(_("{replicas} servers of {box}"), replicas=rec.replicas, box=box) if rec.replicas > 1 else box
 
 
 # The recommendation table's headers, marked for the catalog; a format translates them with _().

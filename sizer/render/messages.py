@@ -37,17 +37,17 @@ TEMPLATES: Final[dict[str, str]] = {
     # Why a pick.
     "right-sized": N_(
         "cheapest that meets {use_case}'s bar {min_quality:g} ({quality_text}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "best-quality": N_(
         "best {use_case} quality within budget ({quality_text}, bar {min_quality:g}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "best-below-quality": N_(
         "best that fits, below {use_case}'s bar {min_quality:g} ({quality_text}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {gpu_count} x {gpu_name}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "serves-model": N_(
@@ -119,6 +119,8 @@ PIECES: Final[dict[str, str]] = {
     "or-list": N_("{items} or {last}"),
     "repos-listed": N_("it lists {formats}"),
     "repos-none": N_("it lists none"),
+    "rig-one": N_("{gpu_count} x {gpu_name}"),
+    "rig-copies": N_("{replicas} servers of {gpu_count} x {gpu_name} each"),
 }
 
 
@@ -157,7 +159,8 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
             else _piece("quality-unscored", params_billions=_number(v, "params_total") / 1e9, use_case=v["use_case"])
         )
         price = _piece("price-owned") if v["owned"] else _piece("price", **v)
-        return {"quality_text": quality, "price_text": price}
+        rig = _piece("rig-copies", **v) if _number(v, "replicas") > 1 else _piece("rig-one", **v)
+        return {"quality_text": quality, "price_text": price, "rig_text": rig}
     if code == "below-quality":
         score = _piece("score-published", **v) if v["quality"] is not None else _piece("score-unpublished", **v)
         return {"score_text": score}

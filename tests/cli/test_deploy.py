@@ -344,3 +344,26 @@ def test_the_node_script_runs_each_node_part(tmp_path):
     assert worker == "ray start --address=10.0.0.7:6379 --block"
     missing = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
     assert missing.returncode != 0  # no rank: it stops before starting anything
+
+
+def test_replicas_are_copies_behind_one_service_in_every_kubernetes_format():
+    base = (*VLLM, "--users", "16", "--replicas", "3")
+    docs, err = manifest(*base, "--format", "k8s")
+    for doc in docs:
+        _validate(doc)
+    pvc, dep, svc = docs
+    assert dep["spec"]["replicas"] == 3 and pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert svc["spec"]["selector"].items() <= dep["spec"]["template"]["metadata"]["labels"].items()
+    # Each copy is the setup sized for --users: the replicas do not change one copy's knobs.
+    (c,) = dep["spec"]["template"]["spec"]["containers"]
+    assert flag(c["args"], "--max-num-seqs") == "16" and c["resources"]["limits"] == {"nvidia.com/gpu": 2}
+    assert "3 copies" in err
+    (values,), _ = manifest(*base, "--format", "helm")
+    (spec,) = values["servingEngineSpec"]["modelSpec"]
+    assert spec["replicaCount"] == 3 and spec["pvcAccessMode"] == ["ReadWriteMany"]
+    (isvc,), _ = manifest(*base, "--format", "kserve")
+    assert isvc["spec"]["predictor"]["minReplicas"] == isvc["spec"]["predictor"]["maxReplicas"] == 3
+    shell = deploy(*base, "--format", "shell")
+    assert shell.exit_code == 0 and "each of 3 servers" in shell.stderr
+    one, _ = manifest(*VLLM, "--format", "k8s")
+    assert one[1]["spec"]["replicas"] == 1 and one[0]["spec"]["accessModes"] == ["ReadWriteOnce"]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS
+from sizer.bounds import MAX_BATCH, MAX_CONTEXT, MAX_GPUS, MAX_REPLICAS
 from sizer.cli import options as o
 from sizer.cli.output import count, emit, handle_errors, message
 from sizer.errors import N_, InputError
@@ -34,6 +34,9 @@ def deploy(
     gpu_memory_utilization: o.GpuMemoryOpt = None,
     nodes: o.NodesOpt = 1,
     interconnect: o.InterconnectOpt = None,
+    replicas: Annotated[
+        int, typer.Option("--replicas", help="Copies of the setup behind one Service (k8s, helm, kserve).")
+    ] = 1,
     out: o.OutDirOpt = None,
     force: o.ForceOpt = False,
     lang: o.LangOpt = None,
@@ -54,6 +57,7 @@ def deploy(
       sizer deploy llama-3.1-8b --gpu A100 --engine vllm --format kserve
       sizer deploy llama-3.1-8b --hardware server.json --engine ollama --format shell
       sizer deploy llama-3.1-405b --gpu H100-SXM --gpus 8 --nodes 2 --engine vllm --format k8s --out deploy/
+      sizer deploy qwen3-32b --gpu L40S --gpus 2 --engine vllm --users 64 --replicas 4 --format helm
     """
     from sizer.cli.hardware import node_link
     from sizer.cli.output import choose_format, number
@@ -63,16 +67,16 @@ def deploy(
         ("--context", context, MAX_CONTEXT),
         ("--users", users, MAX_BATCH),
         ("--gpus", gpus, MAX_GPUS),
+        ("--replicas", replicas, MAX_REPLICAS),
     ):
         count(name, value, high)
     link = node_link(engine, nodes, interconnect)
     number("--gpu-memory-utilization", gpu_memory_utilization, 0.0, 1.0, above=True)
-    hand_off(
-        Setup(model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization, nodes, link),
-        chosen,
-        out,
-        force,
-    )
+    setup = Setup(
+        model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization, nodes, link,
+        replicas,
+    )  # fmt: skip
+    hand_off(setup, chosen, out, force)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Setup:
     gpu_memory_utilization: float | None
     nodes: int
     link: Any  # the Interconnect between nodes; None on one node
+    replicas: int = 1  # copies of the whole setup, each with --users sequences
 
 
 def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
@@ -117,7 +122,7 @@ def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
         raise InputError(
             N_("{reason}; sizer deploy needs a command that loads them"), reason=reason_text(launch.no_command_code)
         )
-    plan = plan_deployment(spec, rig.gpu, workload, est, a, launch)
+    plan = plan_deployment(spec, rig.gpu, workload, est, a, launch, setup.replicas)
     check_format(plan, chosen)
     written = files(plan, chosen)
     path = None

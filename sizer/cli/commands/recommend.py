@@ -206,11 +206,12 @@ def _deploy_first(ranking: Any, fmt: str, owned: tuple[str | None, Path | None],
         raise InputError(N_("--deploy: no pick to deploy; nothing serves the need"))
     pick, needs = ranking.recommendations[0], ranking.needs
     gpu, hardware = owned if pick.kind == "runs here" else (pick.gpu, None)
-    where = (
-        _("deploying pick 1: {model} ({quant}) with {engine} on {count} x {gpu}")
-        if pick.nodes == 1
-        else _("deploying pick 1: {model} ({quant}) with {engine} on {nodes} nodes of {count} x {gpu}")
-    )
+    if pick.nodes > 1:
+        where = _("deploying pick 1: {model} ({quant}) with {engine} on {nodes} nodes of {count} x {gpu}")
+    elif pick.replicas > 1:
+        where = _("deploying pick 1: {model} ({quant}) with {engine} on {replicas} servers of {count} x {gpu} each")
+    else:
+        where = _("deploying pick 1: {model} ({quant}) with {engine} on {count} x {gpu}")
     label = engine_for(pick.engine).label
     message(
         fill(
@@ -219,14 +220,16 @@ def _deploy_first(ranking: Any, fmt: str, owned: tuple[str | None, Path | None],
             quant=pick.quant,
             engine=label,
             nodes=pick.nodes,
+            replicas=pick.replicas,
             count=pick.gpu_count,
             gpu=pick.gpu_name,
         )
     )
     link = node_link(pick.engine.value, pick.nodes, None)
+    users = -(-needs.users // pick.replicas)  # each copy serves its share, as the pick was sized
     setup = Setup(
-        pick.model, pick.quant, needs.context, needs.users, gpu, pick.gpu_count, hardware, pick.engine.value,
-        needs.kv_cache_type, None, pick.nodes, link,
+        pick.model, pick.quant, needs.context, users, gpu, pick.gpu_count, hardware, pick.engine.value,
+        needs.kv_cache_type, None, pick.nodes, link, pick.replicas,
     )  # fmt: skip
     hand_off(setup, fmt, out, force)
 

@@ -102,6 +102,16 @@ def summary(plan: DeploymentPlan, fmt: str, path: str | None) -> list[str]:
             image=plan.image,
         ),
     ]
+    if plan.replicas > 1 and fmt in ("compose", "shell"):
+        lines.append(
+            _("start it on each of {replicas} servers and spread the users over them (a load balancer in front)")
+            .format(replicas=plan.replicas)
+        )  # fmt: skip
+    elif plan.replicas > 1:
+        lines.append(
+            _("{replicas} copies behind one Service, each on its own GPUs; their model volume is ReadWriteMany")
+            .format(replicas=plan.replicas)
+        )  # fmt: skip
     asked = {
         "nodes": plan.nodes,
         "gpu_count": plan.gpus_per_node,

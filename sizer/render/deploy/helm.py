@@ -23,7 +23,7 @@ def values(plan: DeploymentPlan) -> dict[str, Any]:
         "repository": repository,
         "tag": tag,
         "modelURL": plan.model_ref,
-        "replicaCount": 1,
+        "replicaCount": plan.replicas,
         "requestCPU": plan.cpu_request,
         "requestMemory": f"{plan.memory_gib}Gi",
         "requestGPU": plan.gpu_count,
@@ -36,6 +36,8 @@ def values(plan: DeploymentPlan) -> dict[str, Any]:
             "extraArgs": server_args(plan, without=tuple(MAPPED)),
         },
     }
+    if plan.replicas > 1:  # every replica mounts the one model volume
+        spec["pvcAccessMode"] = ["ReadWriteMany"]
     if plan.vendor is not Vendor.NVIDIA:
         spec["requestGPUType"] = plan.gpu_resource
     return {"servingEngineSpec": {"modelSpec": [spec]}}

@@ -116,8 +116,9 @@ def pod_spec(plan: DeploymentPlan, role: str = "single") -> dict[str, Any]:
 
 
 def volume_claim(plan: DeploymentPlan) -> dict[str, Any]:
-    """The model volume: one pod's (ReadWriteOnce), or shared by the pods of all nodes (ReadWriteMany)."""
-    access = "ReadWriteOnce" if plan.nodes == 1 else "ReadWriteMany"
+    """The model volume: one pod's (ReadWriteOnce), or shared by the pods of all nodes and
+    copies (ReadWriteMany)."""
+    access = "ReadWriteOnce" if plan.nodes == 1 and plan.replicas == 1 else "ReadWriteMany"
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
@@ -141,7 +142,7 @@ def manifests(plan: DeploymentPlan) -> list[dict[str, Any]]:
         "kind": "Deployment",
         "metadata": meta,
         "spec": {
-            "replicas": 1,
+            "replicas": plan.replicas,
             "strategy": {"type": "Recreate"},  # the volume is ReadWriteOnce: the old pod lets go first
             "selector": {"matchLabels": selector},
             "template": {
@@ -173,7 +174,7 @@ def leader_worker_set(plan: DeploymentPlan) -> list[dict[str, Any]]:
         "kind": "LeaderWorkerSet",
         "metadata": {"name": plan.name, "labels": labels(plan)},
         "spec": {
-            "replicas": 1,
+            "replicas": plan.replicas,
             "leaderWorkerTemplate": {
                 "size": plan.nodes,  # pods in the group, the leader included: one per node
                 # A pod that fails takes its group down with it: the engine cannot lose a stage.

@@ -32,6 +32,8 @@ def manifest(plan: DeploymentPlan) -> dict[str, Any]:
         "resources": resources(plan),
     }
     predictor: dict[str, Any] = {"model": model}
+    if plan.replicas > 1:  # a fixed number of copies, not KServe's autoscaling
+        predictor["minReplicas"] = predictor["maxReplicas"] = plan.replicas
     meta: dict[str, Any] = {"name": plan.name}
     if plan.nodes > 1:
         predictor["workerSpec"] = {
