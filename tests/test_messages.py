@@ -103,6 +103,7 @@ SENTENCES = [
             "decode_tokens_per_s": 14.2,
             "gpu_count": 4,
             "gpu_name": "H100 PCIe",
+            "replicas": 1,
             "users_served": 23,
             "min_tokens_per_s": 10.0,
             "owned": False,

@@ -909,6 +909,8 @@ def recommend_for_model(
     for o in sorted((o for o in options if not o.owned), key=lambda o: (o.gpu.id, o.count)):
         if o.gpu.id not in fewest and serves(o):
             fewest[o.gpu.id] = o
+    if not fewest:  # the load, not the model, may be what one node cannot carry: copies of it
+        fewest = _fewest_copies(model, runnable, needs, settings, assumptions)
     wide = multi_node_options(runtime, model, options, needs, settings, interconnect) if not fewest else []
     if wide:  # only when one node cannot: the sweep stays as cheap as before
         speeds = fit_and_decode([model], {model.id: wide}, needs, needs.users, assumptions)[model.id]
@@ -928,6 +930,36 @@ def recommend_for_model(
         recommendations=tuple(picks),
         excluded=tuple(excluded),
     )
+
+
+def _fewest_copies(
+    model: ModelSpec, runnable: Sequence[HardwareOption], needs: Needs, settings: CostSettings, a: Assumptions
+) -> dict[str, HardwareOption]:
+    """Per GPU, the cheapest copies (`REPLICA_COUNTS`) of a single-node rig to buy that serve the
+    users between them, each copy its share; within the budget as a whole."""
+    budget = budget_in(needs, settings)
+    found: dict[str, HardwareOption] = {}
+    for replicas in REPLICA_COUNTS:
+        if replicas > needs.users:
+            break
+        share = per_copy(needs, replicas)
+        copies = []
+        for o in (o for o in runnable if not o.owned and o.nodes == 1):
+            many = o.model_copy(update={"replicas": replicas})
+            price = hardware_price(many, settings)
+            if price is None or (budget is not None and price > budget):
+                continue
+            if needs.max_power_w is not None and o.gpu.tdp_w * o.count * replicas > needs.max_power_w:
+                continue
+            copies.append(many)
+        speeds = fit_and_decode([model], {model.id: copies}, share, share.users, a)[model.id]
+        for o, (fits, decode) in zip(copies, speeds, strict=True):
+            if not fits or decode < needs.min_tokens_per_s or users_served(model, o, share, a) < share.users:
+                continue
+            held = found.get(o.gpu.id)
+            if held is None or _running(o, settings) < _running(held, settings):
+                found[o.gpu.id] = o  # the cheapest way with this GPU, over counts and copies
+    return found
 
 
 # Nodes a multi-node rig to buy may have, and the GPUs in each: the 8-GPU HGX/DGX server class.
@@ -982,6 +1014,7 @@ def _model_first_reason(c: _Candidate, est: Estimate, served: int, money: Cost, 
         decode_tokens_per_s=est.decode_tokens_per_s,
         gpu_count=option.gpu_total,  # every node's GPUs
         gpu_name=option.gpu.name,
+        replicas=option.replicas,
         users_served=served,
         min_tokens_per_s=needs.min_tokens_per_s,
         owned=option.owned,

@@ -66,6 +66,7 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
                 "users",
                 "decode_tokens_per_s",
                 *_RIG,
+                "replicas",
                 "users_served",
                 "min_tokens_per_s",
                 "owned",

@@ -51,7 +51,7 @@ TEMPLATES: Final[dict[str, str]] = {
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "serves-model": N_(
-        "holds {model} for {users} user(s) at {context:,} tokens on {gpu_count} x {gpu_name}; "
+        "holds {model} for {users} user(s) at {context:,} tokens on {rig_text}; "
         "{decode_tokens_per_s:.0f} tok/s per user, serves {users_served} user(s) at {min_tokens_per_s:g} tok/s; "
         "{price_text}, {per_month:,.0f} {currency}/month"
     ),
@@ -150,8 +150,12 @@ def _number(values: dict[str, ReasonValue], name: str) -> float:
 
 def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
     """The placeholders a template needs beyond the code's own values."""
+    rig = ""
+    if "replicas" in v:  # '2 x L40S', or '3 servers of 2 x L40S each' for copies of the rig
+        rig = _piece("rig-copies", **v) if _number(v, "replicas") > 1 else _piece("rig-one", **v)
     if code == "serves-model":
-        return {"price_text": _piece("price-owned") if v["owned"] else _piece("price", **v)}
+        price = _piece("price-owned") if v["owned"] else _piece("price", **v)
+        return {"price_text": price, "rig_text": rig}
     if code in ("right-sized", "best-quality", "best-below-quality"):
         quality = (
             _piece("quality-score", quality=v["quality"], quant=v["quant"])
@@ -159,7 +163,6 @@ def _pieces(code: str, v: dict[str, ReasonValue]) -> dict[str, object]:
             else _piece("quality-unscored", params_billions=_number(v, "params_total") / 1e9, use_case=v["use_case"])
         )
         price = _piece("price-owned") if v["owned"] else _piece("price", **v)
-        rig = _piece("rig-copies", **v) if _number(v, "replicas") > 1 else _piece("rig-one", **v)
         return {"quality_text": quality, "price_text": price, "rig_text": rig}
     if code == "below-quality":
         score = _piece("score-published", **v) if v["quality"] is not None else _piece("score-unpublished", **v)

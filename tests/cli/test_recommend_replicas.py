@@ -82,3 +82,12 @@ def test_recommend_deploy_hands_the_copies_to_kubernetes():
     assert _flag(args, "--max-num-seqs") == _flag(pick["launch"]["argv"], "--max-num-seqs")
     want = "ReadWriteMany" if pick["replicas"] > 1 else "ReadWriteOnce"
     assert docs["PersistentVolumeClaim"]["spec"]["accessModes"] == [want]
+
+
+def test_a_named_model_for_more_users_than_one_server_holds_gets_copies_of_the_cheapest_rig():
+    data = run("recommend", "--model", "llama-3.3-70b", "--users", "1500", "--engine", "vllm")
+    picks = data["recommendations"]
+    assert picks and all(p["replicas"] > 1 and p["users_served"] >= 1500 for p in picks)
+    assert [p["cost"]["hardware"] for p in picks] == sorted(p["cost"]["hardware"] for p in picks)
+    for p in picks:  # one copy's command: its share of the 1,500
+        assert _flag(p["launch"]["argv"], "--max-num-seqs") == str(math.ceil(1500 / p["replicas"]))
