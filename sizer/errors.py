@@ -13,7 +13,7 @@ own words, a path) passes, and also how a single marked word (`Message(N_("GPU")
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Translate = Callable[[str], str]
@@ -55,6 +55,14 @@ class Message:
 
     def __repr__(self) -> str:
         return f"Message({self.template!r}, **{self.values!r})"
+
+
+def joined(separator: str, parts: Iterable[str | Message]) -> Message:
+    """The parts one after another with `separator` between them, each worded on its own; the
+    template is not marked, so it is no message to translate (gettext gives it back as it is)."""
+    items = list(parts)
+    glue = separator.replace("{", "{{").replace("}", "}}")
+    return Message(glue.join(f"{{part{i}}}" for i in range(len(items))), **{f"part{i}": p for i, p in enumerate(items)})
 
 
 def _render(value: Any, translate: Translate, fill: Fill) -> Any:

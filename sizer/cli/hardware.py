@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.bounds import MAX_GPUS, MAX_NODES, echo
-from sizer.errors import N_, InputError, Message
+from sizer.errors import N_, InputError, Message, joined
 from sizer.render.i18n import _
 
 
@@ -18,8 +18,8 @@ class Hardware:
     rigs: list[Any]  # sizer.core.rigs.Rig
     assumptions: Any  # sizer.models.Assumptions
     named: bool  # from --gpu (a catalog GPU), not a probe or a file
-    notes: list[str] = field(default_factory=list)  # GPUs left out, and why
-    why_none: str = ""  # the probe's warnings, when it found no GPU
+    notes: list[str | Message] = field(default_factory=list)  # GPUs left out, and why
+    why_none: str | Message = ""  # the probe's warnings, when it found no GPU
 
 
 def resolve_hardware(
@@ -57,11 +57,11 @@ def resolve_hardware(
     from sizer.io.loaders import load_host
 
     host = load_host(hardware, catalog) if hardware else probe(catalog)
-    notes: list[str] = []
+    notes: list[str | Message] = []
     rigs = rigs_for_host(
         host, catalog, engine, use_free_memory=hardware is None, skipped=notes if skip_unknown else None
     )
-    why = "; ".join(host.warnings) if not rigs and hardware is None else ""
+    why = joined("; ", host.warnings) if not rigs and hardware is None and host.warnings else ""
     return Hardware(rigs=rigs, assumptions=host_assumptions(host), named=False, notes=notes, why_none=why)
 
 
@@ -129,7 +129,7 @@ def size_setup(
     workload = Workload(quant=quant, context=context, batch=batch, engine=runtime.name, kv_cache_type=kv_cache or "f16")
     target = resolve_hardware(catalog, gpu, gpus, hardware, workload.engine)
     if not target.rigs:
-        why = f" ({target.why_none})" if target.why_none else ""
+        why = Message(" ({why})", why=target.why_none) if target.why_none else ""
         raise InputError(no_gpu, where=where(hardware), why=why)
     rig = target.rigs[0]
     runtime.validate(spec, rig.gpu, workload, gpus or rig.count)

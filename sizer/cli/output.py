@@ -14,7 +14,7 @@ import typer
 
 from sizer.bounds import echo, finite
 from sizer.errors import N_, InputError, Message, SizerError
-from sizer.render.i18n import _, fill
+from sizer.render.i18n import _, fill, sentence
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +58,7 @@ def handle_errors(func: F) -> F:
 def worded(err: SizerError | Message) -> str:
     """An error's message in the output language: its template translated, filled with its values
     (numbers the locale's way); a message that is data, or has no translation, reads as it came."""
-    return err.render(_, fill)
+    return sentence(err)
 
 
 def error_line(text: str) -> str:
@@ -66,14 +66,14 @@ def error_line(text: str) -> str:
     return fill(_("error: {message}"), message=text)
 
 
-def warn(text: str) -> None:
-    """'warning: <message>', the prefix in the output language."""
-    message(fill(_("warning: {message}"), message=text))
+def warn(text: str | Message) -> None:
+    """'warning: <message>', the prefix and a Message in the output language."""
+    message(fill(_("warning: {message}"), message=sentence(text)))
 
 
-def note(text: str) -> None:
-    """'note: <message>', the prefix in the output language."""
-    message(fill(_("note: {message}"), message=text))
+def note(text: str | Message) -> None:
+    """'note: <message>', the prefix and a Message in the output language."""
+    message(fill(_("note: {message}"), message=sentence(text)))
 
 
 def positive(name: str, value: float | None) -> None:

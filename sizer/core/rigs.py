@@ -11,7 +11,7 @@ from sizer.core.catalog import Catalog
 from sizer.core.estimate import estimate, memory_needed
 from sizer.core.speed import decode_seconds
 from sizer.engines import engine_for
-from sizer.errors import N_, InputError, UnknownNameError
+from sizer.errors import N_, InputError, Message, UnknownNameError
 from sizer.models import (
     Assumptions,
     Engine,
@@ -188,7 +188,7 @@ def rigs_for_host(
     engine: Engine = Engine.LLAMA_CPP,
     use_free_memory: bool = True,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
-    skipped: list[str] | None = None,
+    skipped: list[str | Message] | None = None,
 ) -> list[Rig]:
     """One rig per GPU name, in the order the GPUs appear.
 
@@ -209,7 +209,7 @@ def rigs_for_host(
         except InputError as exc:
             if skipped is None:
                 raise
-            skipped.append(f"{exc}; no estimates for it")
+            skipped.append(Message(N_("{error}; no estimates for it"), error=exc))
             continue
         entry = _catalog_entry(catalog, first)
         free: tuple[int, ...] = ()

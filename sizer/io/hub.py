@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sizer.errors import N_, HubError
+from sizer.errors import N_, HubError, Message
 
 _T = TypeVar("_T")
 
@@ -174,17 +174,20 @@ def download_config(repo_id: str, revision: str | None = None) -> Path:
         ) from None
 
 
-def safetensors_parameter_counts(repo_id: str, revision: str | None = None) -> tuple[dict[str, int] | None, str | None]:
+def safetensors_parameter_counts(
+    repo_id: str, revision: str | None = None
+) -> tuple[dict[str, int] | None, Message | None]:
     """Parameters per dtype from the repo's safetensors headers, or None and the reason why not."""
     from huggingface_hub import HfApi, constants
     from huggingface_hub import errors as hf
 
     _quiet()
     where = _where(repo_id, revision)
-    fallback = "parameters counted from config.json"
     endpoint = constants.ENDPOINT
     if constants.HF_HUB_OFFLINE or not reachable(endpoint):
-        return None, f"{where}: offline, so no safetensors metadata; {fallback}"
+        return None, Message(
+            N_("{where}: offline, so no safetensors metadata; parameters counted from config.json"), where=where
+        )
     api = HfApi(endpoint=endpoint)
     try:
         meta = _bounded(
@@ -193,9 +196,20 @@ def safetensors_parameter_counts(repo_id: str, revision: str | None = None) -> t
             endpoint,
         )
     except hf.NotASafetensorsRepoError:
-        return None, f"{where}: no safetensors weights; {fallback}"
+        return None, Message(N_("{where}: no safetensors weights; parameters counted from config.json"), where=where)
     except HubError:
-        return None, f"{where}: safetensors metadata unavailable (no answer within {HUB_TIMEOUT_S:g} s); {fallback}"
+        return None, Message(
+            N_(
+                "{where}: safetensors metadata unavailable (no answer within {seconds:g} s); "
+                "parameters counted from config.json"
+            ),
+            where=where,
+            seconds=HUB_TIMEOUT_S,
+        )
     except Exception as exc:  # offline, HTTP or parse failures: the config still sizes the model
-        return None, f"{where}: safetensors metadata unavailable ({type(exc).__name__}); {fallback}"
+        return None, Message(
+            N_("{where}: safetensors metadata unavailable ({error}); parameters counted from config.json"),
+            where=where,
+            error=type(exc).__name__,
+        )
     return {str(k): int(v) for k, v in meta.parameter_count.items()}, None

@@ -665,7 +665,7 @@ def _cached_catalog(document: Any) -> Catalog | None:
         return None
 
 
-def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:
+def load_catalog(warn: Callable[[str | Message], None] | None = None) -> Catalog:
     """The shipped catalogs plus the models the user added (`sizer catalog add`), user entries winning.
 
     A user catalog that cannot be read or does not validate raises CatalogError, or, with `warn`,
@@ -682,7 +682,13 @@ def load_catalog(warn: Callable[[str], None] | None = None) -> Catalog:
         problem = exc.message if named else Message(N_("{path}: {error}"), path=str(user_models_path()), error=exc)
         if warn is None:
             raise CatalogError(N_("{problem}; {hint}"), problem=problem, hint=Message(REPAIR_HINT)) from None
-        warn(f"{problem}; using the shipped catalog without your models; {REPAIR_HINT}")
+        warn(
+            Message(
+                N_("{problem}; using the shipped catalog without your models; {hint}"),
+                problem=problem,
+                hint=Message(REPAIR_HINT),
+            )
+        )
         return shipped
 
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from sizer.constants import UseCase
 from sizer.models.assumptions import Assumptions, LlamaCppAssumptions, VllmAssumptions
-from sizer.models.base import USD_PER_EUR, Currency, DateText, Engine, Money, PositiveFloat, PositiveInt, Vendor, slug
+from sizer.models.base import (
+    USD_PER_EUR,
+    Currency,
+    DateText,
+    Engine,
+    Money,
+    PositiveFloat,
+    PositiveInt,
+    Sentence,
+    Vendor,
+    slug,
+)
 from sizer.models.catalog import (
     BenchmarkScore,
     Experts,
@@ -78,6 +89,7 @@ __all__ = [
     "QuantLoss",
     "Reason",
     "Repos",
+    "Sentence",
     "SlidingWindow",
     "UseCase",
     "UseCaseScores",

@@ -1,18 +1,38 @@
-"""Shared pieces of the vocabulary: frozen base, enums, dates, money, slugs."""
+"""Shared pieces of the vocabulary: frozen base, enums, dates, money, slugs, sentences."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema
+from pydantic_core import core_schema
+
+from sizer.errors import Message
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+def _keep_message(value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+    return value if isinstance(value, Message) else handler(value)
+
+
+def _text_schema(_source: Any, handler: Any) -> core_schema.CoreSchema:
+    return core_schema.no_info_wrap_validator_function(
+        _keep_message,
+        handler(str),
+        serialization=core_schema.plain_serializer_function_ser_schema(str, return_schema=core_schema.str_schema()),
+    )
+
+
+# A sentence a person reads: a plain string (a file's own text), or a Message the CLI words in the
+# output language. JSON and its schema see the string, English for a Message (`str(message)`).
+Sentence = Annotated[str | Message, GetPydanticSchema(_text_schema)]
 
 
 class _Frozen(BaseModel):

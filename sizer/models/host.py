@@ -18,7 +18,7 @@ from sizer.bounds import (
     MIN_TFLOPS,
 )
 from sizer.constants import PROBE_SCHEMA_ID
-from sizer.models.base import Vendor, _Frozen
+from sizer.models.base import Sentence, Vendor, _Frozen
 
 PROBE_SCHEMA: Final = PROBE_SCHEMA_ID
 
@@ -99,4 +99,4 @@ class Host(_Frozen):
     disks: tuple[DiskInfo, ...] = ()
     gpus: tuple[GpuDevice, ...] = Field(default=(), max_length=MAX_GPUS)
     measured_ram_bandwidth_bytes_per_s: Bandwidth | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Sentence, ...] = ()  # what could not be read; English in JSON

@@ -26,6 +26,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from sizer.errors import Message, SizerError
+
 DOMAIN: Final = "sizer"
 LOCALEDIR: Final = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES: Final = ("en", "de")  # the first is the source language and the fallback
@@ -139,6 +141,12 @@ def fill(template: str, /, **values: object) -> str:
     if current() == LANGUAGES[0]:
         return template.format(**values)
     return _FORMATTER.format(template, **values)
+
+
+def sentence(text: str | Message | SizerError) -> str:
+    """A message (or an error) worded in the output language: its template translated and filled
+    with its values; a plain string is taken as it is."""
+    return text if isinstance(text, str) else text.render(_, fill)
 
 
 def date_text(day: date) -> str:

@@ -29,7 +29,7 @@ from sizer.render.formatting import (
     rig_label,
     tokens,
 )
-from sizer.render.i18n import _, currency_symbol, fill, ngettext, number
+from sizer.render.i18n import _, currency_symbol, fill, ngettext, number, sentence
 from sizer.render.messages import N_, message, messages
 from sizer.units import bytes_to_gib
 
@@ -488,7 +488,7 @@ def excluded_table(ranking: Ranking) -> Table:
 def bench_progress(console: Console) -> Progress:
     """The progress bar `sizer probe --bench` shows on stderr while it measures."""
     return Progress(
-        TextColumn("measuring {task.description}"),
+        TextColumn(_("measuring {task.description}")),
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
@@ -734,7 +734,7 @@ def probe_report(
     else:
         parts.append(Text(_("CPU-only: no GPU found; models run from system RAM."), style="bold"))
     for warning in host.warnings:
-        parts.append(Text(fill(_("warning: {message}"), message=warning), style="yellow"))
+        parts.append(Text(fill(_("warning: {message}"), message=sentence(warning)), style="yellow"))
     for rig, rows in answers:
         parts.append(_runnable_table(host, rig, rows, workload, min_tokens_per_s, width))
     parts.append(_answer(answers, min_tokens_per_s))

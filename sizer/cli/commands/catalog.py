@@ -194,6 +194,7 @@ def repair(
     import datetime as dt
 
     from sizer.io.loaders import repair_user_catalog, user_models_path
+    from sizer.render.i18n import _, fill
 
     chosen = choose_format(output_format, json_out, ("text", "json"))
     path = user_models_path()
@@ -204,10 +205,19 @@ def repair(
         moved, problem = done if done else (None, None)
         emit(to_json({"path": str(path), "moved_to": str(moved) if moved else None, "problem": problem}))
     elif done is None:
-        emit(f"{path}: {'loads' if path.exists() else 'does not exist'}; nothing to repair")
+        fine = (
+            _("{path}: loads; nothing to repair") if path.exists() else _("{path}: does not exist; nothing to repair")
+        )
+        emit(fill(fine, path=path))
     else:
-        moved, _ = done
-        emit(f"moved {path} aside to {moved}: it does not load; `sizer catalog add` starts a new one")
+        moved = done[0]
+        emit(
+            fill(
+                _("moved {path} aside to {moved}: it does not load; `sizer catalog add` starts a new one"),
+                path=path,
+                moved=moved,
+            )
+        )
 
 
 def _with_id(spec: Any, model_id: str) -> Any:

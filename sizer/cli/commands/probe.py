@@ -48,20 +48,25 @@ def probe(
 def _bench(host: Any) -> Any:
     """Measure bandwidth with a progress bar on stderr."""
     from sizer.io.hardware.bench import bench
+    from sizer.render.i18n import _, sentence
     from sizer.render.text import bench_progress
 
     with bench_progress(console(stderr=True)) as bar:
-        task = bar.add_task("bandwidth", total=None)
-        return bench(host, lambda what, done, total: bar.update(task, description=what, completed=done, total=total))
+        task = bar.add_task(_("bandwidth"), total=None)
+        return bench(
+            host,
+            lambda what, done, total: bar.update(task, description=sentence(what), completed=done, total=total),
+        )
 
 
 def _report(catalog: Any, host: Any) -> Any:
     """What the machine runs: per group of identical GPUs, or on the CPU when there is none."""
     from sizer.core.rigs import rigs_for_host, runnable_models
+    from sizer.errors import Message
     from sizer.models import Workload
     from sizer.render.text import probe_report
 
-    workload, min_rate, skipped = Workload(), 10.0, list[str]()
+    workload, min_rate, skipped = Workload(), 10.0, list[str | Message]()
     rigs = rigs_for_host(host, catalog, skipped=skipped)
     host = host.model_copy(update={"warnings": (*host.warnings, *skipped)})
     answers: list[tuple[Any, list[Any]]] = [

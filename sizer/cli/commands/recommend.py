@@ -34,7 +34,7 @@ from sizer.cli.output import (
     warn,
 )
 from sizer.constants import USE_CASES
-from sizer.errors import N_, InputError
+from sizer.errors import N_, InputError, Message
 from sizer.render.i18n import _, fill
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -385,7 +385,7 @@ def _options(
         except InputError as exc:
             if target.named:
                 raise
-            target.notes.append(f"{exc}; left out")
+            target.notes.append(Message(N_("{error}; left out"), error=exc))
             continue
         rigs.append(r)
     if not target.rigs and not target.named:

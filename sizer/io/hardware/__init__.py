@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sizer.core.catalog import Catalog
-from sizer.errors import UnknownNameError
+from sizer.errors import N_, Message, UnknownNameError
 from sizer.io.hardware import amd, apple, bench, nvml, system
 from sizer.io.hardware.nvml import memory_bandwidth_bytes_per_s
 from sizer.io.hardware.system import default_models_dirs
@@ -34,7 +34,7 @@ def probe(catalog: Catalog | None = None, models_dirs: Sequence[Path] | None = N
     `catalog` matches each GPU by the name its driver reports (exactly); `models_dirs` replaces
     the Hugging Face and ollama cache directories whose free disk space is reported.
     """
-    warnings: list[str] = []
+    warnings: list[str | Message] = []
     gpus: list[GpuDevice] = []
     if platform.system() == "Darwin":
         found, notes = apple._read_apple()
@@ -58,14 +58,20 @@ def probe(catalog: Catalog | None = None, models_dirs: Sequence[Path] | None = N
     )
 
 
-def _match_catalog(gpu: GpuDevice, catalog: Catalog, warnings: list[str]) -> GpuDevice:
+def _match_catalog(gpu: GpuDevice, catalog: Catalog, warnings: list[str | Message]) -> GpuDevice:
     """Set `catalog_id` from the name exactly as the driver prints it; note a GPU the catalog lacks."""
     try:
         entry = catalog.gpu(gpu.name)
     except UnknownNameError:
         warnings.append(
-            f"GPU {gpu.index} {gpu.name!r} is not in the catalog: estimates use its probed memory and "
-            "bandwidth and an assumed FP16 rate (Assumptions.fallback_fp16_tflops_per_gb_per_s)"
+            Message(
+                N_(
+                    "GPU {index} {name} is not in the catalog: estimates use its probed memory and "
+                    "bandwidth and an assumed FP16 rate (Assumptions.fallback_fp16_tflops_per_gb_per_s)"
+                ),
+                index=gpu.index,
+                name=repr(gpu.name),
+            )
         )
         return gpu
     return gpu.model_copy(update={"catalog_id": entry.id})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sizer.errors import N_, Message
 from sizer.io.hardware import system
 from sizer.models import GpuDevice, Vendor
 
@@ -19,14 +20,14 @@ def _apple_gpu_cores() -> int | None:
         return None
 
 
-def _read_apple() -> tuple[list[GpuDevice], list[str]]:
+def _read_apple() -> tuple[list[GpuDevice], list[str | Message]]:
     """The Apple Silicon GPU: chip name, GPU core count and unified memory size."""
     chip = (system._run(["sysctl", "-n", "machdep.cpu.brand_string"]) or "").strip()
     if not chip.startswith("Apple"):
-        return [], [f"no Apple Silicon GPU (CPU {chip or 'unknown'})"]
+        return [], [Message(N_("no Apple Silicon GPU (CPU {chip})"), chip=chip or Message(N_("unknown")))]
     memsize = (system._run(["sysctl", "-n", "hw.memsize"]) or "").strip()
     if not memsize.isdigit():
-        return [], [f"{chip}: sysctl hw.memsize unreadable; unified memory unknown"]
+        return [], [Message(N_("{chip}: sysctl hw.memsize unreadable; unified memory unknown"), chip=chip)]
     import psutil
 
     cores = _apple_gpu_cores()

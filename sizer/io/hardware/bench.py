@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sizer.errors import N_, Message
 from sizer.io.hardware.nvml import _error_text, _text
 from sizer.models import GpuDevice, Host, Vendor
 from sizer.units import MiB
@@ -19,7 +20,7 @@ BENCH_RAM_BYTES = 256 * MiB
 BENCH_GPU_BYTES = 1024 * MiB
 BENCH_REPEATS = 5
 
-Progress = Callable[[str, int, int], None]  # (what, steps done, steps in all)
+Progress = Callable[[Message, int, int], None]  # (what, steps done, steps in all)
 
 
 def measure_ram_bandwidth(
@@ -130,15 +131,15 @@ def bench(
     """
     ram_bytes, gpu_bytes = ram_bytes or BENCH_RAM_BYTES, gpu_bytes or BENCH_GPU_BYTES
     repeats = repeats or BENCH_REPEATS
-    warnings = list(host.warnings)
+    warnings: list[str | Message] = list(host.warnings)
     backend = _gpu_backend() if any(g.vendor in {Vendor.NVIDIA, Vendor.AMD} for g in host.gpus) else None
     if host.gpus and backend is None:
-        warnings.append("GPU bandwidth not measured: neither torch nor cupy with a GPU is importable")
+        warnings.append(Message(N_("GPU bandwidth not measured: neither torch nor cupy with a GPU is importable")))
     kind, lib = backend if backend else ("", None)
     targets = list(host.gpus) if backend else []
     total, done = repeats * (1 + len(targets)), 0
 
-    def tick(what: str) -> Callable[[], None]:
+    def tick(what: Message) -> Callable[[], None]:
         def advance() -> None:
             nonlocal done
             done += 1
@@ -147,26 +148,37 @@ def bench(
 
         return advance
 
+    ram_copy = Message(N_("system RAM copy"))
     if progress:
-        progress("system RAM copy", 0, total)
+        progress(ram_copy, 0, total)
     try:
-        ram = measure_ram_bandwidth(ram_bytes, repeats, tick("system RAM copy"))
+        ram = measure_ram_bandwidth(ram_bytes, repeats, tick(ram_copy))
     except Exception as exc:  # MemoryError on a small machine
         ram = None
-        warnings.append(f"RAM bandwidth not measured: {_error_text(exc)}")
+        warnings.append(Message(N_("RAM bandwidth not measured: {error}"), error=_error_text(exc)))
     gpus, taken = list(host.gpus), set[int]()
     for pos, device in enumerate(targets):
         try:
             index = _backend_index(kind, lib, device, taken)
             if index is None:
-                warnings.append(f"GPU {device.index}: {kind} does not see {device.name!r}; bandwidth not measured")
+                warnings.append(
+                    Message(
+                        N_("GPU {index}: {backend} does not see {name}; bandwidth not measured"),
+                        index=device.index,
+                        backend=kind,
+                        name=repr(device.name),
+                    )
+                )
                 continue
             taken.add(index)
             free = device.memory_free_bytes or device.memory_total_bytes
             size = min(gpu_bytes, free // 4)
-            measured = _gpu_copy_bandwidth(kind, lib, index, size, repeats, tick(f"GPU {device.index} copy"))
+            what = Message(N_("GPU {index} copy"), index=device.index)
+            measured = _gpu_copy_bandwidth(kind, lib, index, size, repeats, tick(what))
         except Exception as exc:  # out of memory, a busy GPU, a broken runtime
-            warnings.append(f"GPU {device.index}: bandwidth not measured: {_error_text(exc)}")
+            warnings.append(
+                Message(N_("GPU {index}: bandwidth not measured: {error}"), index=device.index, error=_error_text(exc))
+            )
             continue
         gpus[pos] = device.model_copy(update={"bandwidth_bytes_per_s": measured, "bandwidth_measured": True})
     return host.model_copy(

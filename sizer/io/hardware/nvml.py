@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sizer.bounds import MAX_GPUS, echo
+from sizer.errors import N_, Message, joined
 from sizer.models import GpuDevice, Vendor
 from sizer.units import bits_to_bytes
 
@@ -53,13 +54,14 @@ class _Queries:
 
     def __init__(self, nvml: Any, handle: Any) -> None:
         self.nvml, self.handle = nvml, handle
-        self.missing: list[str] = []
+        self.missing: list[Message] = []
 
     def __call__(self, what: str, function: str, *args: Any) -> Any:
+        """`what` is the query's name, marked `N_` where it is written."""
         try:
             return getattr(self.nvml, function)(self.handle, *args)
         except Exception as exc:  # NVMLError_NotSupported and friends; AttributeError on old pynvml
-            self.missing.append(f"{what} ({_error_text(exc)})")
+            self.missing.append(Message(N_("{what} ({error})"), what=Message(what), error=_error_text(exc)))
             return None
 
 
@@ -96,7 +98,7 @@ def _nvlink_links(nvml: Any, handle: Any) -> int | None:
 _REQUIRED = frozenset({"index", "name", "memory_total_bytes"})
 
 
-def _validated(fields: dict[str, Any], warnings: list[str]) -> GpuDevice | None:
+def _validated(fields: dict[str, Any], warnings: list[str | Message]) -> GpuDevice | None:
     """A GpuDevice from what NVML said: a field out of range is dropped with a warning; a GPU
     without a usable name or memory size is left out with one. Never raises."""
     label = f"GPU {fields['index']}" + (f" ({echo(fields['name'])})" if fields.get("name") else "")
@@ -110,38 +112,57 @@ def _validated(fields: dict[str, Any], warnings: list[str]) -> GpuDevice | None:
                 f"{e['loc'][0]} {echo(repr(fields.get(str(e['loc'][0]))), 60)} ({e['msg'].lower()})" for e in errors
             )
             if not bad or bad & _REQUIRED:
-                warnings.append(f"{label}: NVML reported {what or exc.errors()[0]['msg'].lower()}; left out")
+                what = what or exc.errors()[0]["msg"].lower()
+                warnings.append(Message(N_("{label}: NVML reported {what}; left out"), label=label, what=what))
                 return None
-            warnings.append(f"{label}: NVML reported {what}; ignored")
+            warnings.append(Message(N_("{label}: NVML reported {what}; ignored"), label=label, what=what))
             fields.update(dict.fromkeys(bad))
     return None
 
 
-def _nvml_device(nvml: Any, index: int, driver: str | None, cuda: str | None, warnings: list[str]) -> GpuDevice | None:
+def _nvml_device(
+    nvml: Any, index: int, driver: str | None, cuda: str | None, warnings: list[str | Message]
+) -> GpuDevice | None:
     try:
         handle = nvml.nvmlDeviceGetHandleByIndex(index)
         name = _text(nvml.nvmlDeviceGetName(handle)).strip()
         memory = nvml.nvmlDeviceGetMemoryInfo(handle)
         total, used, free = int(memory.total), int(memory.used), int(memory.free)
     except Exception as exc:
-        warnings.append(f"GPU {index}: NVML could not read it: {_error_text(exc)}")
+        warnings.append(_unreadable(index, exc))
         return None
     q = _Queries(nvml, handle)
-    uuid = q("UUID", "nvmlDeviceGetUUID")
-    capability = q("compute capability", "nvmlDeviceGetCudaComputeCapability")
-    bus = q("memory bus width", "nvmlDeviceGetMemoryBusWidth")
-    clock = q("max memory clock", "nvmlDeviceGetMaxClockInfo", getattr(nvml, "NVML_CLOCK_MEM", 2))
-    power_mw = q("power limit", "nvmlDeviceGetPowerManagementLimit")
-    pcie_gen = q("PCIe generation", "nvmlDeviceGetMaxPcieLinkGeneration")
-    pcie_width = q("PCIe width", "nvmlDeviceGetMaxPcieLinkWidth")
-    processes = q("processes", "nvmlDeviceGetComputeRunningProcesses")
+    uuid = q(N_("UUID"), "nvmlDeviceGetUUID")
+    capability = q(N_("compute capability"), "nvmlDeviceGetCudaComputeCapability")
+    bus = q(N_("memory bus width"), "nvmlDeviceGetMemoryBusWidth")
+    clock = q(N_("max memory clock"), "nvmlDeviceGetMaxClockInfo", getattr(nvml, "NVML_CLOCK_MEM", 2))
+    power_mw = q(N_("power limit"), "nvmlDeviceGetPowerManagementLimit")
+    pcie_gen = q(N_("PCIe generation"), "nvmlDeviceGetMaxPcieLinkGeneration")
+    pcie_width = q(N_("PCIe width"), "nvmlDeviceGetMaxPcieLinkWidth")
+    processes = q(N_("processes"), "nvmlDeviceGetComputeRunningProcesses")
     if q.missing:
-        warnings.append(f"GPU {index} ({echo(name)}): not reported by NVML: {', '.join(q.missing)}")
+        warnings.append(
+            Message(
+                N_("GPU {index} ({name}): not reported by NVML: {missing}"),
+                index=index,
+                name=echo(name),
+                missing=joined(", ", q.missing),
+            )
+        )
     in_use: tuple[int | None, int | None] = (used, free)
     if not (0 <= used <= total and 0 <= free <= total):
         warnings.append(
-            f"GPU {index} ({echo(name)}): NVML reported {used} bytes used and {free} free of {total}; "
-            "memory in use unknown"
+            Message(
+                N_(
+                    "GPU {index} ({name}): NVML reported {used} bytes used and {free} free of {total}; "
+                    "memory in use unknown"
+                ),
+                index=index,
+                name=echo(name),
+                used=used,
+                free=free,
+                total=total,
+            )
         )
         in_use = (None, None)
     bandwidth = memory_bandwidth_bytes_per_s(int(bus), int(clock)) if bus and clock else None
@@ -170,53 +191,68 @@ def _nvml_device(nvml: Any, index: int, driver: str | None, cuda: str | None, wa
     )
 
 
-def _query_nvml(gpus: list[GpuDevice], warnings: list[str]) -> None:
+def _unreadable(index: int, exc: BaseException) -> Message:
+    return Message(N_("GPU {index}: NVML could not read it: {error}"), index=index, error=_error_text(exc))
+
+
+def _query_nvml(gpus: list[GpuDevice], warnings: list[str | Message]) -> None:
     """Every NVIDIA GPU into `gpus`, one at a time (a GPU that fails is a warning, the next is read)."""
     try:
         import pynvml
     except ImportError:
-        warnings.append("NVML library not importable (install nvidia-ml-py): NVIDIA GPUs not probed")
+        warnings.append(Message(N_("NVML library not importable (install nvidia-ml-py): NVIDIA GPUs not probed")))
         return
     except Exception as exc:  # OSError from a broken libnvidia-ml, whatever a broken install raises
         warnings.append(
-            f"NVML library failed to load ({type(exc).__name__}: {_error_text(exc)}): NVIDIA GPUs not probed"
+            Message(
+                N_("NVML library failed to load ({kind}: {error}): NVIDIA GPUs not probed"),
+                kind=type(exc).__name__,
+                error=_error_text(exc),
+            )
         )
         return
     try:
         pynvml.nvmlInit()
     except Exception as exc:  # NVMLError_LibraryNotFound, _DriverNotLoaded, _LibRmVersionMismatch, …
-        warnings.append(f"NVML unavailable: {_error_text(exc)} (no NVIDIA driver, or it does not match the library)")
+        warnings.append(
+            Message(
+                N_("NVML unavailable: {error} (no NVIDIA driver, or it does not match the library)"),
+                error=_error_text(exc),
+            )
+        )
         return
     try:
         count = int(pynvml.nvmlDeviceGetCount())
         if count > MAX_GPUS:
-            warnings.append(f"NVML reported {count} GPUs; reading the first {MAX_GPUS}")
+            warnings.append(
+                Message(N_("NVML reported {count} GPUs; reading the first {most}"), count=count, most=MAX_GPUS)
+            )
         driver, cuda = _driver_version(pynvml), _cuda_version(pynvml)
         for index in range(min(count, MAX_GPUS)):
             try:
                 device = _nvml_device(pynvml, index, driver, cuda, warnings)
             except Exception as exc:  # anything unforeseen costs this GPU, not the ones after it
-                warnings.append(f"GPU {index}: NVML could not read it: {_error_text(exc)}")
+                warnings.append(_unreadable(index, exc))
                 continue
             if device is not None:
                 gpus.append(device)
     except Exception as exc:
-        warnings.append(f"NVML: {_error_text(exc)}")
+        warnings.append(Message(N_("NVML: {error}"), error=_error_text(exc)))
     finally:
         try:
             pynvml.nvmlShutdown()
         except Exception as exc:
-            warnings.append(f"NVML shutdown: {_error_text(exc)}")
+            warnings.append(Message(N_("NVML shutdown: {error}"), error=_error_text(exc)))
 
 
-def _worker(gpus: list[GpuDevice], warnings: list[str]) -> None:
+def _worker(gpus: list[GpuDevice], warnings: list[str | Message]) -> None:
     try:
         _query_nvml(gpus, warnings)
     except BaseException as exc:  # nothing may escape the thread (Python would print a traceback)
-        warnings.append(f"NVML: {_error_text(exc)}")
+        warnings.append(Message(N_("NVML: {error}"), error=_error_text(exc)))
 
 
-def _read_nvml(timeout_s: float | None = None) -> tuple[list[GpuDevice], list[str]]:
+def _read_nvml(timeout_s: float | None = None) -> tuple[list[GpuDevice], list[str | Message]]:
     """NVIDIA GPUs through NVML; every failure becomes a warning, and a query that hangs (a wedged
     driver) gives up after `timeout_s` (default NVML_TIMEOUT_S) with the GPUs read by then.
 
@@ -224,16 +260,21 @@ def _read_nvml(timeout_s: float | None = None) -> tuple[list[GpuDevice], list[st
     the probe goes on without it and the process can still exit.
     """
     gpus: list[GpuDevice] = []
-    warnings: list[str] = []
+    warnings: list[str | Message] = []
     worker = threading.Thread(target=_worker, args=(gpus, warnings), name="sizer-nvml", daemon=True)
     worker.start()
     limit = NVML_TIMEOUT_S if timeout_s is None else timeout_s
     worker.join(limit)
     if worker.is_alive():
         done = list(gpus)
-        return done, [
-            *list(warnings),
-            f"NVML did not answer within {limit:g} s (a hung driver?): "
-            f"{'no NVIDIA GPU' if not done else f'only {len(done)} NVIDIA GPU(s)'} probed",
-        ]
+        late = (
+            Message(N_("NVML did not answer within {limit:g} s (a hung driver?): no NVIDIA GPU probed"), limit=limit)
+            if not done
+            else Message(
+                N_("NVML did not answer within {limit:g} s (a hung driver?): only {count} NVIDIA GPU(s) probed"),
+                limit=limit,
+                count=len(done),
+            )
+        )
+        return done, [*list(warnings), late]
     return gpus, warnings

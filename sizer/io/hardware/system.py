@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sizer.errors import N_, Message
 from sizer.models import CpuInfo, DiskInfo, MemoryInfo
 
 _COMMAND_TIMEOUT_S = 15
@@ -111,7 +112,7 @@ def _nearest_existing(path: Path) -> Path | None:
     return None
 
 
-def _read_disks(dirs: Sequence[ModelsDir], warnings: list[str]) -> list[DiskInfo]:
+def _read_disks(dirs: Sequence[ModelsDir], warnings: list[str | Message]) -> list[DiskInfo]:
     """Free space for each models directory: itself where it exists, else its nearest existing parent."""
     import psutil
 
@@ -120,12 +121,16 @@ def _read_disks(dirs: Sequence[ModelsDir], warnings: list[str]) -> list[DiskInfo
         requested = requested.expanduser().absolute()
         existing = _nearest_existing(requested)
         if existing is None:
-            warnings.append(f"disk for {label} ({requested}): no existing directory on its path")
+            warnings.append(
+                Message(N_("disk for {label} ({path}): no existing directory on its path"), label=label, path=requested)
+            )
             continue
         try:
             usage = psutil.disk_usage(str(existing))
         except OSError as exc:
-            warnings.append(f"disk for {label} ({existing}): {exc.strerror or exc}")
+            warnings.append(
+                Message(N_("disk for {label} ({path}): {error}"), label=label, path=existing, error=exc.strerror or exc)
+            )
             continue
         out.append(
             DiskInfo(

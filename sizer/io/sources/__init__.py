@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sizer.bounds import echo
 from sizer.core.catalog import Catalog
-from sizer.errors import N_, InputError, UnknownNameError
+from sizer.errors import N_, InputError, Message, UnknownNameError
 from sizer.io.sources.hf_config import Built, Identity
 from sizer.models import ModelSpec, slug
 
-Warn = Callable[[str], None]
+Warn = Callable[[str | Message], None]  # one caveat: a Message the CLI words in the output language
 
 _REPO = re.compile(r"^(?:hf:)?(?P<repo>[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)(?:@(?P<rev>[\w./-]+))?$")
 
@@ -76,7 +76,10 @@ def read_directory(directory: Path) -> Built:
     ident = Identity(id=slug(directory.name) or "local-model", name=directory.name, source=str(directory))
     built = spec_from_config(config, ident, counts, where=str(config_path))
     if not files:
-        return Built(built.spec, (f"{directory}: no *.safetensors files; parameters counted from config.json",))
+        missing = Message(
+            N_("{directory}: no *.safetensors files; parameters counted from config.json"), directory=directory
+        )
+        return Built(built.spec, (missing,))
     return built
 
 

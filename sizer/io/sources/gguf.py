@@ -29,9 +29,10 @@ from sizer.bounds import (
     echo,
 )
 from sizer.core.quant import resolve_quant
-from sizer.errors import N_, InputError, UnknownNameError
+from sizer.errors import N_, InputError, Message, UnknownNameError
 from sizer.io.files import open_regular
 from sizer.io.sources.hf_config import (
+    LLAMA_LIKE_BY_PARAMS,
     UNGATED_ARCHS,
     Built,
     Identity,
@@ -439,7 +440,15 @@ def _vocab(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], a: str) -> int
     return _number(meta, f"{a}.vocab_size") or (embd.shape[-1] if embd and len(embd.shape) == 2 else None)
 
 
-def _layout(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, warnings: list[str]) -> dict[str, Any]:
+# A GGUF whose architecture sizer models but whose metadata lacks layers, width or heads.
+_NO_LAYER_SIZES = N_(
+    "{where}: metadata lacks the layer sizes; using a llama-like layout sized to its {params:.2f} B parameters"
+)
+
+
+def _layout(
+    meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, warnings: list[str | Message]
+) -> dict[str, Any]:
     gguf_arch = str(meta.get("general.architecture") or "")
     a = gguf_arch
     names = {t.name for t in tensors}
@@ -459,9 +468,8 @@ def _layout(meta: dict[str, Any], tensors: tuple[GgufTensor, ...], where: str, w
     dense_width = _number(meta, f"{a}.feed_forward_length")
     arch = ARCHS.get(gguf_arch)
     if arch is None or not (layers and hidden and heads):
-        shown = echo(repr(gguf_arch))
-        what = f"architecture {shown} is not modelled" if arch is None else "metadata lacks the layer sizes"
-        warnings.append(f"{where}: {what}; using a llama-like layout sized to its {params / 1e9:.2f} B parameters")
+        template = LLAMA_LIKE_BY_PARAMS if arch is None else _NO_LAYER_SIZES
+        warnings.append(Message(template, where=where, arch=echo(repr(gguf_arch)), params=params / 1e9))
         return llama_like(
             params,
             where,
@@ -527,13 +535,17 @@ def read_gguf(path: Path) -> Built:
     if not tensors:  # a vocabulary-only or empty file: there is no model to size
         raise InputError(N_("{path}: GGUF file has no tensors; not a model (a vocabulary-only file?)"), path=path)
     where = str(path)
-    warnings: list[str] = []
+    warnings: list[str | Message] = []
     fields = _layout(header.metadata, tensors, where, warnings)
     quant = _quant(header.metadata, tensors)
     total_bytes = sum(t.n_bytes for t in tensors)
     file_weights = None
     if quant is None:
-        warnings.append(f"{where}: file type not known to sizer; weights are sized at --quant from the layout")
+        warnings.append(
+            Message(
+                N_("{where}: file type not known to sizer; weights are sized at --quant from the layout"), where=where
+            )
+        )
     elif total_bytes > 0:
         file_weights = FileWeights(quant=quant, total_bytes=total_bytes, source=where)
     params = sum(t.n_elements for t in tensors) or None

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from sizer.bounds import MAX_EXPERTS, MAX_LAYERS, echo
 from sizer.core.memory import weight_tensors
-from sizer.errors import N_, InputError
+from sizer.errors import N_, InputError, Message
 from sizer.models import FileWeights, ModelSpec
 
 # transformers model_type -> sizer arch (the names the shipped catalog uses).
@@ -92,12 +92,18 @@ class Identity:
     hf_repo: str | None = None
 
 
+# The warning for an architecture sized as a llama-like layout of its parameter count (billions).
+LLAMA_LIKE_BY_PARAMS = N_(
+    "{where}: architecture {arch} is not modelled; using a llama-like layout sized to its {params:.2f} B parameters"
+)
+
+
 @dataclass(frozen=True)
 class Built:
     """A ModelSpec and the warnings met on the way (one line each)."""
 
     spec: ModelSpec
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str | Message, ...] = ()
 
 
 def _number(cfg: Mapping[str, Any], where: str, key: str, limit: int = _MAX_DIM) -> int | None:
@@ -260,7 +266,7 @@ def finish(
     ident: Identity,
     params_total: int | None,
     where: str,
-    warnings: list[str],
+    warnings: list[str | Message],
     file_weights: FileWeights | None = None,
 ) -> Built:
     """Validate the layout, fill in parameter counts (the counted total, else the layout's) and identity."""
@@ -276,7 +282,7 @@ def finish(
     active = None
     if draft.experts is not None:
         active = max(1, min(total, round(total - _inactive_expert_params(draft))))
-    notes = " ".join(warnings) or None
+    notes = " ".join(str(w) for w in warnings) or None  # the spec's notes are English, as JSON is
     spec = _validate(
         {
             **base,
@@ -346,7 +352,7 @@ def _fallback(
     ident: Identity,
     params: int | None,
     where: str,
-    warnings: list[str],
+    warnings: list[str | Message],
     file_weights: FileWeights | None,
 ) -> Built:
     model_type = str(cfg.get("model_type") or "unknown")
@@ -363,9 +369,18 @@ def _fallback(
         max_context=_first(cfg, where, "max_position_embeddings", "n_positions", "seq_length", "max_seq_len"),
         tie=bool(cfg.get("tie_word_embeddings", True)),
     )
-    size = f"its {params / 1e9:.2f} B parameters" if params else "its config dimensions"
     shown = echo(repr(model_type))
-    warnings.append(f"{where}: architecture {shown} is not modelled; using a llama-like layout sized to {size}")
+    warnings.append(
+        Message(LLAMA_LIKE_BY_PARAMS, where=where, arch=shown, params=params / 1e9)
+        if params
+        else Message(
+            N_(
+                "{where}: architecture {arch} is not modelled; using a llama-like layout sized to its config dimensions"
+            ),
+            where=where,
+            arch=shown,
+        )
+    )
     return finish(fields, ident, params, where, warnings, file_weights)
 
 
@@ -382,11 +397,15 @@ def spec_from_config(
     """
     if not isinstance(config, Mapping):
         raise InputError(N_("{where}: expected a JSON object"), where=where)
-    warnings: list[str] = []
+    warnings: list[str | Message] = []
     cfg = text_config(config)
     counted = trusted_count(params_by_dtype)
     if params_by_dtype and counted is None:
-        warnings.append(f"{where}: packed quantized checkpoint; parameters counted from the config's layout")
+        warnings.append(
+            Message(
+                N_("{where}: packed quantized checkpoint; parameters counted from the config's layout"), where=where
+            )
+        )
     file_weights = file_weights_from_dtypes(params_by_dtype, ident.source)
     arch = ARCHS.get(str(cfg.get("model_type") or ""))
     if arch is None:
