@@ -62,3 +62,21 @@ def test_multi_node_candidates_are_8_gpu_datacenter_rigs_and_none_for_llama_cpp(
     assert wide and all(o.count == 8 and o.nodes in (2, 4) and o.gpu.category == "datacenter" for o in wide)
     assert multi_node_options(engine_for("llama.cpp"), model, options, NEEDS, settings, NDR) == []
     assert multi_node_options(engine_for("vllm"), model, options, NEEDS, settings, None) == []
+
+
+def test_recommend_by_use_case_buys_two_nodes_when_only_a_model_past_one_node_meets_the_bar(setup):
+    from sizer.core.catalog import Catalog
+    from sizer.core.recommend import recommend
+
+    catalog, settings, model, options = setup
+    # The catalog of this one model (alone it places no score, so it heads the best within budget).
+    only = Catalog(models=[model], gpus=catalog.gpus, quant_losses=catalog.quant_losses)
+    needs = NEEDS.model_copy(update={"model": None})
+    h100 = _only(options, "h100-sxm")
+    ranking = recommend(only, needs, h100, settings, interconnect=NDR)
+    picks = [r for r in ranking.best_in_budget if r.kind == "to buy"]
+    assert [(p.model, p.gpu_count, p.nodes) for p in picks] == [("llama-3.1-405b", 8, 2)]
+    assert picks[0].launch.argv[-2:] == ("--pipeline-parallel-size", "2")
+    assert picks[0].users_served >= 1
+    # Without a link between nodes nothing is tried past one node.
+    assert not recommend(only, needs, h100, settings).recommendations

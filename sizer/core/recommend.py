@@ -292,6 +292,7 @@ def recommend(
     settings: CostSettings,
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
     progress: Callable[[int, int], None] | None = None,
+    interconnect: Interconnect | None = None,
 ) -> Ranking:
     """Two answers for `needs`, each on owned rigs ("runs here") and on rigs to buy ("to buy"):
     the right-sized picks (the cheapest rig and model whose score after the format's loss meets
@@ -302,6 +303,10 @@ def recommend(
     A model–rig pairing the engine cannot run (a GPU count that does not divide the heads under
     tensor parallel, a vendor it has no back end for) is left out; a format or KV-cache type the
     engine does not offer raises InputError.
+
+    Past one server: copies of a rig to buy (`_copies`) when one cannot carry the load; and, with
+    `interconnect`, 2 and 4 nodes of 8 GPUs for the models no single node holds
+    (`_multi_node`), when nothing to buy meets the bar otherwise.
     """
     table = QualityTable(catalog.models, catalog.quant_losses)
     formats = candidate_formats(needs, table.losses)
@@ -331,6 +336,11 @@ def recommend(
         eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
         if not owned and _load_outgrows_one(eligible, needs):
             candidates += _copies(models, options, needs, formats, settings, table, assumptions)
+            eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
+        if not owned and not eligible and interconnect is not None:
+            held = {mid for fmt in formats for mid, rigs in feasible[fmt].items() if rigs}
+            wide = [m for m in models if m.id not in held]
+            candidates += _multi_node(wide, options, needs, formats, settings, table, assumptions, interconnect)
             eligible = [c for c in candidates if quality_ok(c.score, _at(needs, c.quant))]
         if needs.min_quality is not None:
             candidates = eligible
@@ -384,6 +394,43 @@ def per_copy(needs: Needs, replicas: int) -> Needs:
     if needs.headcount is not None:
         share["headcount"] = -(-needs.headcount // replicas)
     return needs.model_copy(update=share)
+
+
+def _multi_node(
+    models: Sequence[ModelSpec],
+    options: Sequence[HardwareOption],
+    needs: Needs,
+    formats: Sequence[str],
+    settings: CostSettings,
+    table: QualityTable,
+    a: Assumptions,
+    interconnect: Interconnect,
+) -> list[_Candidate]:
+    """Candidates on 2 or 4 nodes of 8 of each priced datacenter GPU (`multi_node_options`) for
+    `models`, the ones no single node holds: per model, format and GPU the fewest nodes that
+    serve the users."""
+    runtime = engine_for(needs.engine)
+    out: list[_Candidate] = []
+    for model in models:
+        wide = multi_node_options(runtime, model, options, needs, settings, interconnect)
+        if not wide:
+            continue
+        for fmt in formats:
+            at = _at(needs, fmt)
+            rigs = [o for o in wide if _launches(model, o, at, a)]
+            speeds = fit_and_decode([model], {model.id: rigs}, at, needs.users, a)[model.id] if rigs else []
+            done: set[str] = set()
+            for o, (fits, decode) in zip(rigs, speeds, strict=True):  # fewest nodes first, per GPU
+                if o.gpu.id in done or not fits or decode < needs.min_tokens_per_s:
+                    continue
+                if users_served(model, o, at, a) < needs.users:
+                    continue
+                done.add(o.gpu.id)
+                hardware, per_month = _running(o, settings)
+                out.append(
+                    _Candidate(model, fmt, o, decode, hardware, per_month, table.score(model, needs.use_case, fmt))
+                )
+    return out
 
 
 def _load_outgrows_one(eligible: Sequence[_Candidate], needs: Needs) -> bool:
