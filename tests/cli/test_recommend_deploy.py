@@ -83,3 +83,21 @@ def test_deploy_flags_that_do_not_go_together_are_one_line_and_exit_2(extra, say
     result = invoke(*CODE_ON_4090, *extra)
     assert result.exit_code == 2, result.output
     assert says in result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_picks_a_format_cannot_start_are_passed_over_with_their_reason():
+    # Owned Intel cards rank first (runs here); k8s has no Intel image, so the first pick to buy
+    # on an NVIDIA or AMD GPU is deployed, and the note names the picks passed over once.
+    args = ("recommend", "--engine", "vllm", "--gpu", "Arc Pro B60", "--buy", "--budget", "20000")
+    picks = json.loads(invoke(*args, "--json").stdout)["recommendations"]
+    first_ok = next(i for i, p in enumerate(picks, 1) if p["kind"] == "to buy" and "arc" not in p["gpu"])
+    result = invoke(*args, "--deploy", "k8s")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("cannot be deployed as k8s") == 1
+    assert f"deploying pick {first_ok}: {picks[first_ok - 1]['model']}" in result.stderr
+    (dep,) = [d for d in yaml.safe_load_all(result.stdout) if d["kind"] == "Deployment"]
+    limits = dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert set(limits) <= {"nvidia.com/gpu", "amd.com/gpu"}
+    # Nothing but Intel picks: one line, the first pick's reason, exit 2.
+    alone = invoke("recommend", "--engine", "vllm", "--gpu", "Arc Pro B60", "--deploy", "k8s")
+    assert alone.exit_code == 2 and alone.stderr.count("\n") == 1 and "intel" in alone.stderr

@@ -102,11 +102,16 @@ def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
     """Size `setup` as `sizer estimate` does, plan its deployment and write it in `chosen`: into
     `out` (refusing to overwrite without `force`), else to stdout; the summary goes to stderr.
     Shared by `sizer deploy` and `sizer recommend --deploy`."""
+    write_plan(plan_setup(setup, chosen), chosen, out, force)
+
+
+def plan_setup(setup: Setup, chosen: str) -> Any:
+    """The DeploymentPlan of `setup` in format `chosen`; bad input (one line) where the setup does
+    not fit, no command loads its weights, or the format has no template for it."""
     from sizer.cli.hardware import size_setup
     from sizer.core.deploy import check_format, check_node_size, plan_deployment
     from sizer.core.launch import estimate_launch
     from sizer.core.rigs import estimate_on_rig
-    from sizer.render.deploy import files, summary
 
     check_node_size(setup.gpus or 1)
     sized = size_setup(
@@ -124,6 +129,14 @@ def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
         )
     plan = plan_deployment(spec, rig.gpu, workload, est, a, launch, setup.replicas)
     check_format(plan, chosen)
+    return plan
+
+
+def write_plan(plan: Any, chosen: str, out: Path | None, force: bool) -> None:
+    """Write `plan`'s files in `chosen` into `out` (never over a file without `force`), else to
+    stdout; the summary to stderr."""
+    from sizer.render.deploy import files, summary
+
     written = files(plan, chosen)
     path = None
     if out is not None:

@@ -32,6 +32,7 @@ from sizer.cli.output import (
     progress,
     show,
     warn,
+    worded,
 )
 from sizer.constants import USE_CASES
 from sizer.errors import N_, InputError, Message
@@ -196,43 +197,72 @@ def _check_deploy(deploy: str | None, out: Path | None, force: bool, chosen: str
 
 
 def _deploy_first(ranking: Any, fmt: str, owned: tuple[str | None, Path | None], out: Path | None, force: bool) -> None:
-    """Write the deployment of the first pick, sized as `sizer deploy` sizes the same flags: its model,
-    format, engine, GPUs and nodes, the asked context and concurrent users. A pick that runs here is
-    deployed on the hardware it was found on (--gpu, --hardware or this machine)."""
-    from sizer.cli.commands.deploy import Setup, hand_off
-    from sizer.cli.hardware import node_link
-    from sizer.engines import engine_for
+    """Write the deployment of the first pick that `fmt` can start, sized as `sizer deploy` sizes
+    the same flags: its model, format, engine, GPUs, nodes and copies, the asked context and each
+    copy's share of the users. A pick that runs here is deployed on the hardware it was found on
+    (--gpu, --hardware or this machine). A pick passed over is named with its reason."""
+    from sizer.cli.commands.deploy import plan_setup, write_plan
 
     if not ranking.recommendations:
         raise InputError(N_("--deploy: no pick to deploy; nothing serves the need"))
-    pick, needs = ranking.recommendations[0], ranking.needs
+    passed: list[tuple[int, InputError]] = []  # the picks `fmt` cannot start, and why
+    for rank, pick in enumerate(ranking.recommendations, 1):
+        try:
+            plan = plan_setup(_pick_setup(pick, ranking.needs, owned), fmt)
+        except InputError as exc:
+            passed.append((rank, exc))
+            continue
+        said: dict[str, list[int]] = {}  # one line per reason, naming every pick it held back
+        for skipped, why in passed:
+            said.setdefault(worded(why), []).append(skipped)
+        for why_text, ranks in said.items():
+            line = (
+                _("pick {ranks} cannot be deployed as {format}: {error}")
+                if len(ranks) == 1
+                else _("picks {ranks} cannot be deployed as {format}: {error}")
+            )
+            note(fill(line, ranks=", ".join(map(str, ranks)), format=fmt, error=why_text))
+        message(_deploying(pick, rank))
+        write_plan(plan, fmt, out, force)
+        return
+    raise passed[0][1]  # none can: the first pick's reason
+
+
+def _pick_setup(pick: Any, needs: Any, owned: tuple[str | None, Path | None]) -> Any:
+    from sizer.cli.commands.deploy import Setup
+    from sizer.cli.hardware import node_link
+
     gpu, hardware = owned if pick.kind == "runs here" else (pick.gpu, None)
-    if pick.nodes > 1:
-        where = _("deploying pick 1: {model} ({quant}) with {engine} on {nodes} nodes of {count} x {gpu}")
-    elif pick.replicas > 1:
-        where = _("deploying pick 1: {model} ({quant}) with {engine} on {replicas} servers of {count} x {gpu} each")
-    else:
-        where = _("deploying pick 1: {model} ({quant}) with {engine} on {count} x {gpu}")
-    label = engine_for(pick.engine).label
-    message(
-        fill(
-            where,
-            model=pick.model,
-            quant=pick.quant,
-            engine=label,
-            nodes=pick.nodes,
-            replicas=pick.replicas,
-            count=pick.gpu_count,
-            gpu=pick.gpu_name,
-        )
-    )
     link = node_link(pick.engine.value, pick.nodes, None)
     users = -(-needs.users // pick.replicas)  # each copy serves its share, as the pick was sized
-    setup = Setup(
+    return Setup(
         pick.model, pick.quant, needs.context, users, gpu, pick.gpu_count, hardware, pick.engine.value,
         needs.kv_cache_type, None, pick.nodes, link, pick.replicas,
     )  # fmt: skip
-    hand_off(setup, fmt, out, force)
+
+
+def _deploying(pick: Any, rank: int) -> str:
+    from sizer.engines import engine_for
+
+    if pick.nodes > 1:
+        where = _("deploying pick {rank}: {model} ({quant}) with {engine} on {nodes} nodes of {count} x {gpu}")
+    elif pick.replicas > 1:
+        where = _(
+            "deploying pick {rank}: {model} ({quant}) with {engine} on {replicas} servers of {count} x {gpu} each"
+        )
+    else:
+        where = _("deploying pick {rank}: {model} ({quant}) with {engine} on {count} x {gpu}")
+    return fill(
+        where,
+        rank=rank,
+        model=pick.model,
+        quant=pick.quant,
+        engine=engine_for(pick.engine).label,
+        nodes=pick.nodes,
+        replicas=pick.replicas,
+        count=pick.gpu_count,
+        gpu=pick.gpu_name,
+    )
 
 
 def _say_calibrated(options: list[Any]) -> None:
