@@ -70,3 +70,43 @@ def test_score_stays_within_0_and_100():
     models = [_model(i, {"code": [_s(x)]}) for i, x in enumerate([0, 1, 2, 3, 100])]
     table = QualityTable(models)
     assert all(0 <= table.score(m, "code").score <= 100 for m in models)
+
+
+def test_link_offsets_by_hand():
+    from sizer.core.quality import link
+
+    a, b = ("B", "old"), ("B", "new")
+    # Three models on both: each sits exactly 1 standard deviation lower in the new release's
+    # (stronger) population. Abilities: a's z plus its offset, b's z plus its own.
+    z = {"p": {a: 1.0, b: 0.0}, "q": {a: 0.0, b: -1.0}, "r": {a: -1.0, b: -2.0}, "s": {b: 2.0}}
+    off = link(z)
+    assert off[b] - off[a] == pytest.approx(1.0, abs=1e-6)
+    # The mean ability over the four models is 0: p, q, r at (1 + off[a]), (off[a]), (-1 + off[a]),
+    # s at 2 + off[b] = 3 + off[a]  ->  mean = (3 + 4 off[a]) / 4 = 0  ->  off[a] = -0.75.
+    assert off[a] == pytest.approx(-0.75, abs=1e-6) and off[b] == pytest.approx(0.25, abs=1e-6)
+
+
+def test_a_version_no_model_joins_to_the_rest_is_not_used():
+    from sizer.core.quality import link
+
+    z = {"p": {("B", "1"): 1.0, ("B", "2"): 0.5}, "q": {("B", "1"): -1.0, ("B", "2"): -0.5}, "x": {("C", "1"): 2.0}}
+    assert set(link(z)) == {("B", "1"), ("B", "2")}
+
+
+def test_a_model_placed_only_among_weaker_models_no_longer_outranks_stronger_ones():
+    # v1: six weak models; v2: six strong ones; three models (m3-m5) are on both and sit at the
+    # top of v1 but the bottom of v2. m0 leads v1 alone; m9 is mid-table in v2.
+    v1 = {0: 60, 1: 20, 2: 25, 3: 50, 4: 52, 5: 55}
+    v2 = {3: 60, 4: 62, 5: 64, 6: 80, 7: 85, 8: 90, 9: 75}
+    models = []
+    for i in range(10):
+        entries = [_s(v1[i], version="v1")] if i in v1 else []
+        entries += [_s(v2[i], version="v2")] if i in v2 else []
+        models.append(_model(i, {"code": entries}))
+    table = QualityTable(models)
+    m0, m9 = table.score(models[0], "code"), table.score(models[9], "code")
+    assert m9.score > m0.score  # unlinked, m0 (top of v1, z 0.97) scored above m9 (z 0.11 in v2)
+    # Order within one version stays: 80 < 85 < 90 on v2, and m1 (20) below m2 (25) on v1.
+    v2_scores = [table.score(models[i], "code").score for i in (6, 7, 8)]
+    assert v2_scores == sorted(v2_scores) and m9.score < v2_scores[0]
+    assert table.score(models[1], "code").score < table.score(models[2], "code").score

@@ -5,11 +5,15 @@ Pure: catalog models and the formats' measured losses in, scores out (docs/metho
 per use case" and "What quantization costs").
 
 A score is placed against the catalog models that share its benchmark version (the same
-harness, release and settings): its z-score among them, mapped to 0-100 by the normal
-distribution, so 50 is that population's mean and 84 one standard deviation above it. A model
-with scores on several benchmark versions of a use case gets their mean; independent results
-(leaderboards, third parties) are used alone when a model has any. A benchmark version with
-fewer than MIN_POPULATION models cannot place a score and is left out.
+harness, release and settings): its z-score among them. Populations differ in strength (an older
+leaderboard release holds weaker models), so the versions of a use case are linked through the
+models they share: each version gets an offset such that a model's z-scores, offset, agree
+across the versions it appears in (a two-way additive fit, models x versions, `link`); a version
+joined to the rest by no shared model places nothing. A model's score is the mean of its offset
+z-scores, mapped to 0-100 by the normal distribution: 50 is the average scored catalog model of
+the use case, 84 one population standard deviation above it. Independent results (leaderboards,
+third parties) are used alone when a model has any. A benchmark version with fewer than
+MIN_POPULATION models cannot place a score and is left out.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ SCORED_BY: Mapping[str, str] = {"summarization": "chat", "rag": "chat"}
 # Fewest catalog models a benchmark version needs before it can place a score: sizer's choice; a
 # mean and spread of three or four model-card figures swing with any one of them.
 MIN_POPULATION = 5
+# Rounds of the linking fit: each moves the offsets by a shrinking step; 50 settle them to well
+# under 0.01 standard deviations on the shipped catalog (tests/test_quality.py checks a fixed point).
+LINK_ROUNDS = 50
 
 
 class Score(BaseModel):
@@ -81,8 +88,21 @@ def score_after_quant(score: float, quant: str | None, losses: Mapping[str, floa
 
 def normalise(raw: float, population: Population) -> float:
     """A raw score placed in its population, 0-100: 100 x Phi(z), z = (raw - mean) / sd."""
-    z = (raw - population.mean) / population.sd
+    return _percentile(_z(raw, population))
+
+
+def _z(raw: float, population: Population) -> float:
+    return (raw - population.mean) / population.sd
+
+
+def _percentile(z: float) -> float:
+    """100 x Phi(z): the share of a normal population below z, in percent."""
     return 100 * 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def _raw(entries: Iterable[BenchmarkScore]) -> float:
+    """A model's raw score on one benchmark version: the mean of its results there, in percent."""
+    return statistics.fmean(e.percent for e in entries)
 
 
 def population(values: Iterable[float]) -> Population | None:
@@ -95,13 +115,64 @@ def population(values: Iterable[float]) -> Population | None:
     return Population(mean=statistics.fmean(xs), sd=sd, n=len(xs)) if sd > 0 else None
 
 
+def _main_component(
+    z: Mapping[str, Mapping[tuple[str, str], float]],
+) -> dict[str, dict[tuple[str, str], float]]:
+    """`z` restricted to the versions joined, through models they share, to the one that holds
+    the most models (with them, the most versions): the results one scale can hold."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {g: g for zs in z.values() for g in zs}
+
+    def root(g: tuple[str, str]) -> tuple[str, str]:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    for zs in z.values():
+        first, *rest = sorted(zs)
+        for g in rest:
+            parent[root(g)] = root(first)
+    count: dict[tuple[str, str], set[str]] = {}
+    for m, zs in z.items():
+        for g in zs:
+            count.setdefault(root(g), set()).add(m)
+    if not count:
+        return {}
+    main = max(sorted(count), key=lambda r: len(count[r]))
+    kept = {m: {g: v for g, v in zs.items() if root(g) == main} for m, zs in z.items()}
+    return {m: zs for m, zs in kept.items() if zs}
+
+
+def link(z: Mapping[str, Mapping[tuple[str, str], float]], rounds: int = LINK_ROUNDS) -> dict[tuple[str, str], float]:
+    """Offsets that put benchmark versions on one scale, from the models they share.
+
+    `z[model][version]` is the model's z-score in that version's population. The fit is
+    z = ability(model) - offset(version) by alternating means (backfitting): a model's ability is
+    the mean of its z + offset, a version's offset the mean over its models of ability - z.
+    The offsets are then shifted together so that the models' mean ability is 0: 50 on the 0-100
+    scale is the average scored catalog model of the use case, as it was within each population
+    unlinked. A version that shares no model with another moves only by that shift.
+    """
+    z = _main_component(z)
+    members: dict[tuple[str, str], list[str]] = {}
+    for m, zs in z.items():
+        for g in zs:
+            members.setdefault(g, []).append(m)
+    if not members:
+        return {}
+    anchor = max(sorted(members), key=lambda g: len(members[g]))
+    offset = dict.fromkeys(members, 0.0)
+    for _ in range(rounds):
+        ability = {m: statistics.fmean(v + offset[g] for g, v in zs.items()) for m, zs in z.items()}
+        fitted = {g: statistics.fmean(ability[m] - z[m][g] for m in ms) for g, ms in members.items()}
+        offset = {g: v - fitted[anchor] for g, v in fitted.items()}  # the largest population: 0
+    ability = {m: statistics.fmean(v + offset[g] for g, v in zs.items()) for m, zs in z.items()}
+    mean = statistics.fmean(ability.values())
+    return {g: v - mean for g, v in offset.items()}
+
+
 def _group(s: BenchmarkScore) -> tuple[str, str]:
     return s.benchmark, s.version
-
-
-def _entries(model: ModelSpec, use_case: str) -> tuple[BenchmarkScore, ...]:
-    key = SCORED_BY.get(use_case, use_case)
-    return next((u.scores for u in model.quality_by_use_case if u.use_case == key), ())
 
 
 def _per_group(entries: Iterable[BenchmarkScore]) -> dict[tuple[str, str], list[BenchmarkScore]]:
@@ -124,27 +195,45 @@ class QualityTable:
                 for group, scores in _per_group(u.scores).items():
                     raw.setdefault((u.use_case, *group), []).append(statistics.fmean(s.percent for s in scores))
         self.populations = {k: p for k, v in raw.items() if (p := population(v)) is not None}
+        # Per use case, each model's z-scores on every version that places it (vendor-reported
+        # results link versions too), then the offsets.
+        self.offsets: dict[tuple[str, str, str], float] = {}
+        by_use: dict[str, dict[str, dict[tuple[str, str], float]]] = {}
+        for m in self._models.values():
+            for u in m.quality_by_use_case:
+                for g, es in _per_group(u.scores).items():
+                    if (pop := self.populations.get((u.use_case, *g))) is not None:
+                        by_use.setdefault(u.use_case, {}).setdefault(m.id, {})[g] = _z(_raw(es), pop)
+        for use_case, zs in by_use.items():
+            self.offsets.update({(use_case, *g): v for g, v in link(zs).items()})
+
+    def _used(self, model: ModelSpec, key: str) -> dict[tuple[str, str], list[BenchmarkScore]]:
+        """The model's results a score for use case `key` rests on, per benchmark version: those
+        a population places, and of them only the independent ones when there are any."""
+        entries = next((u.scores for u in model.quality_by_use_case if u.use_case == key), ())
+        groups = {g: es for g, es in _per_group(entries).items() if (key, *g) in self.populations}
+        if any(e.independent for es in groups.values() for e in es):
+            groups = {g: [e for e in es if e.independent] for g, es in groups.items()}
+            groups = {g: es for g, es in groups.items() if es}
+        return groups
 
     def score(self, model: ModelSpec, use_case: str, quant: str | None = None) -> Score | None:
         """`model`'s quality for `use_case` at weight format `quant` (None: as published), or None
         when no benchmark version it has results on can place a score."""
         key = SCORED_BY.get(use_case, use_case)
-        groups = {g: es for g, es in _per_group(_entries(model, use_case)).items() if (key, *g) in self.populations}
-        if any(e.independent for es in groups.values() for e in es):
-            groups = {g: [e for e in es if e.independent] for g, es in groups.items()}
-            groups = {g: es for g, es in groups.items() if es}
+        groups = {g: es for g, es in self._used(model, key).items() if (key, *g) in self.offsets}
         if not groups:
             return None
         placed, after = [], []
         for g, es in sorted(groups.items()):
-            pop, raw = self.populations[(key, *g)], statistics.fmean(e.percent for e in es)
-            placed.append(normalise(raw, pop))
-            after.append(normalise(score_after_quant(raw, quant, self.losses), pop))
+            pop, raw, shift = self.populations[(key, *g)], _raw(es), self.offsets[(key, *g)]
+            placed.append(_z(raw, pop) + shift)
+            after.append(_z(score_after_quant(raw, quant, self.losses), pop) + shift)
         used = [e for _, es in sorted(groups.items()) for e in es]
         return Score(
             use_case=use_case,
-            score=round(statistics.fmean(placed), 1),
-            score_after_quant=round(statistics.fmean(after), 1),
+            score=round(_percentile(statistics.fmean(placed)), 1),
+            score_after_quant=round(_percentile(statistics.fmean(after)), 1),
             quant=quant,
             benchmark="; ".join(f"{b} ({v})" for b, v in sorted(groups)),
             date=max(e.date for e in used),
