@@ -42,7 +42,7 @@ def test_code_on_a_4090_first_pick_is_scored_for_code_and_as_good_as_the_best_co
     assert first["users_served"] >= 5 and first["decode_tokens_per_s"] >= 10
 
 
-def test_code_on_a_4090_a_current_coder_that_fits_is_scored_in_a_harness_shared_with_the_first_pick():
+def test_code_on_a_4090_a_current_coder_that_fits_is_scored_on_the_scale_of_the_first_pick():
     # Without a score for a current code-tuned model the comparison above only beats CodeLlama (2023).
     data = recommend("--use-case", "code", "--users", "5", "--gpu", "RTX 4090", "--top", "50")
     released = {m.id: m.release_date for m in load_catalog().models}
