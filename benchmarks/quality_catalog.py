@@ -66,11 +66,22 @@ NAMES = {
     "qwen3-30b-a3b-thinking": "qwen3-30b-a3b",
     "qwen3-32b-thinking": "qwen3-32b",
     "qwen3-coder-480b-a35b-instruct": "qwen3-coder-480b-a35b",
+    "gemma-1.1-7b-it": "gemma-7b",
+    "open-mistral-nemo": "mistral-nemo-12b",
+    "starling-lm-7b-beta": "starling-7b",
+}
+# What a LiveBench entry's note says beyond its model name, where the row is not exactly the
+# catalog entry's weights.
+LIVEBENCH_NOTES = {
+    "gemma-1.1-7b-it": "Gemma 1.1 7B IT; catalog entry is the Gemma 7B release",
+    "open-mistral-nemo": "Mistral API model open-mistral-nemo (Mistral Nemo 2407)",
+    "starling-lm-7b-beta": "Starling-LM-7B-beta (Nexusflow); catalog entry is Starling-LM-7B-alpha",
 }
 
 # LiveBench's instruction-following category (public/categories.json).
 LIVEBENCH_IF = ("paraphrase", "simplify", "story_generation", "summarize")
 LIVEBENCH_TABLES = {
+    "2024-06-24": "https://github.com/LiveBench/livebench.github.io/blob/1537fda078eb1dd3565ab16948bcb624ce920043/public/table_2024_06_24.csv",
     "2024-11-25": "https://github.com/LiveBench/livebench.github.io/blob/39a3e4ecdecd2b430649b119194734a2129bdd77/public/table_2024_11_25.csv",
     "2025-05-30": "https://github.com/LiveBench/livebench.github.io/blob/343468982da5776696a3acb41e581bc35463422e/public/table_2025_05_30.csv",
 }
@@ -153,7 +164,10 @@ def _entries(names: dict[str, str]) -> tuple[dict[str, dict[str, list[dict[str, 
                     "score": round(fmean(float(row[t]) for t in LIVEBENCH_IF), 3),
                     "scale": "percent",
                     "source": url,
-                    "note": f"mean of {', '.join(LIVEBENCH_IF)}; LiveBench model name {row['model']!r}",
+                    "note": "; ".join(
+                        [f"mean of {', '.join(LIVEBENCH_IF)}; LiveBench model name {row['model']!r}"]
+                        + ([LIVEBENCH_NOTES[row["model"]]] if row["model"] in LIVEBENCH_NOTES else [])
+                    ),
                 }
                 add(row["model"], "chat", entry)
     return out, missing

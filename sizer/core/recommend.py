@@ -735,6 +735,10 @@ def _why_not(model: ModelSpec, options: Sequence[HardwareOption], needs: Needs, 
     count, name = biggest.count, biggest.gpu.name
     if not est.fits:
         return Reason(code="does-not-fit", gpu_count=count, gpu_name=name, users=needs.users, context=needs.context)
+    if est.decode_tokens_per_s >= needs.min_tokens_per_s:  # it fits and is fast enough: no command loads it
+        launch = launch_spec(model, biggest, est, needs, sized_with(biggest, a))
+        if launch.no_command_code is not None:
+            return launch.no_command_code
     return Reason(
         code="too-slow-on-largest",
         decode_tokens_per_s=est.decode_tokens_per_s,

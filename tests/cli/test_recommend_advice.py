@@ -141,3 +141,12 @@ def test_an_unscored_model_never_ranks_above_a_scored_one_and_explain_lists_it()
         app, ["recommend", "--use-case", "chat", "--gpu", "2x RTX 3090", "--explain"], env={"COLUMNS": "200"}
     )
     assert f"{data['unscored'][0]}" in text.stdout and "unscored: no chat benchmark" in text.stdout
+
+
+def test_a_model_left_out_as_too_slow_is_slower_than_asked():
+    # A model that fits and is fast enough but has no command was once called too slow.
+    data = recommend("--use-case", "code", "--users", "5", "--gpu", "RTX 4090", "--explain")
+    slow = [e["reason_code"] for e in data["excluded"] if e["reason_code"]["code"] == "too-slow-on-largest"]
+    assert all(r["decode_tokens_per_s"] < r["min_tokens_per_s"] for r in slow), slow
+    reasons = {e["model"]: e["reason_code"]["code"] for e in data["excluded"]}
+    assert reasons.get("qwen2-7b") in (None, "no-weights-repo")  # the catalog holds no GGUF repository for it
