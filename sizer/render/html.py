@@ -289,11 +289,20 @@ def _money(value: float | None, currency: str, digits: int = 0) -> str:
 
 
 def _deploy_line(r: Recommendation, ranking: Ranking) -> str:
-    argv = ["sizer", "deploy", r.model, "--gpu", r.gpu_name]
+    """The `sizer deploy` line that writes what starts the pick as it was sized: its format, GPUs,
+    nodes and copies, the asked context and each copy's share of the users (the sequences its
+    command serves at once)."""
+    argv = ["sizer", "deploy", r.model, "--quant", r.quant, "--gpu", r.gpu_name]
     if r.gpu_count > 1:
         argv += ["--gpus", str(r.gpu_count)]
-    argv += ["--engine", r.engine.value, "--context", str(ranking.needs.context), "--users", str(r.users_served)]
-    argv += ["--format", "compose", "--out", "deploy/"]
+    if r.nodes > 1:
+        argv += ["--nodes", str(r.nodes)]
+    users = -(-ranking.needs.users // r.replicas)
+    argv += ["--engine", r.engine.value, "--context", str(ranking.needs.context), "--users", str(users)]
+    if r.replicas > 1:
+        argv += ["--replicas", str(r.replicas)]
+    many = r.nodes > 1 or r.replicas > 1  # Kubernetes runs nodes and copies; a compose file is one server
+    argv += ["--format", "k8s" if many else "compose", "--out", "deploy/"]
     return shlex.join(argv)
 
 

@@ -101,3 +101,26 @@ def test_picks_a_format_cannot_start_are_passed_over_with_their_reason():
     # Nothing but Intel picks: one line, the first pick's reason, exit 2.
     alone = invoke("recommend", "--engine", "vllm", "--gpu", "Arc Pro B60", "--deploy", "k8s")
     assert alone.exit_code == 2 and alone.stderr.count("\n") == 1 and "intel" in alone.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        CODE_ON_4090,
+        ("recommend", "--use-case", "chat", "--users", "5000", "--engine", "vllm", "--min-quality", "85"),
+    ],
+)
+def test_the_reports_deploy_line_starts_what_the_first_pick_sized(args, tmp_path):
+    import html
+    import re
+
+    pick = first_pick(*args)
+    report = tmp_path / "r.html"
+    assert invoke(*args, "--report", str(report)).exit_code == 0
+    line = html.unescape(re.search(r"sizer deploy [^<]*", report.read_text()).group(0))
+    argv = shlex.split(line)
+    assert ("--replicas" in argv) == (pick["replicas"] > 1)
+    at = argv.index("--format")
+    shell = invoke(*argv[1:at], "--format", "shell")
+    assert shell.exit_code == 0, shell.output
+    assert shlex.split(shell.stdout) == pick["launch"]["argv"]
