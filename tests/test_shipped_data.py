@@ -195,3 +195,18 @@ def test_quality_file_is_what_the_script_builds():
     root = Path(__file__).resolve().parent.parent
     script = root / "benchmarks" / "quality_catalog.py"
     assert subprocess.run([sys.executable, str(script), "--check"], capture_output=True).returncode == 0
+
+
+def test_vision_models_are_scored_on_mmmu_val():
+    from sizer.core.quality import QualityTable
+    from sizer.io.loaders import load_shipped_catalog
+
+    catalog = load_shipped_catalog()
+    table = QualityTable(catalog.models, catalog.quant_losses)
+    scores = {m.id: s for m in catalog.models if "vision" in m.use_cases if (s := table.score(m, "vision"))}
+    assert len(scores) >= 5 and all(s.benchmark.startswith("MMMU (val") for s in scores.values())
+    # The MMMU leaderboard's val figures of the six catalog models (Gemma 3 4B/12B/27B 48.8/59.6/64.9,
+    # Llama 4 Scout/Maverick 69.4/73.4, Qwen2.5-VL 7B 58.6): mean 62.45, sample sd sqrt(383.475 / 5)
+    # = 8.758; Gemma 3 27B sits at z = 2.45 / 8.758 = 0.280, 100 x Phi(0.280) = 61.0.
+    assert scores["gemma-3-27b"].score == 61.0
+    assert scores["llama-4-maverick"].score > scores["llama-4-scout"].score > scores["gemma-3-27b"].score
