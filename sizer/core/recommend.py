@@ -66,8 +66,8 @@ QUALITY_NEEDED: dict[str, float] = {
 # serves): the ones published GGUF and vLLM repositories commonly carry, each with a measured loss.
 CHOICE_FORMATS = ("BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "FP8", "INT8", "AWQ", "GPTQ")
 GPU_COUNTS = (1, 2, 4, 8)
-# Copies of one rig to buy tried when one copy cannot carry the load (or needs a full 8-GPU node
-# for it): a load that grows past one server is served by more servers, each with every weight.
+# Copies of one rig to buy tried when one copy cannot carry the load (or needs 4 GPUs or more for
+# it): a load that grows past one server is served by more servers, each with every weight.
 REPLICA_COUNTS = (2, 4, 8, 16)
 
 
@@ -435,13 +435,13 @@ def _multi_node(
 
 def _load_outgrows_one(eligible: Sequence[_Candidate], needs: Needs) -> bool:
     """Whether copies of a rig are worth sizing: more than one user, and no rig to buy meets the
-    bar for them, or the cheapest that does is a full node (the load, not the model, set its size)."""
+    bar for them, or the cheapest that does takes 4 GPUs or more (the load may have set its size)."""
     if needs.users < 2:
         return False
     if not eligible:
         return True
     cheapest = min(eligible, key=_right_sized_key)
-    return cheapest.option.count >= GPU_COUNTS[-1]
+    return cheapest.option.count >= GPU_COUNTS[-2]
 
 
 def _copies(
