@@ -37,22 +37,22 @@ TEMPLATES: Final[dict[str, str]] = {
     # Why a pick.
     "right-sized": N_(
         "cheapest that meets {use_case}'s bar {min_quality:g} ({quality_text}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served:,} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "best-quality": N_(
         "best {use_case} quality within budget ({quality_text}, bar {min_quality:g}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served:,} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "best-below-quality": N_(
         "best that fits, below {use_case}'s bar {min_quality:g} ({quality_text}); "
-        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served} user(s) at "
+        "{decode_tokens_per_s:.0f} tok/s per user on {rig_text}, serves {users_served:,} user(s) at "
         "{min_tokens_per_s:g} tok/s; {price_text}, {per_month:,.0f} {currency}/month"
     ),
     "serves-model": N_(
-        "holds {model} for {users} user(s) at {context:,} tokens on {rig_text}; "
-        "{decode_tokens_per_s:.0f} tok/s per user, serves {users_served} user(s) at {min_tokens_per_s:g} tok/s; "
+        "holds {model} for {users:,} user(s) at {context:,} tokens on {rig_text}; "
+        "{decode_tokens_per_s:.0f} tok/s per user, serves {users_served:,} user(s) at {min_tokens_per_s:g} tok/s; "
         "{price_text}, {per_month:,.0f} {currency}/month"
     ),
     # Why a model was left out.
@@ -61,7 +61,7 @@ TEMPLATES: Final[dict[str, str]] = {
     "exceeds-max-context": N_("supports {max_context:,} tokens, not {context:,}"),
     "below-quality": N_("below the bar {min_quality:g} for {use_case} ({score_text})"),
     "no-hardware": N_("no hardware to consider (none here, none within budget)"),
-    "does-not-fit": N_("does not fit even {gpu_count} x {gpu_name} for {users} user(s) at {context:,} tokens"),
+    "does-not-fit": N_("does not fit even {gpu_count} x {gpu_name} for {users:,} user(s) at {context:,} tokens"),
     "too-slow-on-largest": N_(
         "{decode_tokens_per_s:.1f} tokens/s per user on {gpu_count} x {gpu_name}, needs {min_tokens_per_s:g}"
     ),
@@ -77,7 +77,7 @@ TEMPLATES: Final[dict[str, str]] = {
     ),
     # Check violations.
     "insufficient-vram": N_("needs {needs_gib:.1f} GiB per GPU, the offer has {has_gib:.1f} GiB{headroom_text}"),
-    "too-slow": N_("{decode_tokens_per_s:.1f} tokens/s per user for {users} user(s), needs {min_tokens_per_s:g}"),
+    "too-slow": N_("{decode_tokens_per_s:.1f} tokens/s per user for {users:,} user(s), needs {min_tokens_per_s:g}"),
     "context-too-long": N_("{model} supports {max_context:,} tokens, not {context:,}"),
     "license": N_("{model}: {license} does not allow commercial use"),
     "over-budget": N_("costs {price:,.0f} {currency}, the budget is {budget:,.0f}"),
@@ -88,7 +88,7 @@ TEMPLATES: Final[dict[str, str]] = {
     "other-gpu": N_("{gpu_count} x {gpu_name} (about {price:,.0f} {currency} for the GPUs)"),
     # One offer against one workload.
     "check-summary": N_(
-        "{model} {quant}, {context:,} tokens x {users} user(s): needs {needs_gib:.1f} GiB, "
+        "{model} {quant}, {context:,} tokens x {users:,} user(s): needs {needs_gib:.1f} GiB, "
         "the offer has {has_gib:.1f} GiB per GPU: {margin_text}; {speed_text}"
     ),
     # Warnings about a spec.
