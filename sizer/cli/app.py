@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 
 from sizer import __version__
+from sizer.cli import options as o
 from sizer.cli.commands import calibrate, catalog, check, deploy, estimate, probe, recommend, schema
-from sizer.cli.help import translate_command, use_language
+from sizer.cli.help import translate_command
 from sizer.cli.output import console, error_line
 from sizer.constants import DEBUG_ENV
 from sizer.render import i18n
@@ -61,16 +62,7 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            "--lang",
-            metavar="de|en",
-            callback=use_language,
-            is_eager=True,
-            help="Output language of the text (JSON stays English); default: $SIZER_LANG, LC_ALL, LANG, else en.",
-        ),
-    ] = None,
+    lang: o.LangOpt = None,
 ) -> None:
     """Size self-hosted LLMs: memory, speed and cost of open models on GPUs."""
 

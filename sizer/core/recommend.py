@@ -227,15 +227,42 @@ def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> l
             continue
         for n in GPU_COUNTS if not g.unified_memory else (1,):
             option = HardwareOption(gpu=g, count=n)
-            price = hardware_price(option, settings)
-            if price is None:
-                continue
-            if budget is not None and price > budget:
-                continue
-            if needs.max_power_w is not None and g.tdp_w * n > needs.max_power_w:
-                continue
-            options.append(option)
+            if _affordable(option, needs, settings, budget):
+                options.append(option)
     return options
+
+
+def _affordable(option: HardwareOption, needs: Needs, settings: CostSettings, budget: float | None) -> bool:
+    """A rig to buy that has a price, within `budget` (in the settings' currency) and within the
+    power limit, all its servers together."""
+    price = hardware_price(option, settings)
+    if price is None or (budget is not None and price > budget):
+        return False
+    return needs.max_power_w is None or option.gpu.tdp_w * option.count * option.machines <= needs.max_power_w
+
+
+def _copy_options(
+    options: Sequence[HardwareOption], replicas: int, needs: Needs, settings: CostSettings
+) -> list[HardwareOption]:
+    """`replicas` copies of each single-node rig to buy among `options` that is affordable so."""
+    budget = budget_in(needs, settings)
+    copies = (o.model_copy(update={"replicas": replicas}) for o in options if not o.owned and o.nodes == 1)
+    return [o for o in copies if _affordable(o, needs, settings, budget)]
+
+
+def _fewest_serving(
+    model: ModelSpec, rigs: Sequence[HardwareOption], needs: Needs, a: Assumptions
+) -> dict[str, tuple[HardwareOption, float]]:
+    """Per GPU, the first of `rigs` (in their order) that holds `model`, decodes at
+    `min_tokens_per_s` for the users and serves them all, with its per-user decode tokens/s."""
+    speeds = fit_and_decode([model], {model.id: list(rigs)}, needs, needs.users, a)[model.id] if rigs else []
+    found: dict[str, tuple[HardwareOption, float]] = {}
+    for o, (fits, decode) in zip(rigs, speeds, strict=True):
+        if o.gpu.id in found or not fits or decode < needs.min_tokens_per_s:
+            continue
+        if users_served(model, o, needs, a) >= needs.users:
+            found[o.gpu.id] = (o, decode)
+    return found
 
 
 # A rig that serves a model: the rig, per-user decode tokens/s, hardware price, cost per month.
@@ -417,15 +444,8 @@ def _multi_node(
             continue
         for fmt in formats:
             at = _at(needs, fmt)
-            rigs = [o for o in wide if _launches(model, o, at, a)]
-            speeds = fit_and_decode([model], {model.id: rigs}, at, needs.users, a)[model.id] if rigs else []
-            done: set[str] = set()
-            for o, (fits, decode) in zip(rigs, speeds, strict=True):  # fewest nodes first, per GPU
-                if o.gpu.id in done or not fits or decode < needs.min_tokens_per_s:
-                    continue
-                if users_served(model, o, at, a) < needs.users:
-                    continue
-                done.add(o.gpu.id)
+            rigs = [o for o in wide if _launches(model, o, at, a)]  # fewest nodes first, per GPU
+            for o, decode in _fewest_serving(model, rigs, at, a).values():
                 hardware, per_month = _running(o, settings)
                 out.append(
                     _Candidate(model, fmt, o, decode, hardware, per_month, table.score(model, needs.use_case, fmt))
@@ -455,23 +475,12 @@ def _copies(
 ) -> list[_Candidate]:
     """Candidates on `REPLICA_COUNTS` copies of each rig to buy, each copy sized for its share of
     the users, priced as that many servers (within the budget and power limit as a whole)."""
-    budget = budget_in(needs, settings)
     out: list[_Candidate] = []
     for replicas in REPLICA_COUNTS:
         if replicas > needs.users:
             break
         share = per_copy(needs, replicas)
-        copies = []
-        for o in options:
-            if o.owned or o.nodes > 1:
-                continue
-            many = o.model_copy(update={"replicas": replicas})
-            price = hardware_price(many, settings)
-            if price is None or (budget is not None and price > budget):
-                continue
-            if needs.max_power_w is not None and o.gpu.tdp_w * o.count * replicas > needs.max_power_w:
-                continue
-            copies.append(many)
+        copies = _copy_options(options, replicas, needs, settings)
         if not copies:
             continue
         feasible = _feasible(models, copies, share, formats, a, None)
@@ -963,14 +972,8 @@ def recommend_for_model(
     if not fewest:  # the load, not the model, may be what one node cannot carry: copies of it
         fewest = _fewest_copies(model, runnable, needs, settings, assumptions)
     wide = multi_node_options(runtime, model, options, needs, settings, interconnect) if not fewest else []
-    if wide:  # only when one node cannot: the sweep stays as cheap as before
-        speeds = fit_and_decode([model], {model.id: wide}, needs, needs.users, assumptions)[model.id]
-        quick.update(
-            {id(o): fits and decode >= needs.min_tokens_per_s for o, (fits, decode) in zip(wide, speeds, strict=True)}
-        )
-        for o in wide:  # fewest nodes first, per GPU
-            if o.gpu.id not in fewest and serves(o):
-                fewest[o.gpu.id] = o
+    if wide:  # only when one node cannot: the sweep stays as cheap as before (fewest nodes first, per GPU)
+        fewest = {gpu: o for gpu, (o, _) in _fewest_serving(model, wide, needs, assumptions).items()}
     priced = sorted(fewest.values(), key=lambda o: (*_running(o, settings), o.gpu.id, o.count))
     picks += [pick(o) for o in priced[: needs.top]]
     if not picks:
@@ -988,21 +991,12 @@ def _fewest_copies(
 ) -> dict[str, HardwareOption]:
     """Per GPU, the cheapest copies (`REPLICA_COUNTS`) of a single-node rig to buy that serve the
     users between them, each copy its share; within the budget as a whole."""
-    budget = budget_in(needs, settings)
     found: dict[str, HardwareOption] = {}
     for replicas in REPLICA_COUNTS:
         if replicas > needs.users:
             break
         share = per_copy(needs, replicas)
-        copies = []
-        for o in (o for o in runnable if not o.owned and o.nodes == 1):
-            many = o.model_copy(update={"replicas": replicas})
-            price = hardware_price(many, settings)
-            if price is None or (budget is not None and price > budget):
-                continue
-            if needs.max_power_w is not None and o.gpu.tdp_w * o.count * replicas > needs.max_power_w:
-                continue
-            copies.append(many)
+        copies = _copy_options(runnable, replicas, needs, settings)
         speeds = fit_and_decode([model], {model.id: copies}, share, share.users, a)[model.id]
         for o, (fits, decode) in zip(copies, speeds, strict=True):
             if not fits or decode < needs.min_tokens_per_s or users_served(model, o, share, a) < share.users:
@@ -1040,12 +1034,8 @@ def multi_node_options(
             continue
         for nodes in MULTI_NODE_COUNTS:
             o = base.model_copy(update={"nodes": nodes, "interconnect": interconnect})
-            price = hardware_price(o, settings)
-            if price is None or (budget is not None and price > budget):
-                continue
-            if needs.max_power_w is not None and base.gpu.tdp_w * o.gpu_total > needs.max_power_w:
-                continue
-            out.append(o)
+            if _affordable(o, needs, settings, budget):
+                out.append(o)
     return sorted(out, key=lambda o: (o.gpu.id, o.nodes))
 
 

@@ -61,11 +61,6 @@ class HardwareOption(_Frozen):
         return self.nodes * self.replicas
 
 
-def users_per_copy(users: int, option: HardwareOption) -> int:
-    """Users one copy of the rig serves when `users` are spread evenly over its replicas."""
-    return -(-users // option.replicas)
-
-
 def sized_with(option: HardwareOption, a: Assumptions) -> Assumptions:
     """The constants a rig is sized with: its GPU's own (the user's calibration) or the run's `a`."""
     return option.assumptions if option.assumptions is not None else a

@@ -18,7 +18,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from sizer import __version__
-from sizer.core.recommend import Ranking, Recommendation
+from sizer.core.recommend import Ranking, Recommendation, per_copy
 from sizer.engines.containers import CONTAINERS
 from sizer.models.catalog import Price
 from sizer.models.reasons import Reason
@@ -297,7 +297,7 @@ def _deploy_line(r: Recommendation, ranking: Ranking) -> str:
         argv += ["--gpus", str(r.gpu_count)]
     if r.nodes > 1:
         argv += ["--nodes", str(r.nodes)]
-    users = -(-ranking.needs.users // r.replicas)
+    users = per_copy(ranking.needs, r.replicas).users
     argv += ["--engine", r.engine.value, "--context", str(ranking.needs.context), "--users", str(users)]
     if r.replicas > 1:
         argv += ["--replicas", str(r.replicas)]

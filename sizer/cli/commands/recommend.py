@@ -234,7 +234,9 @@ def _pick_setup(pick: Any, needs: Any, owned: tuple[str | None, Path | None]) ->
 
     gpu, hardware = owned if pick.kind == "runs here" else (pick.gpu, None)
     link = node_link(pick.engine.value, pick.nodes, None)
-    users = -(-needs.users // pick.replicas)  # each copy serves its share, as the pick was sized
+    from sizer.core.recommend import per_copy
+
+    users = per_copy(needs, pick.replicas).users  # each copy serves its share, as the pick was sized
     return Setup(
         pick.model, pick.quant, needs.context, users, gpu, pick.gpu_count, hardware, pick.engine.value,
         needs.kv_cache_type, None, pick.nodes, link, pick.replicas,
