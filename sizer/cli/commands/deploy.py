@@ -76,7 +76,7 @@ def deploy(
         model, quant, context, users, gpu, gpus, hardware, engine, kv_cache, gpu_memory_utilization, nodes, link,
         replicas,
     )  # fmt: skip
-    hand_off(setup, chosen, out, force)
+    write_plan(plan_setup(setup, chosen), chosen, out, force)
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,9 @@ class Setup:
     replicas: int = 1  # copies of the whole setup, each with --users sequences
 
 
-def hand_off(setup: Setup, chosen: str, out: Path | None, force: bool) -> None:
-    """Size `setup` as `sizer estimate` does, plan its deployment and write it in `chosen`: into
-    `out` (refusing to overwrite without `force`), else to stdout; the summary goes to stderr.
-    Shared by `sizer deploy` and `sizer recommend --deploy`."""
-    write_plan(plan_setup(setup, chosen), chosen, out, force)
-
-
 def plan_setup(setup: Setup, chosen: str) -> Any:
-    """The DeploymentPlan of `setup` in format `chosen`; bad input (one line) where the setup does
+    """The DeploymentPlan of `setup` in format `chosen`, sized as `sizer estimate` sizes it (shared
+    by `sizer deploy` and `sizer recommend --deploy`); bad input (one line) where the setup does
     not fit, no command loads its weights, or the format has no template for it."""
     from sizer.cli.hardware import size_setup
     from sizer.core.deploy import check_format, check_node_size, plan_deployment
