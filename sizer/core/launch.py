@@ -28,11 +28,15 @@ def launch_spec(
     return _pipelined(runtime, spec, option.nodes)
 
 
-def estimate_launch(model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumptions = DEFAULT_ASSUMPTIONS) -> LaunchSpec:
+def estimate_launch(
+    model: ModelSpec, gpu: GpuSpec, est: Estimate, a: Assumptions = DEFAULT_ASSUMPTIONS, sequences: int | None = None
+) -> LaunchSpec:
     """The engine's argv and environment that serve what `estimate` sized: its format, context,
-    sequences, KV-cache type and GPU count, and the layers it keeps on the GPUs."""
+    sequences, KV-cache type and GPU count, and the layers it keeps on the GPUs. `sequences`: the
+    most requests the serving model ran at once (a busy hour's peak), where more than the batch."""
+    batch = max(est.batch, sequences or 0)
     workload = Workload(
-        quant=est.quant, context=est.context, batch=est.batch, engine=est.engine, kv_cache_type=est.kv_cache_type
+        quant=est.quant, context=est.context, batch=batch, engine=est.engine, kv_cache_type=est.kv_cache_type
     )
     runtime = engine_for(est.engine)
     if est.layout is None or est.layout.nodes < 2:

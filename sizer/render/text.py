@@ -163,9 +163,9 @@ def _capacity_rows(table: Table, c: Capacity) -> None:
         table.add_row(
             "  " + _("speed"),
             fill(
-                _("{rate:.1f} tok/s each for 95 percent of requests, p95 gap {gap:.3f} s"),
+                _("p95: {rate:.1f} tok/s each, {gap:,.0f} ms between tokens"),
                 rate=1 / c.tpot_p95_s,
-                gap=c.itl_p95_s,
+                gap=1000 * c.itl_p95_s,
             ),
         )
     table.add_row("  " + _("peak in flight"), fill(_("{n:,} requests"), n=c.peak_concurrency))

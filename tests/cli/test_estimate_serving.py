@@ -81,6 +81,33 @@ def test_headcount_gives_the_capacity_object():
     assert c["meets_slo"] is (c["max_headcount_at_slo"] >= 150)
 
 
+def test_the_command_lets_the_engine_run_the_busy_hours_peak():
+    # The busy hour ran up to its peak at once; a launch line that caps vLLM at --batch (1) would not.
+    rig = ["llama-3.1-8b", "--gpu", "RTX 4090", "--engine", "vllm", "--prompt-tokens", "800", "--output-tokens", "300"]
+    d = _json([*rig, "--headcount", "200", "--requests-per-hour", "6"])
+    peak = d["capacity"]["peak_concurrency"]
+    assert peak > 1
+    argv = d["launch"]["argv"]
+    assert int(argv[argv.index("--max-num-seqs") + 1]) == peak
+    assert f"--max-num-seqs {peak}" in d["command"]
+
+
+def test_llama_cpp_slots_grow_to_the_peak_only_where_the_memory_holds_them():
+    base = ["--engine", "llama.cpp", "--prompt-tokens", "800", "--output-tokens", "300", "--headcount", "200"]
+    roomy = _json(["llama-3.1-8b", "--gpu", "RTX 4090", *base, "--requests-per-hour", "6"])
+    argv = roomy["launch"]["argv"]
+    peak = roomy["capacity"]["peak_concurrency"]
+    assert int(argv[argv.index("-np") + 1]) == peak > 1
+    assert int(argv[argv.index("-c") + 1]) == peak * roomy["context"]
+    # 70B on two 24 GB cards at 16K context: no room for a second full-context slot, so -np stays 1
+    full = _json(
+        ["llama-3.1-70b", "--gpu", "RTX 4090", "--gpus", "2", "--context", "16384", *base, "--requests-per-hour", "6"]
+    )
+    assert full["capacity"]["peak_concurrency"] > 1
+    argv = full["launch"]["argv"]
+    assert argv[argv.index("-np") + 1] == "1"
+
+
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [

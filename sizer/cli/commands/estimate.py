@@ -65,7 +65,8 @@ def estimate(
     from sizer.cli.output import number
     from sizer.core.launch import estimate_launch, run_command
     from sizer.core.rigs import estimate_on_rig
-    from sizer.core.serving import serving, serving_rig
+    from sizer.core.serving import max_concurrency, serving, serving_rig
+    from sizer.engines import engine_for
 
     chosen = choose_format(output_format, json_out, FORMATS)
     for name, value, high in (
@@ -124,6 +125,15 @@ def estimate(
                 sized, headcount, requests_per_hour, prompt_tokens, output_tokens, max_ttft, min_tokens_per_s
             )
             result = result.model_copy(update={"capacity": load})
+            runtime = engine_for(workload.engine)
+            peak = load.peak_concurrency
+            # The busy hour ran up to its peak at once: the command lets the engine, where its
+            # KV cache is paged (vLLM-class) or holds that many slots of the full context.
+            if runtime.serving_scheduler(workload, a, rig.gpu).max_slots > workload.batch and (
+                runtime.splits_tensors or max_concurrency(sized, workload.context) >= peak
+            ):
+                launch = estimate_launch(spec, rig.gpu, result, a, sequences=peak)
+                result = result.model_copy(update={"launch": launch, "command": run_command(launch)})
     if chosen == "json":
         from sizer.render.json import to_json
 
