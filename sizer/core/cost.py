@@ -197,3 +197,27 @@ def _api_per_month(api: ApiPrice | None, asked: Demand, settings: CostSettings) 
     if rate_in is None or rate_out is None:
         return None
     return (asked.prompt_tokens * rate_in + asked.output_tokens * rate_out) / 1e6
+
+
+# A purchase order wants prices from the last 12 months (older ones: ask for a quote first).
+PRICE_MAX_AGE_MONTHS = 12
+
+
+def months_old(date: str, today: tuple[int, int]) -> int:
+    """Whole months from a price's `date` (YYYY, YYYY-MM or YYYY-MM-DD) to `today` (year, month);
+    a bare year counts from its January."""
+    year, _, rest = date.partition("-")
+    month = int(rest[:2]) if rest else 1
+    return (today[0] - int(year)) * 12 + today[1] - month
+
+
+def old_prices(gpus: list[tuple[str, str, str]], today: tuple[int, int]) -> list[tuple[str, str, str]]:
+    """Of (GPU name, price date, price kind) the ones whose price is older than
+    PRICE_MAX_AGE_MONTHS, each GPU once, in the order given."""
+    seen: set[str] = set()
+    out = []
+    for name, date, kind in gpus:
+        if name not in seen and months_old(date, today) > PRICE_MAX_AGE_MONTHS:
+            seen.add(name)
+            out.append((name, date, kind))
+    return out

@@ -258,3 +258,13 @@ def test_a_budget_without_an_exchange_rate_is_one_line_exit_2(monkeypatch):
     assert result.exit_code == 2, result.output
     assert "no exchange rate from USD to EUR" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_gpu_to_buy_whose_price_is_over_a_year_old_gets_a_note():
+    # Arc Pro B60's shipped price is its list price of 2025-09-05: over a year old from 2026-10 on.
+    catalog = load_shipped_catalog()
+    assert catalog.gpu("arc-pro-b60").price.date == "2025-09-05"
+    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000")
+    assert result.exit_code == 0, result.output
+    assert "Arc Pro B60" in result.output.split("note: Arc Pro B60")[0]  # it is a pick
+    assert "note: Arc Pro B60: list price of 2025-09-05, over 12 months old; get a quote" in result.output

@@ -183,3 +183,19 @@ def test_a_budget_without_an_exchange_rate_is_bad_input_not_zero():
         buyable_options(catalog, usd_budget, no_rate)
     # the same budget in the settings' own currency needs no rate
     assert buyable_options(catalog, Needs(budget=Money(amount=50_000, currency="EUR")), no_rate)
+
+
+def test_months_old_by_hand():
+    from sizer.core.cost import months_old
+
+    assert months_old("2025-09-05", (2026, 12)) == 15
+    assert months_old("2026-12", (2026, 12)) == 0
+    assert months_old("2025", (2026, 3)) == 14  # a bare year counts from its January
+
+
+def test_old_prices_are_those_over_a_year_each_gpu_once():
+    from sizer.core.cost import old_prices
+
+    rows = [("A", "2025-11-30", "street"), ("B", "2025-12-01", "list"), ("A", "2025-11-30", "street")]
+    # Today 2026-12: A is 13 months old, B 12 (not over the limit).
+    assert old_prices(rows, (2026, 12)) == [("A", "2025-11-30", "street")]

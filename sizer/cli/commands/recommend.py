@@ -171,6 +171,7 @@ def recommend(
     _print(chosen, ranking, explain, catalog)
     if chosen in ("text", "markdown"):
         _say_calibrated(options)
+        _say_old_prices(ranking, catalog)
     if deploy_as is not None:
         _deploy_first(ranking, deploy_as, (gpu, hardware), out, force)
 
@@ -265,6 +266,24 @@ def _deploying(pick: Any, rank: int) -> str:
         count=pick.gpu_count,
         gpu=pick.gpu_name,
     )
+
+
+def _say_old_prices(ranking: Any, catalog: Any) -> None:
+    """A line for each GPU to buy whose price is more than a year old (core.cost.old_prices)."""
+    from datetime import date
+
+    from sizer.core.cost import PRICE_MAX_AGE_MONTHS, old_prices
+    from sizer.render.formatting import PRICE_KINDS
+
+    priced = []
+    for pick in ranking.recommendations:
+        price = catalog.gpu(pick.gpu).price if pick.kind == "to buy" else None
+        if price is not None:
+            priced.append((pick.gpu_name, price.date, price.kind))
+    today = date.today()
+    for name, when, kind in old_prices(priced, (today.year, today.month)):
+        line = _("{gpu}: {kind} price of {date}, over {months} months old; get a quote")
+        note(fill(line, kind=_(PRICE_KINDS[kind]), gpu=name, date=when, months=PRICE_MAX_AGE_MONTHS))
 
 
 def _say_calibrated(options: list[Any]) -> None:
