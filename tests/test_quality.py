@@ -110,3 +110,16 @@ def test_a_model_placed_only_among_weaker_models_no_longer_outranks_stronger_one
     v2_scores = [table.score(models[i], "code").score for i in (6, 7, 8)]
     assert v2_scores == sorted(v2_scores) and m9.score < v2_scores[0]
     assert table.score(models[1], "code").score < table.score(models[2], "code").score
+
+
+def test_a_models_own_low_bit_format_costs_no_quality_and_another_format_does():
+    from sizer.core.quality import QualityTable
+    from sizer.io.loaders import load_catalog
+
+    catalog = load_catalog()
+    oss = catalog.model("gpt-oss-20b")
+    assert oss.native_format == "MXFP4"
+    table = QualityTable(catalog.models, catalog.quant_losses)
+    published = table.score(oss, "code")
+    assert table.score(oss, "code", "MXFP4").score_after_quant == published.score
+    assert table.score(oss, "code", "Q3_K_M").score_after_quant < published.score

@@ -225,10 +225,11 @@ class QualityTable:
         if not groups:
             return None
         placed, after = [], []
+        lossy = None if quant == model.native_format else quant  # scores were measured on the maker's format
         for g, es in sorted(groups.items()):
             pop, raw, shift = self.populations[(key, *g)], _raw(es), self.offsets[(key, *g)]
             placed.append(_z(raw, pop) + shift)
-            after.append(_z(score_after_quant(raw, quant, self.losses), pop) + shift)
+            after.append(_z(score_after_quant(raw, lossy, self.losses), pop) + shift)
         used = [e for _, es in sorted(groups.items()) for e in es]
         return Score(
             use_case=use_case,

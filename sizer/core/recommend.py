@@ -177,13 +177,16 @@ def quality_ok(score: Score | None, needs: Needs) -> bool:
     return score is not None and score.score_after_quant >= quality_needed(needs)
 
 
-def candidate_formats(needs: Needs, losses: dict[str, float]) -> tuple[str, ...]:
-    """The formats to size: --quant alone, or the engine's CHOICE_FORMATS with a measured loss."""
+def candidate_formats(needs: Needs, losses: dict[str, float], models: Sequence[ModelSpec] = ()) -> tuple[str, ...]:
+    """The formats to size: --quant alone, or the engine's CHOICE_FORMATS with a measured loss,
+    and the makers' own low-bit formats of `models` that the engine serves (`_launches` keeps
+    such a model to its own format)."""
     if not needs.choose_quant:
         return (needs.quant,)
     runtime = engine_for(needs.engine)
-    chosen = tuple(f for f in CHOICE_FORMATS if f in runtime.formats and f in losses)
-    return chosen or (needs.quant,)
+    chosen = [f for f in CHOICE_FORMATS if f in runtime.formats and f in losses]
+    chosen += [f for f in dict.fromkeys(m.native_format for m in models) if f and f in runtime.formats]
+    return tuple(dict.fromkeys(chosen)) or (needs.quant,)
 
 
 def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec], list[Exclusion]]:
@@ -336,7 +339,7 @@ def recommend(
     (`_multi_node`), when nothing to buy meets the bar otherwise.
     """
     table = QualityTable(catalog.models, catalog.quant_losses)
-    formats = candidate_formats(needs, table.losses)
+    formats = candidate_formats(needs, table.losses, catalog.models)
     runtime = engine_for(needs.engine)
     for fmt in formats:
         check_workload(runtime, needs_workload(_at(needs, fmt), needs.users))
@@ -723,8 +726,18 @@ def _feasible_owned(
 
 def _launches(model: ModelSpec, option: HardwareOption, needs: Needs, a: Assumptions) -> bool:
     """A format recommend chooses itself must be one a command loads (a repository holds the
-    model in it); a --quant asked for is sized as asked, and the pick says if it has no command."""
-    return not needs.choose_quant or has_command(model, needs.quant, needs.engine, option.gpu, sized_with(option, a))
+    model in it); a --quant asked for is sized as asked, and the pick says if it has no command.
+    A model whose maker ships it in a low-bit format the engine serves (gpt-oss's MXFP4 under
+    llama.cpp) is chosen in that format only: its scores were measured on it, and its published
+    GGUF holds only it."""
+    if not needs.choose_quant:
+        return True
+    native = model.native_format
+    if native and native != needs.quant and native in engine_for(needs.engine).formats:
+        return False
+    if needs.quant not in CHOICE_FORMATS and needs.quant != native:  # another model's own format
+        return False
+    return has_command(model, needs.quant, needs.engine, option.gpu, sized_with(option, a))
 
 
 def _runs(runtime: Runtime, model: ModelSpec, option: HardwareOption) -> bool:

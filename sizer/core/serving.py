@@ -88,7 +88,7 @@ def serving_rig(
         workload=workload,
         a=a,
         chunk_tokens=slots.batch_tokens,
-        max_slots=slots.max_slots,
+        max_slots=max(slots.max_slots, slots.slots),  # the command raises the engine's cap to the batch
         kv_pool_bytes=max(pool, 0.0),
         request_s=slots.request_s,
         kv_copies=copies,
@@ -432,8 +432,9 @@ def users_served(
     """How many concurrent users the rig serves at `min_tokens_per_s` each, all on the GPUs (0: none).
 
     A user holds a scheduler slot of the full context; u users are served when the engine's slots
-    for all of them fit, the engine runs them all at once, and the closed loop of u chat turns at
-    full depth gives each at least `min_tokens_per_s` (`_decode`, which recommend ranks by too).
+    for all of them fit (the command sets that many: vLLM --max-num-seqs, llama.cpp -np) and the
+    closed loop of u chat turns at full depth gives each at least `min_tokens_per_s` (`_decode`,
+    which recommend ranks by too).
     """
     runtime = engine_for(needs.engine)
     assumptions = sized_with(option, assumptions)
@@ -442,7 +443,7 @@ def users_served(
     def serves(users: int) -> bool:
         workload = needs_workload(needs, users)
         fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
-        if not fits or users > runtime.serving_scheduler(workload, assumptions, option.gpu).max_slots:
+        if not fits:
             return False
         copies = kv_copies(runtime, model, option.count)
         return _decode(model, need, workload, terms, assumptions, option.gpu, copies) >= needs.min_tokens_per_s

@@ -306,11 +306,11 @@ def has_fp8(gpu: GpuSpec) -> bool:
 
 
 def default_format(runtime: Runtime, model: ModelSpec) -> str:
-    """The format a model is sized in when none is asked for: where the engine's default is 16-bit
-    and the engine serves the maker's own low-bit format (DeepSeek-V3's FP8, gpt-oss's MXFP4), that
-    format, the only one its repository holds; else the engine's default (llama.cpp's Q4_K_M)."""
+    """The format a model is sized in when none is asked for: where the engine serves the maker's
+    own low-bit format (DeepSeek-V3's FP8 under vLLM, gpt-oss's MXFP4 under any engine), that
+    format, the only one its repositories hold; else the engine's default (llama.cpp's Q4_K_M)."""
     native = model.native_format
-    if native and native in runtime.formats and resolve_quant(runtime.default_format).bits_per_weight >= 16:
+    if native and native in runtime.formats:
         return native
     return runtime.default_format
 

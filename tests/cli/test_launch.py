@@ -130,10 +130,14 @@ def test_a_model_released_low_bit_is_sized_in_its_own_format_on_vllm():
     assert "--quantization" not in data["launch"]["argv"]
     oss = run("estimate", "gpt-oss-20b", "--gpu", "RTX 4090", "--engine", "vllm", "--json")
     assert oss["quant"] == "MXFP4" and oss["launch"]["argv"][2] == "openai/gpt-oss-20b"
-    # An explicit format is still sized as asked, and llama.cpp keeps its GGUF default.
+    # An explicit format is still sized as asked. llama.cpp sizes gpt-oss in MXFP4 too (the one file
+    # of ggml-org's GGUF), and DeepSeek-V3 in its GGUF default (FP8 is no GGUF type).
     asked = run("estimate", "deepseek-v3", "--gpu", "H200 SXM", "--gpus", "8", "--engine", "vllm", "--quant", "BF16",
                 "--json")  # fmt: skip
     assert asked["quant"] == "BF16" and asked["launch"]["argv"] == []
-    assert run("estimate", "gpt-oss-20b", "--gpu", "RTX 4090", "--json")["quant"] == "Q4_K_M"
+    gguf = run("estimate", "gpt-oss-20b", "--gpu", "RTX 4090", "--json")
+    assert gguf["quant"] == "MXFP4" and "ggml-org/gpt-oss-20b-GGUF:MXFP4" in gguf["launch"]["argv"]
+    deepseek = run("estimate", "deepseek-v3", "--gpu", "H200 SXM", "--gpus", "8", "--json")
+    assert deepseek["quant"] == "Q4_K_M"
     named = run("recommend", "--model", "deepseek-v3", "--engine", "vllm", "--top", "1", "--json")
     assert [p["quant"] for p in named["recommendations"]] == ["FP8"]

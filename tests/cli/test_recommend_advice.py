@@ -150,3 +150,19 @@ def test_a_model_left_out_as_too_slow_is_slower_than_asked():
     assert all(r["decode_tokens_per_s"] < r["min_tokens_per_s"] for r in slow), slow
     reasons = {e["model"]: e["reason_code"]["code"] for e in data["excluded"]}
     assert reasons.get("qwen2-7b") in (None, "no-weights-repo")  # the catalog holds no GGUF repository for it
+
+
+@pytest.mark.parametrize("engine", ["llama.cpp", "ollama"])
+def test_a_model_shipped_in_a_low_bit_format_is_chosen_in_it_and_no_other_model_is(engine):
+    # gpt-oss ships as MXFP4 (its scores were measured on it; ggml-org's GGUF holds only that file,
+    # ollama's gpt-oss tags too); MXFP4 is no format to choose for models that were not made in it.
+    data = recommend("--use-case", "code", "--users", "5", "--gpu", "RTX 4090", "--engine", engine, "--top", "50")
+    picks = data["right_sized"] + data["best_in_budget"]
+    oss = [p for p in picks if p["model"] == "gpt-oss-20b"]
+    assert oss, "gpt-oss-20b fits a 4090"
+    for p in oss:
+        assert p["quant"] == "MXFP4"
+        assert p["quality"]["score_after_quant"] == p["quality"]["score"]  # no loss on its own format
+    assert all(p["quant"] != "MXFP4" for p in picks if not p["model"].startswith("gpt-oss"))
+    if engine == "llama.cpp":
+        assert "ggml-org/gpt-oss-20b-GGUF:MXFP4" in oss[0]["command"]
