@@ -162,11 +162,13 @@ def link(z: Mapping[str, Mapping[tuple[str, str], float]], rounds: int = LINK_RO
         return {}
     anchor = max(sorted(members), key=lambda g: len(members[g]))
     offset = dict.fromkeys(members, 0.0)
+    # Plain sums (not statistics.fmean): this runs at every start of recommend.
+    rows = {m: list(zs.items()) for m, zs in z.items()}
     for _ in range(rounds):
-        ability = {m: statistics.fmean(v + offset[g] for g, v in zs.items()) for m, zs in z.items()}
-        fitted = {g: statistics.fmean(ability[m] - z[m][g] for m in ms) for g, ms in members.items()}
+        ability = {m: sum(v + offset[g] for g, v in r) / len(r) for m, r in rows.items()}
+        fitted = {g: sum(ability[m] - z[m][g] for m in ms) / len(ms) for g, ms in members.items()}
         offset = {g: v - fitted[anchor] for g, v in fitted.items()}  # the largest population: 0
-    ability = {m: statistics.fmean(v + offset[g] for g, v in zs.items()) for m, zs in z.items()}
+    ability = {m: sum(v + offset[g] for g, v in r) / len(r) for m, r in rows.items()}
     mean = statistics.fmean(ability.values())
     return {g: v - mean for g, v in offset.items()}
 
