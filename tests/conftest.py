@@ -197,6 +197,7 @@ def fake_nvml(monkeypatch):
         monkeypatch.setattr(fake, "SCENARIO", scenario)
         monkeypatch.setitem(sys.modules, "pynvml", fake)
         monkeypatch.setattr(hardware.platform, "system", lambda: "Linux")
+        monkeypatch.setattr(hardware.nvml, "driver_absent", lambda: False)
         monkeypatch.setattr(hardware.amd, "_read_amd", lambda: ([], []))
         return scenario
 

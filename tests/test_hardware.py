@@ -122,6 +122,29 @@ def test_nvml_library_not_importable(fake_nvml, monkeypatch, catalog):
     assert "not importable" in str(host.warnings[0])
 
 
+def test_linux_without_nvidia_driver_never_loads_nvml(monkeypatch, catalog, tmp_path):
+    from sizer.io import hardware
+
+    monkeypatch.setattr(hardware.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(nvml.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(hardware.amd, "_read_amd", lambda: ([], []))
+    monkeypatch.setattr(nvml, "_LINUX_DRIVER_PATHS", (str(tmp_path / "nvidiactl"),))
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # were it imported, the warning would say "not importable"
+    host = probe(catalog)
+    assert host.gpus == ()
+    assert [str(w) for w in host.warnings] == ["NVML unavailable: no NVIDIA driver on this host (no /dev/nvidiactl)"]
+
+
+def test_a_driver_path_is_enough_to_ask_nvml(monkeypatch, tmp_path):
+    (tmp_path / "dxg").touch()  # WSL 2: the GPU comes through /dev/dxg, there is no /dev/nvidiactl
+    monkeypatch.setattr(nvml, "_LINUX_DRIVER_PATHS", (str(tmp_path / "nvidiactl"), str(tmp_path / "dxg")))
+    monkeypatch.setattr(nvml.platform, "system", lambda: "Linux")
+    assert not nvml.driver_absent()
+    monkeypatch.setattr(nvml.platform, "system", lambda: "Windows")  # no paths to look at: NVML answers
+    monkeypatch.setattr(nvml, "_LINUX_DRIVER_PATHS", ())
+    assert not nvml.driver_absent()
+
+
 def test_gpu_not_in_catalog_gets_nvml_figures_and_a_note(fake_nvml, catalog):
     future = FakeGpu(name="NVIDIA Future X200", memory_total=144 * GiB, bus_width_bits=8192, max_memory_clock_mhz=2000)
     fake_nvml(future)

@@ -151,7 +151,8 @@ def node_link(engine: str, nodes: int, interconnect: str | None) -> Any:
 
     count("--nodes", nodes, MAX_NODES)
     check_nodes(engine_for(engine), nodes)
-    link = pick_link(load_interconnects(), interconnect)
-    if nodes == 1 and interconnect is not None:
-        raise InputError(N_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
-    return link if nodes > 1 else None
+    if nodes == 1:  # one node has no link to read the table for
+        if interconnect is not None:
+            raise InputError(N_("--interconnect is the link between nodes; it needs --nodes 2 or more"))
+        return None
+    return pick_link(load_interconnects(), interconnect)

@@ -11,7 +11,9 @@ edges of, so the data rate per pin is twice it, for every memory type checked ag
 
 from __future__ import annotations
 
+import platform
 import threading
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,6 +32,10 @@ _DEFAULT_NVLINK_LINKS = 18  # NVML_NVLINK_MAX_LINKS in older nvidia-ml-py
 # A healthy NVML answers every query of an 8-GPU box in well under a second; a wedged driver
 # never answers. 10 s is long enough for a slow first initialisation, short enough to wait for.
 NVML_TIMEOUT_S = 10.0
+# What the NVIDIA driver leaves on a Linux host that NVML can talk to: its control device, its
+# /proc entry, or (WSL 2) the DirectX device the GPU is passed through on. None of them: no driver,
+# and no reason to load the NVML library (some 60 ms) to be told so.
+_LINUX_DRIVER_PATHS = ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/dxg")
 
 
 def memory_bandwidth_bytes_per_s(bus_width_bits: int, max_memory_clock_mhz: int) -> float:
@@ -195,8 +201,16 @@ def _unreadable(index: int, exc: BaseException) -> Message:
     return Message(N_("GPU {index}: NVML could not read it: {error}"), index=index, error=_error_text(exc))
 
 
+def driver_absent() -> bool:
+    """A Linux host without any trace of the NVIDIA driver (elsewhere NVML itself is asked)."""
+    return platform.system() == "Linux" and not any(Path(p).exists() for p in _LINUX_DRIVER_PATHS)
+
+
 def _query_nvml(gpus: list[GpuDevice], warnings: list[str | Message]) -> None:
     """Every NVIDIA GPU into `gpus`, one at a time (a GPU that fails is a warning, the next is read)."""
+    if driver_absent():
+        warnings.append(Message(N_("NVML unavailable: no NVIDIA driver on this host (no /dev/nvidiactl)")))
+        return
     try:
         import pynvml
     except ImportError:
