@@ -7,7 +7,6 @@ import math
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sizer.errors import N_, Message
@@ -32,6 +31,8 @@ def measure_ram_bandwidth(
     split across threads (numpy releases the GIL while copying) so all memory channels are used,
     as llama.cpp's CPU threads use them.
     """
+    from concurrent.futures import ThreadPoolExecutor  # with logging, some 20 ms: only when measuring
+
     import numpy as np
 
     threads = max(1, min(os.cpu_count() or 1, 32))
