@@ -9,7 +9,8 @@ import warnings
 import pytest
 import yaml
 
-from sizer.core.cost import hardware_price
+from sizer.core.cost import base_system, hardware_price
+from sizer.core.recommend import purchase_counts
 from sizer.core.rigs import HardwareOption
 from sizer.errors import CatalogError
 from sizer.io import loaders
@@ -255,3 +256,33 @@ def test_the_rig_price_adds_the_class_of_base_system():
     four = hardware_price(HardwareOption(gpu=gpu, count=4, owned=False), settings)
     assert one == pytest.approx(578.15 + 1000)
     assert four == pytest.approx(4 * 578.15 + 5000)
+
+
+def test_socketed_modules_are_bought_by_the_baseboard_in_a_server_built_for_it():
+    h100, b200, card, mac = (CATALOG.gpu(i) for i in ("h100-sxm", "b200", "rtx-4090", "m4-max-32c-36gb"))
+    assert (purchase_counts(h100), purchase_counts(b200)) == ((4, 8), (8,))  # HGX 4/8, HGX B200 8 only
+    assert (purchase_counts(card), purchase_counts(mac)) == ((1, 2, 4, 8), (1,))
+    settings = _settings(currency=Currency.EUR)
+    four = HardwareOption(gpu=h100, count=4, owned=False)
+    assert base_system(four, settings).name == "server-8gpu"  # not the 4-slot workstation a PCIe card gets
+    assert hardware_price(four, settings) == pytest.approx(4 * 25555.84 + 20000)
+    assert base_system(HardwareOption(gpu=card, count=4, owned=False), settings).name == "workstation"
+
+
+def test_only_datacenter_gpus_with_a_gpu_link_come_on_baseboards():
+    boards = [g for g in CATALOG.gpus if g.baseboard_gpus]
+    assert {g.id for g in boards} >= {"h100-sxm", "h200-sxm", "b200", "mi300x", "a100-80gb-sxm"}
+    for g in boards:
+        assert g.category == "datacenter" and set(g.baseboard_gpus) <= {4, 8}, g.id
+        assert g.interconnect_gb_per_s or g.id.startswith("gaudi"), g.id  # SXM and OAM carry the link
+    assert not {"h100-pcie", "h100-nvl", "h200-nvl", "l40s", "a100-80gb-pcie"} & {g.id for g in boards}
+
+
+def test_recommend_never_offers_one_b200_or_two_h100_sxm():
+    from sizer.core.recommend import buyable_options
+    from sizer.models.needs import Needs
+
+    needs = Needs(use_case="chat", users=1, engine="vllm")
+    counts = {(o.gpu.id, o.count) for o in buyable_options(CATALOG, needs, loaders.load_cost_settings("EUR"))}
+    assert ("b200", 8) in counts and not {("b200", 1), ("b200", 4), ("h100-sxm", 1), ("h100-sxm", 2)} & counts
+    assert {("h100-sxm", 4), ("h100-pcie", 1)} <= counts

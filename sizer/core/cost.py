@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from sizer.core.rigs import HardwareOption
-from sizer.models import ApiPrice, CostSettings, Currency, Load, ModelSpec, Money
+from sizer.models import ApiPrice, BaseSystem, CostSettings, Currency, Load, ModelSpec, Money
 
 
 class _Frozen(BaseModel):
@@ -70,8 +70,14 @@ def hardware_price(option: HardwareOption, settings: CostSettings) -> float | No
     each = convert(price.amount, price.currency, settings)
     if each is None:
         return None
-    node = each * option.count + (0.0 if option.gpu.unified_memory else settings.base_system(option.count).price)
+    node = each * option.count + (0.0 if option.gpu.unified_memory else base_system(option, settings).price)
     return node * option.machines  # a multi-node rig, or copies of one: that many machines of `count` GPUs each
+
+
+def base_system(option: HardwareOption, settings: CostSettings) -> BaseSystem:
+    """The machine around one node's GPUs: the class that holds their count; socketed modules
+    (`baseboard_gpus`) go in a server built for their largest baseboard, whatever the count."""
+    return settings.base_system(max((option.count, *option.gpu.baseboard_gpus)))
 
 
 def busy_hours(settings: CostSettings) -> float:
@@ -86,7 +92,7 @@ def running_cost(hardware: float, option: HardwareOption, settings: CostSettings
     system is the class that holds the rig's GPU count (CostSettings.base_system), none for Apple;
     per month = hardware / (write-off years x 12) + power.
     """
-    box_w = 0.0 if option.gpu.unified_memory else settings.base_system(option.count).power_w
+    box_w = 0.0 if option.gpu.unified_memory else base_system(option, settings).power_w
     watts = (option.gpu.tdp_w * option.count + box_w) * option.machines
     power = watts / 1000 * busy_hours(settings) * settings.kwh_price
     return power, hardware / (settings.amortisation_years * 12) + power

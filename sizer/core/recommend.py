@@ -220,19 +220,29 @@ def budget_in(needs: Needs, settings: CostSettings) -> float | None:
 
 
 def buyable_options(catalog: Catalog, needs: Needs, settings: CostSettings) -> list[HardwareOption]:
-    """Priced catalog GPUs in counts of 1, 2, 4 and 8, within budget and power limit, of the
-    vendors the engine runs on."""
+    """Priced catalog GPUs in counts of 1, 2, 4 and 8 (socketed modules: as their baseboards hold
+    them; unified-memory machines: one), within budget and power limit, of the vendors the engine
+    runs on."""
     runtime = engine_for(needs.engine)
     budget = budget_in(needs, settings)
     options = []
     for g in catalog.gpus:
         if g.vendor not in runtime.vendors:
             continue
-        for n in GPU_COUNTS if not g.unified_memory else (1,):
+        for n in purchase_counts(g):
             option = HardwareOption(gpu=g, count=n)
             if _affordable(option, needs, settings, budget):
                 options.append(option)
     return options
+
+
+def purchase_counts(gpu: GpuSpec) -> tuple[int, ...]:
+    """The GPU counts one server of `gpu` can be bought with."""
+    if gpu.unified_memory:
+        return (1,)
+    if gpu.baseboard_gpus:
+        return tuple(n for n in GPU_COUNTS if n in gpu.baseboard_gpus)
+    return GPU_COUNTS
 
 
 def _affordable(option: HardwareOption, needs: Needs, settings: CostSettings, budget: float | None) -> bool:

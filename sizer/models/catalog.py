@@ -62,6 +62,9 @@ class GpuSpec(_Frozen):
     # GPU-to-GPU link (NVLink, Infinity Fabric), GB/s both directions together as datasheets
     # print it; None: the GPUs talk over PCIe only.
     interconnect_gb_per_s: PositiveFloat | None = None
+    # Socketed modules (SXM, OAM) come on baseboards of these GPU counts (HGX, the OCP UBB), in
+    # servers built for them, never one at a time; (): a card or machine bought by the piece.
+    baseboard_gpus: tuple[PositiveInt, ...] = ()
     # Devices software sees on one board (MI250/MI250X: two GCDs, each with half the memory,
     # bandwidth and FLOPS); the figures above are the board's.
     devices: PositiveInt = 1

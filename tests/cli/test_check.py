@@ -134,3 +134,24 @@ def test_acceptance_test_of_a_gpu_the_catalog_lacks():
     result = run(PASS, "--hardware", str(HARDWARE / "unknown-gpu.json"), "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["specs"][0]["outcomes"][0]["passed"] is True
+
+
+def test_more_socketed_gpus_are_suggested_by_the_baseboard(tmp_path):
+    # Llama 3.1 405B at Q4_K_M (~230 GiB) does not fit two H100 SXM (160 GiB); three would hold
+    # it by memory alone, but SXM modules come on 4- and 8-GPU HGX boards.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "name: big model\n"
+        "offers:\n"
+        "  - name: two H100 SXM\n"
+        "    gpus:\n"
+        "      - {name: H100 SXM, count: 2}\n"
+        "workloads:\n"
+        "  - {model: llama-3.1-405b, quant: Q4_K_M, context: 4096, concurrent_users: 1, min_tokens_per_s: 1}\n",
+        encoding="utf-8",
+    )
+    result = run(str(spec), "--format", "json")
+    assert result.exit_code == 1, result.output
+    text = result.output
+    assert "4 x H100 SXM5 80GB" in text or '"gpu_count": 4' in text, text
+    assert "3 x H100" not in text and '"gpu_count": 3' not in text
