@@ -80,6 +80,7 @@ def serving_rig(
     copies = kv_copies(runtime, model, layout.tensor_parallel)
     total = layout.gpu_count
     pool = total / copies * (capacity - need.per_gpu_overhead_bytes - need.weights.total_bytes / total)
+    pool *= runtime.kv_free_share(a)  # TensorRT-LLM: its KV share of the free memory
     slots = runtime.serving_scheduler(workload, a, gpu)
     return Rig(
         model=model,

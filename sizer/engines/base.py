@@ -107,6 +107,11 @@ class Runtime(Protocol):
         """The GPU runtime's own memory per GPU (CUDA/ROCm context), in bytes; `gpu_runtime` False: none."""
         ...
 
+    def kv_free_share(self, a: Assumptions) -> float:
+        """The share of the memory left after weights and overheads that the KV cache takes (1: all
+        of it; engines that cap the whole GPU instead do so in `usable_bytes_per_gpu`)."""
+        ...
+
     def memory(
         self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions, gpu_runtime: bool = True
     ) -> MemoryNeed:

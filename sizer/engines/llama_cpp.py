@@ -52,6 +52,10 @@ class LlamaCpp:
         ubatch = min(slots.batch_tokens, slots.context_total)
         return 4.0 * ubatch * (model.vocab_size + model.hidden_size)
 
+    def kv_free_share(self, a: Assumptions) -> float:
+        """All of what is left: the engine's cap is on the whole GPU (or there is none)."""
+        return 1.0
+
     def context_bytes_per_gpu(self, gpu_runtime: bool, a: Assumptions) -> float:
         """CUDA/ROCm context per GPU (Metal on Apple has none worth counting)."""
         return a.llama_cpp.gpu_context_gib * GiB if gpu_runtime else 0.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sizer.core.memory import device_bytes
 from sizer.core.quant import resolve_quant
 from sizer.engines.base import no_weights, repo_for
 from sizer.engines.vllm import Vllm
@@ -23,6 +24,15 @@ class TensorRtLlm(Vllm):
         """Its own block: vLLM's scheduler and memory share read from it map onto --max_batch_size,
         --max_num_tokens, --max_seq_len and --kv_cache_free_gpu_memory_fraction."""
         return a.tensorrt_llm
+
+    def usable_bytes_per_gpu(self, gpu: GpuSpec, a: Assumptions) -> int:
+        """All of each GPU: TensorRT-LLM takes no share of the whole device; its KV-cache fraction
+        applies to the memory left free after the weights and activations (`kv_free_share`)."""
+        return int(device_bytes(gpu, a))
+
+    def kv_free_share(self, a: Assumptions) -> float:
+        """--kv_cache_free_gpu_memory_fraction: the share of the free memory the KV cache takes."""
+        return self.settings(a).gpu_memory_utilization_frac
 
     def launch(
         self,

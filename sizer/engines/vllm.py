@@ -85,6 +85,10 @@ class Vllm:
         tokens = self.scheduler(workload, a).batch_tokens
         return s.non_torch_gib * GiB + 4.0 * tokens * (model.vocab_size + 2 * width / gpu_count)
 
+    def kv_free_share(self, a: Assumptions) -> float:
+        """All of what is left: the engine's cap is on the whole GPU (or there is none)."""
+        return 1.0
+
     def context_bytes_per_gpu(self, gpu_runtime: bool, a: Assumptions) -> float:
         """Nothing beyond the non-torch figure, which already holds the CUDA context."""
         return 0.0

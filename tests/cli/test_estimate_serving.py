@@ -130,3 +130,19 @@ def test_memory_share_is_refused_for_llama_cpp():
     args = ["estimate", "llama-3.1-8b", "--gpu", "RTX 4090", "--gpu-memory-utilization", "0.8"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "vLLM" in result.output
+
+
+def test_tensorrt_llm_takes_its_kv_share_of_the_free_memory_not_of_the_gpu():
+    # Llama 3 70B in F16 on 4 x A100 40GB: 131 GiB of weights leave about 1 GiB per GPU free.
+    # vLLM's 0.9 of each whole GPU (36 GiB) is less than a GPU's share of the weights, so it does
+    # not load; TensorRT-LLM (measured on this rig: Argonne's LLM-Inference-Bench) takes 0.9 of
+    # what is free after the weights and activations for its KV cache.
+    args = ["llama-3-70b", "--gpu", "A100 40GB SXM4", "--gpus", "4", "--quant", "F16", "--context", "256"]
+    args += ["--batch", "16", "--prompt-tokens", "128", "--output-tokens", "128"]
+    trt = _json([*args, "--engine", "tensorrt-llm"])
+    assert trt["fits"] is True
+    assert _json([*args, "--engine", "vllm"])["fits"] is False
+    m = trt["memory_bytes"]
+    free = 4 * 40 * 2**30 - m["weights"] - m["overhead"]
+    per_request = 256 * 80 * 8 * 128 * 2 * 2  # tokens x layers x KV heads x head dim x (K, V) x 2 bytes
+    assert trt["serving"]["max_concurrency"] == pytest.approx(0.9 * free / per_request, rel=1e-6)
