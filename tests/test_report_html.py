@@ -252,8 +252,8 @@ def test_the_german_report_has_no_english_sentence_of_the_english_one(busy_world
 def test_the_german_report_writes_money_and_numbers_the_german_way(busy_world):
     ranking, prices = busy_world
     german = _report(ranking, prices, "de")
-    # the catalog's Strix Halo system: USD 1,999 at 0.8519 EUR/USD = 1,702.9 -> "1.703 €"
-    assert "1.703 € (Systempreis, zzgl. MwSt." in german
+    # the catalog's Strix Halo system: USD 3,449 / 1.1739 USD per EUR = 2,938.07 -> "2.938 €"
+    assert "2.938 € (Systempreis, zzgl. MwSt." in german
     assert re.search(r"\b\d{1,3}(\.\d{3})+ €", german)  # grouped with points, the sign after
     assert "20.000 €" in german and "20,000 EUR" not in german  # the budget
     assert re.search(r"\d+,\d\d €", german)  # per 1M tokens: a decimal comma

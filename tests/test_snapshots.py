@@ -90,17 +90,36 @@ def test_snapshot(command, width, lang, monkeypatch, request, update_snapshots):
     assert out == expected, f"{path.name} differs; if the change is meant, rerun with --update-snapshots"
 
 
+def _message_prefixes() -> tuple[str, ...]:
+    """How a note or warning on stderr starts, in each language of the snapshots."""
+    from sizer.render import i18n
+
+    before = i18n.current()
+    prefixes = []
+    try:
+        for lang in LANGS:
+            i18n.install(lang)
+            for template in ("note: {message}", "warning: {message}"):
+                prefixes.append(i18n._(template).split("{message}")[0])
+    finally:
+        i18n.install(before)
+    return tuple(prefixes)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_line_is_wider_than_the_terminal_but_a_command(width):
-    """At each width every line fits but the command lines, which are printed whole to be copied.
-    `deploy` is left out: its stdout is the manifest, its summary lines on stderr, which sizer
-    keeps one line each whatever the width (cli/output.py), as a log wants them."""
+    """At each width every line fits but the command lines, which are printed whole to be copied,
+    and the notes and warnings on stderr, which sizer keeps one line each whatever the width
+    (cli/output.py), as a log wants them. `deploy` is left out: its stdout is the manifest, its
+    summary lines on stderr."""
     paths = sorted(p for p in SNAPSHOTS.glob(f"*-{width}-*.txt") if not p.name.startswith("deploy-"))
     assert len(paths) == (len(COMMANDS) - 1) * len(LANGS)
+    messages = _message_prefixes()
+    assert "note: " in messages and all(messages)
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             command = line.lstrip().startswith(("$ ", "llama-server ", "vllm ", "docker ", "sh "))
-            assert command or len(line) <= width, f"{path.name}: {line!r}"
+            assert command or line.startswith(messages) or len(line) <= width, f"{path.name}: {line!r}"
 
 
 def test_the_readme_german_example_is_what_sizer_prints(monkeypatch):
