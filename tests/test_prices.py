@@ -89,7 +89,8 @@ def test_the_gpu_catalog_holds_no_prices_of_its_own():
 
 def test_vat_is_taken_off_euro_shop_prices():
     # Hand-checked: 688 EUR incl. 19 % German VAT; 249.00 EUR incl. 24 % Greek VAT; Apple's 5,299 USD
-    # Mac Studio M3 Ultra (no sales tax) / 1.1739 = 4,514.01 EUR; 450.70 EUR and 5,199.00 EUR incl. 24 % Greek VAT (363.47 x 1.24 = 450.70; 4192.74 x 1.24 = 5199.00).
+    # Mac Studio M3 Ultra (no sales tax) / 1.1739 = 4,514.01 EUR; 450.70 EUR and 5,199.00 EUR incl. 24 %
+    # Greek VAT (363.47 x 1.24 = 450.70; 4192.74 x 1.24 = 5199.00).
     assert PRICES["rx-9070-xt"]["amount"] == 578.15
     assert PRICES["arc-a750"]["amount"] == 200.81
     assert PRICES["m3-ultra-60c-96gb"]["amount"] == 4514.01
