@@ -240,9 +240,7 @@ def purchase_counts(gpu: GpuSpec) -> tuple[int, ...]:
     """The GPU counts one server of `gpu` can be bought with."""
     if gpu.unified_memory:
         return (1,)
-    if gpu.baseboard_gpus:
-        return tuple(n for n in GPU_COUNTS if n in gpu.baseboard_gpus)
-    return GPU_COUNTS
+    return tuple(n for n in GPU_COUNTS if gpu.sold_in(n))
 
 
 def _affordable(option: HardwareOption, needs: Needs, settings: CostSettings, budget: float | None) -> bool:

@@ -432,15 +432,13 @@ def _would_pass(
             ideas.append(Reason(code="smaller-quant", quant=q))
             break
     for n in range(count + 1, 9):
-        if gpu.baseboard_gpus and n not in gpu.baseboard_gpus:
-            continue  # socketed modules come by the baseboard
-        if ok(model, gpu, n, quant):
+        if gpu.sold_in(n) and ok(model, gpu, n, quant):
             ideas.append(Reason(code="more-gpus", gpu_count=n, gpu_name=gpu.name))
             break
     budget, currency = spec.constraints.budget, spec.answer_currency
     allowed = memo.rates.convert(budget.amount, budget.currency.value, currency.value) if budget else None
     for g, each in memo.priced_gpus(catalog, currency):
-        if g.id == gpu.id or (g.baseboard_gpus and count not in g.baseboard_gpus):
+        if g.id == gpu.id or not g.sold_in(count):
             continue
         price = round(each * count * nodes[0], 2)
         if allowed is not None and price > allowed:

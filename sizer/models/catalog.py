@@ -92,6 +92,11 @@ class GpuSpec(_Frozen):
             return "gddr"
         return "lpddr"
 
+    def sold_in(self, count: int) -> bool:
+        """`count` of these make one machine's worth to buy: any count of a card, a baseboard's
+        count of a socketed module (`baseboard_gpus`)."""
+        return not self.baseboard_gpus or count in self.baseboard_gpus
+
     @property
     def half_rate_fp32_accumulate(self) -> bool:
         """GeForce tensor cores run FP16 with FP32 accumulate at half the FP16-accumulate rate.
