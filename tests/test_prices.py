@@ -98,7 +98,7 @@ def test_vat_is_taken_off_euro_shop_prices():
 
 def test_used_card_prices_say_so_and_are_converted():
     # The resale survey quotes used cards in US dollars: each such row says "Used:" and carries its conversion.
-    used = {g: p for g, p in PRICES.items() if "gpu-agent" in p["source"]}
+    used = {g: p for g, p in PRICES.items() if re.search(r"activescott/gpu-(agent|poet)/", p["source"])}
     assert len(used) >= 12
     for gpu_id, raw in used.items():
         assert raw["note"].startswith("Used:"), gpu_id
