@@ -139,7 +139,7 @@ def test_device_strings_resolve_exactly(device_string, bandwidth):
     ("name", "eur"),
     [
         ("RX 9070 XT", 578.15),  # 688 EUR incl. 19 % VAT (data/gpu_prices.yaml) / 1.19
-        ("RTX 4090", 2691.87),  # 3,159.99 USD / 1.1739 USD per EUR
+        ("RTX 4090", 2104.10),  # 2,470 USD (used, 2026-04) / 1.1739 USD per EUR
     ],
 )
 def test_prices_come_from_the_prices_file(name, eur):

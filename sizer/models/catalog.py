@@ -22,7 +22,8 @@ class Price(_Frozen):
     """A price with its currency, VAT basis, the date it held and where it came from.
 
     kind: street = an observed shop price; list = a vendor list price (MSRP); system = the price
-    of a whole machine (a Mac, a DGX Spark), not of a card. `converted_from` says what the amount
+    of a whole machine (a Mac, a DGX Spark), not of a card. `used` marks the resale price of a
+    second-hand card. `converted_from` says what the amount
     was converted from, at which dated rate (e.g. "USD 1,999 at 0.8519 EUR/USD, ECB 2026-01-22").
     """
 
@@ -34,6 +35,7 @@ class Price(_Frozen):
     source: str = Field(min_length=1)
     converted_from: str | None = Field(default=None, min_length=1)
     note: str | None = None
+    used: bool = False  # True: a second-hand card's resale price (the card is out of production)
 
     _date = field_validator("date", mode="before")(_parse_date)
     _kind = field_validator("kind", mode="before")(_legacy_kind)
@@ -167,6 +169,7 @@ class BenchmarkScore(_Frozen):
     scale: Literal["percent", "fraction"] = "percent"
     source: str = Field(min_length=1)
     note: str | None = None
+    used: bool = False  # True: a second-hand card's resale price (the card is out of production)
 
     _date = field_validator("date", mode="before")(_parse_date)
 

@@ -278,7 +278,7 @@ def _price(gpu: str, prices: Mapping[str, Price]) -> dict[str, Any] | None:
         "amount": money(p.amount, p.currency.value),
         "date": str(p.date),
         "source": fill(_("source: {source}"), source=p.source),
-        "kind": _(PRICE_KINDS[p.kind]),
+        "kind": _("used") if p.used else _(PRICE_KINDS[p.kind]),
         "vat": _("incl. VAT") if p.vat_included else _("net of VAT"),
         "converted_from": fill(_("; converted from {original}"), original=p.converted_from) if p.converted_from else "",
     }

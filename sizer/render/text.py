@@ -274,7 +274,8 @@ def gpus_table(rows: Sequence[tuple[GpuSpec, str]], width: int = 1000) -> Table:
         price = ""
         if g.price:
             amount = money(g.price.amount, g.price.currency.value)
-            price = f"{amount} ({_(PRICE_KINDS[g.price.kind])}, {g.price.date})"
+            kind = _("used") if g.price.used else _(PRICE_KINDS[g.price.kind])
+            price = f"{amount} ({kind}, {g.price.date})"
         vram = "/".join(f"{v:g}" for v in g.memory_options_gib) if g.memory_options_gib else f"{g.vram_gib:g}"
         cells = {
             "id": g.id,

@@ -38,12 +38,12 @@ def test_gpus_json_has_the_price_object():
     price = rtx4090["price"]
     assert {"amount", "currency", "date", "vat_included", "kind", "source"} <= set(price)
     assert (price["amount"], price["currency"], price["vat_included"], price["kind"]) == (
-        2691.87,
+        2104.10,
         "EUR",
         False,
         "street",
     )
-    assert price["converted_from"].startswith("USD 3,159.99 at 0.8519 EUR/USD")
+    assert price["converted_from"].startswith("USD 2,470.00 at 0.8519 EUR/USD")
     assert rtx4090["suited_for"].startswith("models up to")
 
 

@@ -268,3 +268,23 @@ def test_a_gpu_to_buy_whose_price_is_over_a_year_old_gets_a_note():
     assert result.exit_code == 0, result.output
     assert "Arc Pro B60" in result.output.split("note: Arc Pro B60")[0]  # it is a pick
     assert "note: Arc Pro B60: list price of 2025-09-05, over 12 months old; get a quote" in result.output
+
+
+def test_a_gpu_to_buy_priced_as_a_used_card_gets_a_note(monkeypatch):
+    # The same pick as above, its price marked as a used card's resale price: the note says so.
+    from sizer.core.catalog import Catalog
+    from sizer.io import loaders
+
+    shipped = loaders.load_shipped_catalog()
+
+    def with_a_used_b60(warn=None):
+        gpus = tuple(
+            g.model_copy(update={"price": g.price.model_copy(update={"used": True})}) if g.id == "arc-pro-b60" else g
+            for g in shipped.gpus
+        )
+        return Catalog(models=shipped.models, gpus=gpus, quant_losses=shipped.quant_losses)
+
+    monkeypatch.setattr(loaders, "load_catalog", with_a_used_b60)
+    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000")
+    assert result.exit_code == 0, result.output
+    assert "note: Arc Pro B60: priced as a used card (2025-09-05); check its condition and warranty" in result.output

@@ -171,7 +171,7 @@ def recommend(
     _print(chosen, ranking, explain, catalog)
     if chosen in ("text", "markdown"):
         _say_calibrated(options)
-        _say_old_prices(ranking, catalog)
+        _say_price_caveats(ranking, catalog)
     if deploy_as is not None:
         _deploy_first(ranking, deploy_as, (gpu, hardware), out, force)
 
@@ -268,22 +268,28 @@ def _deploying(pick: Any, rank: int) -> str:
     )
 
 
-def _say_old_prices(ranking: Any, catalog: Any) -> None:
-    """A line for each GPU to buy whose price is more than a year old (core.cost.old_prices)."""
+def _say_price_caveats(ranking: Any, catalog: Any) -> None:
+    """A line for each GPU to buy whose price is more than a year old (core.cost.old_prices), and
+    one for each priced as a used card."""
     from datetime import date
 
     from sizer.core.cost import PRICE_MAX_AGE_MONTHS, old_prices
     from sizer.render.formatting import PRICE_KINDS
 
     priced = []
+    used: dict[str, str] = {}
     for pick in ranking.recommendations:
         price = catalog.gpu(pick.gpu).price if pick.kind == "to buy" else None
         if price is not None:
             priced.append((pick.gpu_name, price.date, price.kind))
+            if price.used:
+                used.setdefault(pick.gpu_name, str(price.date))
     today = date.today()
     for name, when, kind in old_prices(priced, (today.year, today.month)):
         line = _("{gpu}: {kind} price of {date}, over {months} months old; get a quote")
         note(fill(line, kind=_(PRICE_KINDS[kind]), gpu=name, date=when, months=PRICE_MAX_AGE_MONTHS))
+    for name, when in used.items():
+        note(fill(_("{gpu}: priced as a used card ({date}); check its condition and warranty"), gpu=name, date=when))
 
 
 def _say_calibrated(options: list[Any]) -> None:
