@@ -11,7 +11,6 @@ the reverse. Adding an engine: one module here, its entry in `sizer.engines.RUNT
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Protocol, get_args
@@ -205,15 +204,23 @@ def check_gpu(runtime: Runtime, gpu: GpuSpec) -> None:
         )
 
 
-def tensor_parallel_sizes(model: ModelSpec, most: int = 64) -> list[int]:
-    """GPU counts that divide both the attention heads and the KV heads (up to `most`)."""
-    heads = math.gcd(model.attention_heads, model.kv_heads)
-    return [n for n in range(1, min(heads, most) + 1) if heads % n == 0]
+def splits_heads(model: ModelSpec, gpu_count: int) -> bool:
+    """Whether tensor parallel can split the model's heads over `gpu_count` GPUs: the count divides
+    the attention heads, and the KV heads divide evenly or, fewer than the GPUs, are copied to each
+    (vLLM's and TensorRT-LLM's rule: the KV heads divide the count; memory.kv_shards sizes the copies)."""
+    kv = model.kv_heads
+    return model.attention_heads % gpu_count == 0 and (kv % gpu_count == 0 or gpu_count % kv == 0)
+
+
+def tensor_parallel_sizes(model: ModelSpec, most: int = 8) -> list[int]:
+    """GPU counts tensor parallel can split the model over, up to `most` (the GPUs of one 8-GPU
+    node: tensor parallel stays inside a node, core/layout.py)."""
+    return [n for n in range(1, min(model.attention_heads, most) + 1) if splits_heads(model, n)]
 
 
 def check_split(runtime: Runtime, model: ModelSpec, gpu_count: int) -> None:
-    """Tensor parallel needs a GPU count that divides the attention and KV heads (InputError else)."""
-    if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
+    """Tensor parallel needs a GPU count that splits the heads (splits_heads; InputError else)."""
+    if runtime.splits_tensors and gpu_count > 1 and not splits_heads(model, gpu_count):
         sizes = [str(n) for n in tensor_parallel_sizes(model)]
         raise InputError(
             N_(
@@ -236,7 +243,7 @@ def rig_refusal(runtime: Runtime, model: ModelSpec, gpu: GpuSpec, gpu_count: int
         return Reason(
             code="engine-no-backend", engine=runtime.label, vendor=str(gpu.vendor), gpu_name=gpu.name, vendors=vendors
         )
-    if runtime.splits_tensors and gpu_count > 1 and math.gcd(model.attention_heads, model.kv_heads) % gpu_count:
+    if runtime.splits_tensors and gpu_count > 1 and not splits_heads(model, gpu_count):
         return Reason(
             code="tensor-parallel-split",
             model=model.id,

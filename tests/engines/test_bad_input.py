@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 from typer.testing import CliRunner
@@ -106,7 +105,9 @@ def test_recommend_skips_what_the_engine_cannot_run():
     for gpu, count, model_id in gpus_seen:
         assert catalog.gpu(gpu).vendor != "apple"
         model = catalog.model(model_id)
-        assert math.gcd(model.attention_heads, model.kv_heads) % count == 0, (model_id, count)
+        # the count divides the attention heads; the KV heads divide evenly or are copied to each GPU
+        assert model.attention_heads % count == 0, (model_id, count)
+        assert model.kv_heads % count == 0 or count % model.kv_heads == 0, (model_id, count)
     assert any(count == 4 for _, count, _ in gpus_seen)  # skipping is per model, not per rig size
 
 
@@ -117,7 +118,10 @@ def test_recommend_on_three_gpus_leaves_out_models_three_does_not_divide():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     catalog = load_catalog()
-    splittable = {m.id for m in catalog.models if math.gcd(m.attention_heads, m.kv_heads) % 3 == 0}
+    # 3 GPUs split 3k attention heads whose KV heads are 3k as well, or 1 or 3 (copied to each GPU)
+    splittable = {
+        m.id for m in catalog.models if m.attention_heads % 3 == 0 and (m.kv_heads % 3 == 0 or m.kv_heads in (1, 3))
+    }
     assert {r["model"] for r in data["recommendations"]} <= splittable
     assert all(r["launch"]["argv"][:2] == ["vllm", "serve"] for r in data["recommendations"])
     excluded = {e["model"]: e for e in data["excluded"]}
@@ -185,3 +189,33 @@ def test_check_reports_gpus_the_engine_has_no_back_end_for(tmp_path):
     (violation,) = [v for v in outcome["violations"] if v["code"] == "engine-no-backend"]
     assert violation["message"].startswith("vLLM does not run on apple GPUs (Apple M2 Max")
     assert violation["message"].endswith("it runs on amd, intel or nvidia")
+
+
+def test_tensor_parallel_beyond_the_kv_heads_copies_them():
+    # Qwen3 235B-A22B: 64 attention heads, 4 KV heads. vLLM and TensorRT-LLM serve it on 8 GPUs
+    # (each KV head on two of them), so 8 is a valid split; 3 divides neither.
+    from sizer.engines.base import splits_heads, tensor_parallel_sizes
+
+    model = load_catalog().model("qwen3-235b-a22b")
+    assert (model.attention_heads, model.kv_heads) == (64, 4)
+    assert tensor_parallel_sizes(model) == [1, 2, 4, 8]
+    assert not splits_heads(model, 3)
+    for engine in ("vllm", "tensorrt-llm"):
+        result = runner.invoke(
+            app,
+            [
+                "estimate",
+                "qwen3-235b-a22b",
+                "--gpu",
+                "H200 SXM",
+                "--gpus",
+                "8",
+                "--engine",
+                engine,
+                "--quant",
+                "FP8",
+                "--json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["gpu_count"] == 8
