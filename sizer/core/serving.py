@@ -25,10 +25,12 @@ from sizer.core.speed import (
     SpeedTerms,
     allreduce_s,
     attention_dim,
+    blended_flops_per_s,
     decode_step_s,
     decode_step_seconds,
     pipeline_send_s,
     prefill_seconds,
+    prompt_attention_flops,
     prompt_flops,
     step_flops_per_s,
     weights_read_bytes,
@@ -125,7 +127,9 @@ def _prompts_s(
     tokens = prompts * prompt_tokens
     chunks = math.ceil(tokens / chunk_tokens)
     flops = prompts * prompt_flops(ws.active_params, m.layers, attention_dim(m), prompt_tokens)
-    rate = step_flops_per_s(terms, fmt, a) * terms.prompt_rate_frac
+    attention = prompts * prompt_attention_flops(m.layers, attention_dim(m), prompt_tokens)
+    rate = blended_flops_per_s(flops - attention, step_flops_per_s(terms, fmt, a), attention, terms.flops_per_s)
+    rate *= terms.prompt_rate_frac
     stream = chunks * weights_read_bytes(ws, m, min(tokens, chunk_tokens)) / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, rate, stream, chunks, m.layers, a) + allreduce_s(m, tokens, terms)
     return float(seconds + pipeline_send_s(m, tokens, terms, chunks))

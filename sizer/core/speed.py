@@ -77,7 +77,19 @@ def decode_seconds(read_bytes: Any, bandwidth_bytes_per_s: Any, flops: Any, flop
 def prompt_flops(active_params: Any, layers: Any, attention_dim: Any, tokens: Any) -> Any:
     """FLOPs of a prompt: 2 per active weight per token, plus causal attention (QK^T and AV,
     2 x 2 x dim x n^2 / 2 per layer)."""
-    return 2.0 * active_params * tokens + 2.0 * layers * attention_dim * tokens * tokens
+    return 2.0 * active_params * tokens + prompt_attention_flops(layers, attention_dim, tokens)
+
+
+def prompt_attention_flops(layers: Any, attention_dim: Any, tokens: Any) -> Any:
+    """The causal attention part of `prompt_flops`."""
+    return 2.0 * layers * attention_dim * tokens * tokens
+
+
+def blended_flops_per_s(matrix_flops: Any, matrix_rate: Any, attention_flops: Any, attention_rate: Any) -> Any:
+    """FLOP/s of a step whose products with the weights run at `matrix_rate` (the weights'
+    precision: FP8, FP4 or 16-bit) and whose attention, a product of activations and the KV cache
+    in any weight format, at `attention_rate` (the 16-bit rate): all FLOPs over the time of both."""
+    return (matrix_flops + attention_flops) / (matrix_flops / matrix_rate + attention_flops / attention_rate)
 
 
 def prefill_seconds(
@@ -202,8 +214,9 @@ def _decode_step(
         cpu_share = 1 - offload.gpu_layers / offload.total_layers
         ram = gb_per_s_to_bytes_per_s(a.system_ram_gb_per_s)
         bandwidth = 1 / ((1 - cpu_share) / bandwidth + cpu_share / ram)
-    flops = w.batch * (2.0 * ws.active_params + attention_flops(m, w.context))
-    return read, bandwidth, flops, step_flops_per_s(terms, resolve_quant(w.quant), a), fixed
+    matrix, attention = w.batch * 2.0 * ws.active_params, w.batch * attention_flops(m, w.context)
+    rate = blended_flops_per_s(matrix, step_flops_per_s(terms, resolve_quant(w.quant), a), attention, terms.flops_per_s)
+    return read, bandwidth, matrix + attention, rate, fixed
 
 
 def step_flops_per_s(terms: SpeedTerms, fmt: QuantFormat, a: Assumptions) -> float:
@@ -265,7 +278,9 @@ def prefill_tokens_per_s(
     """Prompt-processing tokens/s for a prompt of `context` tokens."""
     tokens = w.context
     flops = prompt_flops(ws.active_params, m.layers, attention_dim(m), tokens)
-    flops_per_s = step_flops_per_s(terms, fmt, a) * terms.prompt_rate_frac
+    attention = prompt_attention_flops(m.layers, attention_dim(m), tokens)
+    rate = blended_flops_per_s(flops - attention, step_flops_per_s(terms, fmt, a), attention, terms.flops_per_s)
+    flops_per_s = rate * terms.prompt_rate_frac
     ubatches = math.ceil(tokens / terms.ubatch_tokens)
     stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a) + allreduce_s(m, tokens, terms)

@@ -11,9 +11,11 @@ from sizer.core.quant import resolve_quant
 from sizer.core.speed import (
     attention_dim,
     attention_flops,
+    blended_flops_per_s,
     decode_seconds,
     fixed_step_s,
     prefill_seconds,
+    prompt_attention_flops,
     prompt_flops,
     step_flops_per_s,
     weights_read_bytes,
@@ -118,18 +120,26 @@ def sweep(
 
     tokens = np.array(contexts, dtype=float)[None, None, None, :]
     depth_flops = np.array([[attention_flops(m, c) for c in contexts] for m in models], dtype=float)
+    # Attention runs at the 16-bit rate whatever the weights' format (speed.blended_flops_per_s).
+    rate16 = per_gpu_axis([t.flops_per_s for t in terms])
+    matrix, depth = batch * 2.0 * active[:, :, None, None], batch * depth_flops[:, None, None, :]
     step = decode_seconds(
         read[:, :, None, None] + kv[:, None, None, :] * (gpu_count / shards)[:, None, None, None] / kv_speed,
         bandwidth,
-        batch * (2.0 * active[:, :, None, None] + depth_flops[:, None, None, :]),
-        rate,
+        matrix + depth,
+        blended_flops_per_s(matrix, rate, depth, rate16),
         fixed,
     )
     ubatches = np.ceil(tokens / ubatch_tokens)
+    flops = prompt_flops(active[:, :, None, None], layers, attention, tokens)
+    causal = prompt_attention_flops(layers, attention, tokens)
+    prompt_rate = blended_flops_per_s(flops - causal, rate, causal, rate16) * per_gpu_axis(
+        [t.prompt_rate_frac for t in terms]
+    )
     prompt_s = (
         prefill_seconds(
-            prompt_flops(active[:, :, None, None], layers, attention, tokens),
-            rate * per_gpu_axis([t.prompt_rate_frac for t in terms]),
+            flops,
+            prompt_rate,
             ubatches * stream[:, :, None, None] / bandwidth,
             ubatches,
             layers,
