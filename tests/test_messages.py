@@ -120,6 +120,11 @@ SENTENCES = [
         {"license": "CC BY-NC-SA 4.0"},
         "licence (CC BY-NC-SA 4.0) does not allow commercial use",
     ),
+    (
+        "no-vision-projector",
+        {"engine": "llama.cpp"},
+        "the catalog names no vision projector file for it, so llama.cpp would serve it text only",
+    ),
     ("exceeds-max-context", {"max_context": 8192, "context": 65536}, "supports 8,192 tokens, not 65,536"),
     (
         "below-quality",

@@ -198,6 +198,8 @@ def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec],
             why = Reason(code="licence-not-commercial", license=m.license)
         elif needs.context > m.max_context:
             why = Reason(code="exceeds-max-context", max_context=m.max_context, context=needs.context)
+        elif needs.use_case == "vision" and engine_for(needs.engine).vision_needs_projector and not m.mmproj:
+            why = Reason(code="no-vision-projector", engine=engine_for(needs.engine).label)
         else:
             kept.append(m)
             continue

@@ -82,6 +82,12 @@ class Runtime(Protocol):
         """Keeps the layers that do not fit in system RAM (llama.cpp -ngl) rather than refusing to start."""
         ...
 
+    @property
+    def vision_needs_projector(self) -> bool:
+        """Takes images only with a separate projector file (llama-server's --mmproj), which the
+        model's catalog entry must name (`mmproj`); the others load it with the weights."""
+        ...
+
     def validate(self, model: ModelSpec, gpu: GpuSpec, workload: Workload, gpu_count: int) -> None:
         """Raise InputError (one line naming what the engine supports) for a combination it cannot run."""
         ...

@@ -24,6 +24,7 @@ class LlamaCpp:
     vendors: frozenset[Vendor] = frozenset(Vendor)
     splits_tensors: bool = False
     offloads: bool = True
+    vision_needs_projector: bool = True  # llama-server --mmproj
     # llama.cpp's CUDA matrix kernels accumulate in FP16, so GeForce cards (FP32 accumulate at
     # half rate) reach their full FP16 tensor rate in prompt processing.
     accumulates_fp16: bool = True

@@ -34,6 +34,7 @@ def ollama_model_name(model: ModelSpec, quant: str) -> str | None:
 class Ollama(LlamaCpp):
     name: Engine = Engine.OLLAMA
     label: str = "ollama"
+    vision_needs_projector: bool = False  # the library tag carries the projector
 
     def scheduler(self, workload: Workload, a: Assumptions) -> Scheduler:
         """OLLAMA_NUM_PARALLEL slots, each allocated the full num_ctx (OLLAMA_CONTEXT_LENGTH):

@@ -35,6 +35,7 @@ class Vllm:
     vendors: frozenset[Vendor] = frozenset({Vendor.NVIDIA, Vendor.AMD, Vendor.INTEL})
     splits_tensors: bool = True
     offloads: bool = False
+    vision_needs_projector: bool = False
     pipeline_flag: str = "--pipeline-parallel-size"  # stages across nodes (core/launch.py)
 
     def settings(self, a: Assumptions) -> VllmAssumptions:

@@ -79,6 +79,7 @@ CODES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "not-for-use-case": frozenset({"use_case"}),
         "licence-not-commercial": frozenset({"license"}),
         "exceeds-max-context": frozenset({"max_context", "context"}),
+        "no-vision-projector": frozenset({"engine"}),
         "below-quality": frozenset({"use_case", "min_quality", "quality"}),
         "no-hardware": frozenset(),
         "does-not-fit": frozenset({*_RIG, "users", "context"}),  # not even on the largest rig

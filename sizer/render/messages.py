@@ -58,6 +58,9 @@ TEMPLATES: Final[dict[str, str]] = {
     # Why a model was left out.
     "not-for-use-case": N_("not made for {use_case}"),
     "licence-not-commercial": N_("licence ({license}) does not allow commercial use"),
+    "no-vision-projector": N_(
+        "the catalog names no vision projector file for it, so {engine} would serve it text only"
+    ),
     "exceeds-max-context": N_("supports {max_context:,} tokens, not {context:,}"),
     "below-quality": N_("below the bar {min_quality:g} for {use_case} ({score_text})"),
     "no-hardware": N_("no hardware to consider (none here, none within budget)"),

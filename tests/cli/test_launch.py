@@ -102,6 +102,11 @@ def test_vision_picks_on_llama_cpp_load_the_projector():
         argv = pick["launch"]["argv"]
         assert argv[0] == "llama-server" and "--mmproj-url" in argv, pick["command"]
         assert _flag(argv, "--mmproj-url").endswith(".gguf")
+    # a vision model whose projector file the catalog does not name is left out, and says why
+    reasons = {e["model"]: e["reason"] for e in data["excluded"]}
+    assert reasons["llama-4-maverick"] == (
+        "the catalog names no vision projector file for it, so llama.cpp would serve it text only"
+    )
 
 
 def test_estimate_json_carries_the_launch_spec_and_its_shell_line():

@@ -262,9 +262,10 @@ def test_a_budget_without_an_exchange_rate_is_one_line_exit_2(monkeypatch):
 
 def test_a_gpu_to_buy_whose_price_is_over_a_year_old_gets_a_note():
     # Arc Pro B60's shipped price is its list price of 2025-09-05: over a year old from 2026-10 on.
+    # (--top 6: the priced M5 Mac Studios rank ahead of it among the five cheapest.)
     catalog = load_shipped_catalog()
     assert catalog.gpu("arc-pro-b60").price.date == "2025-09-05"
-    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000")
+    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000", "--top", "6")
     assert result.exit_code == 0, result.output
     assert "Arc Pro B60" in result.output.split("note: Arc Pro B60")[0]  # it is a pick
     assert "note: Arc Pro B60: list price of 2025-09-05, over 12 months old; get a quote" in result.output
@@ -285,6 +286,6 @@ def test_a_gpu_to_buy_priced_as_a_used_card_gets_a_note(monkeypatch):
         return Catalog(models=shipped.models, gpus=gpus, quant_losses=shipped.quant_losses)
 
     monkeypatch.setattr(loaders, "load_catalog", with_a_used_b60)
-    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000")
+    result = run("recommend", "--use-case", "chat", "--headcount", "200", "--budget", "40000", "--top", "6")
     assert result.exit_code == 0, result.output
     assert "note: Arc Pro B60: priced as a used card (2025-09-05); check its condition and warranty" in result.output
