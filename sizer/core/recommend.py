@@ -191,6 +191,7 @@ def candidate_formats(needs: Needs, losses: dict[str, float], models: Sequence[M
 
 def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec], list[Exclusion]]:
     kept, excluded = [], []
+    runtime = engine_for(needs.engine)
     for m in models:
         if needs.use_case not in m.use_cases:
             why = Reason(code="not-for-use-case", use_case=needs.use_case)
@@ -198,8 +199,8 @@ def _screen(models: Sequence[ModelSpec], needs: Needs) -> tuple[list[ModelSpec],
             why = Reason(code="licence-not-commercial", license=m.license)
         elif needs.context > m.max_context:
             why = Reason(code="exceeds-max-context", max_context=m.max_context, context=needs.context)
-        elif needs.use_case == "vision" and engine_for(needs.engine).vision_needs_projector and not m.mmproj:
-            why = Reason(code="no-vision-projector", engine=engine_for(needs.engine).label)
+        elif needs.use_case == "vision" and runtime.vision_needs_projector and not m.mmproj:
+            why = Reason(code="no-vision-projector", engine=runtime.label)
         else:
             kept.append(m)
             continue
