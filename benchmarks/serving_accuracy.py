@@ -40,7 +40,7 @@ FIT: tuple[tuple[str, str, tuple[float, ...]], ...] = (
     ("vllm", "compute_efficiency_frac", (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
     ("vllm", "prefill_compute_efficiency_frac", (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
     ("vllm", "bandwidth_efficiency_frac", (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)),
-    ("vllm", "emulated_fp8_kv_frac", (0.25, 0.35, 0.5, 0.7, 1.0)),
+    ("vllm", "emulated_fp8_kv_frac", (0.02, 0.03, 0.05, 0.08, 0.12, 0.18, 0.25, 0.35, 0.5, 0.7, 1.0)),
     ("vllm", "amd_efficiency_frac", (0.15, 0.25, 0.35, 0.4, 0.5, 0.7, 1.0)),
     ("vllm", "layer_overhead_s", (0.0, 1e-5, 2e-5, 4e-5, 6e-5, 1.03e-4)),
     ("vllm", "request_overhead_s", (0.0, 0.01, 0.02, 0.03, 0.04, 0.06)),
