@@ -31,14 +31,14 @@ def calibrations(a: Any, gpu_ids: Iterable[str], off: bool = False) -> dict[str,
     Calibration it used; the file is read once. `off` (--no-calibration): none."""
     if off:
         return {}
-    from sizer.calibrate.user import apply
     from sizer.io.calibration import load_overlays
 
-    return {
-        gpu_id: (apply(a, entry["constants"]), _used(gpu_id, entry))
-        for gpu_id, entry in load_overlays(gpu_ids).items()
-        if entry["constants"]
-    }
+    found = {gpu_id: entry for gpu_id, entry in load_overlays(gpu_ids).items() if entry["constants"]}
+    if not found:  # most machines: no overlay, and no need to import the fitting code
+        return {}
+    from sizer.calibrate.user import apply
+
+    return {gpu_id: (apply(a, entry["constants"]), _used(gpu_id, entry)) for gpu_id, entry in found.items()}
 
 
 def calibrated_options(options: Iterable[Any], off: bool = False) -> list[Any]:
