@@ -166,10 +166,11 @@ def vendor_efficiency(gpu: GpuSpec, s: VllmAssumptions) -> float:
 
 def ring_allreduce_s_per_byte(gpu: GpuSpec, gpu_count: int, a: Assumptions) -> float:
     """A ring all-reduce over n GPUs sends 2(n-1)/n of the data over each GPU's link, one way at
-    half the datasheet's two-way figure; GPUs without NVLink or Infinity Fabric use PCIe."""
+    half the datasheet's two-way figure; GPUs without NVLink or Infinity Fabric use PCIe at NCCL's
+    bus bandwidth there (`pcie_allreduce_gb_per_s`)."""
     if gpu_count < 2:
         return 0.0
-    link = gpu.interconnect_gb_per_s / 2 if gpu.interconnect_gb_per_s else a.pcie_gb_per_s
+    link = gpu.interconnect_gb_per_s / 2 if gpu.interconnect_gb_per_s else a.pcie_allreduce_gb_per_s
     return 2 * (gpu_count - 1) / gpu_count / gb_per_s_to_bytes_per_s(link)
 
 

@@ -111,6 +111,12 @@ class Assumptions(_Frozen):
     system_ram_gb_per_s: float = Field(default=60.0, gt=0)
     # Host-to-GPU link for offloaded layers in prompt processing, GB/s (PCIe 4.0 x16: 32 peak, ~25 reached).
     pcie_gb_per_s: float = Field(default=25.0, gt=0)
+    # A ring all-reduce between GPUs without NVLink or Infinity Fabric: NCCL's bus bandwidth over
+    # PCIe, GB/s. About half a PCIe 4.0 x16 link's 32 GB/s one way, as GPU-to-GPU traffic crosses
+    # the CPU's root complex (NCCL issue 1639: 28-35 GB/s busbw for 8 and 4 GPUs on PCIe 5.0);
+    # fit on TensorRT-LLM's L40S TP4/TP8 and vLLM's Arc Pro B60 TP4 rows (25 made them 1.3-1.44x
+    # too fast; 15 puts all three within 4 % median).
+    pcie_allreduce_gb_per_s: float = Field(default=15.0, gt=0)
     # A GPU the catalog lacks: NVML reports no FP16 rate, so assume this many dense FP16 TFLOPS per
     # GB/s of memory bandwidth (median over the catalog's discrete GPUs, 0.15; range 0.02-0.5).
     # It sets prompt-processing speed only; decode is bandwidth-bound.
