@@ -11,7 +11,7 @@ from sizer.models import ApiPrice, BaseSystem, CostSettings, Currency, Load, Mod
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Cost(_Frozen):

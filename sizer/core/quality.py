@@ -41,7 +41,7 @@ LINK_ROUNDS = 50
 class Score(BaseModel):
     """A model's quality for a use case, as `recommend` and `catalog models` report it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     use_case: str
     score: float  # 0-100 within the use case, at the published (16-bit) weights
@@ -186,34 +186,64 @@ def _per_group(entries: Iterable[BenchmarkScore]) -> dict[tuple[str, str], list[
 
 class QualityTable:
     """The populations of every benchmark version over `models`, and each model's score per use
-    case placed in them. Built once per catalog; looking a score up is cheap."""
+    case placed in them. Built per use case when first asked (recommend asks for one); looking a
+    score up is cheap after that."""
 
     def __init__(self, models: Iterable[ModelSpec], losses: Iterable[QuantLoss] = ()) -> None:
         self.losses = losses_by_quant(losses)
         self._models = {m.id: m for m in models}
-        raw: dict[tuple[str, str, str], list[float]] = {}
-        for m in self._models.values():
-            for u in m.quality_by_use_case:
-                for group, scores in _per_group(u.scores).items():
-                    raw.setdefault((u.use_case, *group), []).append(statistics.fmean(s.percent for s in scores))
-        self.populations = {k: p for k, v in raw.items() if (p := population(v)) is not None}
-        # Per use case, each model's z-scores on every version that places it (vendor-reported
-        # results link versions too), then the offsets.
-        self.offsets: dict[tuple[str, str, str], float] = {}
-        by_use: dict[str, dict[str, dict[tuple[str, str], float]]] = {}
-        for m in self._models.values():
-            for u in m.quality_by_use_case:
-                for g, es in _per_group(u.scores).items():
-                    if (pop := self.populations.get((u.use_case, *g))) is not None:
-                        by_use.setdefault(u.use_case, {}).setdefault(m.id, {})[g] = _z(_raw(es), pop)
-        for use_case, zs in by_use.items():
-            self.offsets.update({(use_case, *g): v for g, v in link(zs).items()})
+        self._populations: dict[tuple[str, str, str], Population] = {}
+        self._offsets: dict[tuple[str, str, str], float] = {}
+        self._built: set[str] = set()
+
+    def _build(self, use_case: str) -> None:
+        """The populations of `use_case`'s benchmark versions, and the offsets that link them."""
+        if use_case in self._built:
+            return
+        self._built.add(use_case)
+        results = [
+            (m.id, _per_group(u.scores))
+            for m in self._models.values()
+            for u in m.quality_by_use_case
+            if u.use_case == use_case
+        ]
+        raw: dict[tuple[str, str], list[float]] = {}
+        for _, groups in results:
+            for group, scores in groups.items():
+                raw.setdefault(group, []).append(_raw(scores))
+        pops = {g: p for g, v in raw.items() if (p := population(v)) is not None}
+        self._populations.update({(use_case, *g): p for g, p in pops.items()})
+        # Each model's z-scores on every version that places it (vendor-reported results link
+        # versions too), then the offsets.
+        zs: dict[str, dict[tuple[str, str], float]] = {}
+        for model_id, groups in results:
+            for g, es in groups.items():
+                if (pop := pops.get(g)) is not None:
+                    zs.setdefault(model_id, {})[g] = _z(_raw(es), pop)
+        self._offsets.update({(use_case, *g): v for g, v in link(zs).items()})
+
+    def _build_all(self) -> None:
+        for use_case in sorted({u.use_case for m in self._models.values() for u in m.quality_by_use_case}):
+            self._build(use_case)
+
+    @property
+    def populations(self) -> dict[tuple[str, str, str], Population]:
+        """Every (use case, benchmark, version) population."""
+        self._build_all()
+        return self._populations
+
+    @property
+    def offsets(self) -> dict[tuple[str, str, str], float]:
+        """Every (use case, benchmark, version) offset onto its use case's scale."""
+        self._build_all()
+        return self._offsets
 
     def _used(self, model: ModelSpec, key: str) -> dict[tuple[str, str], list[BenchmarkScore]]:
         """The model's results a score for use case `key` rests on, per benchmark version: those
         a population places, and of them only the independent ones when there are any."""
+        self._build(key)
         entries = next((u.scores for u in model.quality_by_use_case if u.use_case == key), ())
-        groups = {g: es for g, es in _per_group(entries).items() if (key, *g) in self.populations}
+        groups = {g: es for g, es in _per_group(entries).items() if (key, *g) in self._populations}
         if any(e.independent for es in groups.values() for e in es):
             groups = {g: [e for e in es if e.independent] for g, es in groups.items()}
             groups = {g: es for g, es in groups.items() if es}
@@ -223,13 +253,13 @@ class QualityTable:
         """`model`'s quality for `use_case` at weight format `quant` (None: as published), or None
         when no benchmark version it has results on can place a score."""
         key = SCORED_BY.get(use_case, use_case)
-        groups = {g: es for g, es in self._used(model, key).items() if (key, *g) in self.offsets}
+        groups = {g: es for g, es in self._used(model, key).items() if (key, *g) in self._offsets}
         if not groups:
             return None
         placed, after = [], []
         lossy = None if quant == model.native_format else quant  # scores were measured on the maker's format
         for g, es in sorted(groups.items()):
-            pop, raw, shift = self.populations[(key, *g)], _raw(es), self.offsets[(key, *g)]
+            pop, raw, shift = self._populations[(key, *g)], _raw(es), self._offsets[(key, *g)]
             placed.append(_z(raw, pop) + shift)
             after.append(_z(score_after_quant(raw, lossy, self.losses), pop) + shift)
         used = [e for _, es in sorted(groups.items()) for e in es]

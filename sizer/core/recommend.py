@@ -46,7 +46,7 @@ from sizer.models.results import Calibration, Capacity, LoadPoint, Serving
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # The quality bar of each use case, on sizer's 0-100 scale (sizer.core.quality: 50 is the mean

@@ -31,7 +31,7 @@ from sizer.units import GB, GiB
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class HardwareOption(_Frozen):

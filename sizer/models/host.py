@@ -24,7 +24,7 @@ PROBE_SCHEMA: Final = PROBE_SCHEMA_ID
 
 # A hardware file is untrusted input: every number finite (no NaN, no Infinity) and within
 # sizer.bounds, so nothing downstream divides by a denormal or sizes 2^80 bytes.
-_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 DeviceBytes = Annotated[int, Field(ge=0, le=MAX_DEVICE_BYTES)]
 Bandwidth = Annotated[float, Field(ge=MIN_BANDWIDTH_BYTES_PER_S, le=MAX_BANDWIDTH_BYTES_PER_S)]
 
@@ -90,7 +90,7 @@ class GpuDevice(_Frozen):
 class Host(_Frozen):
     """What `sizer probe --json` prints and `--hardware FILE` reads: schema sizer.probe/1."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False, defer_build=True)
 
     schema_: Literal["sizer.probe/1"] = Field(default=PROBE_SCHEMA, alias="schema")
     os: str = "unknown"
