@@ -50,6 +50,7 @@ FIT: tuple[tuple[str, str, tuple[float, ...]], ...] = (
     ("tensorrt_llm", "bandwidth_efficiency_frac", (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)),
     ("tensorrt_llm", "layer_overhead_s", (0.0, 1e-5, 2e-5, 4e-5, 6e-5, 1.03e-4)),
     ("tensorrt_llm", "request_overhead_s", (0.0, 0.01, 0.02, 0.03, 0.04, 0.06)),
+    ("", "pcie_allreduce_gb_per_s", (8.0, 10.0, 12.0, 15.0, 18.0, 25.0)),
     ("llama_cpp", "per_seq_s", (0.0, 2e-5, 5e-5, 1e-4, 2e-4)),
     ("llama_cpp", "small_batch_efficiency_frac", (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)),
 )

@@ -267,7 +267,12 @@ def _limit(rig: Rig, concurrency: int, held: float, depth: int) -> str:
 
 def needs_workload(needs: Needs, users: int) -> Workload:
     return Workload(
-        quant=needs.quant, context=needs.context, batch=users, engine=needs.engine, kv_cache_type=needs.kv_cache_type
+        quant=needs.quant,
+        context=needs.context,
+        batch=users,
+        engine=needs.engine,
+        kv_cache_type=needs.kv_cache_type,
+        images=needs.use_case == "vision",
     )
 
 

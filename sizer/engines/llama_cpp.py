@@ -44,14 +44,17 @@ class LlamaCpp:
         return int(device_bytes(gpu, a))
 
     def overhead_bytes_per_gpu(self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions) -> float:
-        """Compute buffer per GPU: F32 logits plus one hidden state per token of a micro-batch.
+        """Compute buffer per GPU: F32 logits plus one hidden state per token of a micro-batch; and,
+        serving images, the vision projector's weights (counted on every GPU: llama.cpp puts it on
+        one, which one depends on the split).
 
         With flash attention the logits dominate: Llama-3-8B at n_ubatch 512 logs 258.5 MiB
         (reference memory.csv, llama.cpp b2797 Metal) = 4 bytes x 512 x (128256 + 4096).
         """
         slots = self.scheduler(workload, a)
         ubatch = min(slots.batch_tokens, slots.context_total)
-        return 4.0 * ubatch * (model.vocab_size + model.hidden_size)
+        buffer = 4.0 * ubatch * (model.vocab_size + model.hidden_size)
+        return buffer + (projector_bytes(model) if workload.images and projector(model) else 0.0)
 
     def kv_free_share(self, a: Assumptions) -> float:
         """All of what is left: the engine's cap is on the whole GPU (or there is none)."""
@@ -96,15 +99,15 @@ class LlamaCpp:
         gpu: GpuSpec | None = None,
     ) -> LaunchSpec:
         """llama-server with the GGUF file of the sized type (`-hf REPO:TYPE` from the catalog's GGUF
-        repository, or `-m FILE` for the file it was read from), the vision projector for a vision
-        model (`--mmproj-url`), all layers on the GPUs (-ngl 99) or as many as fit, -c the KV cache
+        repository, or `-m FILE` for the file it was read from), the vision projector when it serves
+        images (`--mmproj-url`), all layers on the GPUs (-ngl 99) or as many as fit, -c the KV cache
         of all -np slots, flash attention on (as sized)."""
         quant = resolve_quant(workload.quant).name
         weights = gguf_weights(model, quant)
         if weights is None:
             return no_weights(self, model, quant, "GGUF" if repo_for(model, "GGUF") else "")
         slots = self.scheduler(workload, a)
-        argv = ["llama-server", *weights, *projector(model)]
+        argv = ["llama-server", *weights, *(projector(model) if workload.images else [])]
         argv += ["-ngl", str(offload.gpu_layers if offload else 99)]
         argv += ["-c", str(slots.context_total), "-np", str(slots.slots), "--flash-attn", "on"]
         if gpu_count > 1:
@@ -133,6 +136,12 @@ def projector(model: ModelSpec) -> list[str]:
         return []
     where, _, name = model.mmproj.rpartition("/")
     return ["--mmproj-url", f"https://huggingface.co/{where or repo}/resolve/main/{name}"]
+
+
+def projector_bytes(model: ModelSpec) -> float:
+    """Bytes of the vision projector file: its parameters at the file's type (Q8_0 or 16-bit)."""
+    per_param = 34 / 32 if model.mmproj and "Q8_0" in model.mmproj.upper() else 2.0
+    return (model.mmproj_params or 0) * per_param
 
 
 RUNTIME = LlamaCpp()

@@ -18,3 +18,6 @@ class Workload(_Frozen):
     batch: PositiveInt = 1
     engine: Engine = Engine.LLAMA_CPP
     kv_cache_type: KvCacheType = "f16"
+    # Images too (the vision use case): llama.cpp then loads the model's vision projector (--mmproj),
+    # whose weights count in its memory; text alone leaves it out.
+    images: bool = False

@@ -102,6 +102,11 @@ def test_vision_picks_on_llama_cpp_load_the_projector():
         argv = pick["launch"]["argv"]
         assert argv[0] == "llama-server" and "--mmproj-url" in argv, pick["command"]
         assert _flag(argv, "--mmproj-url").endswith(".gguf")
+    # a chat pick of the same vision models serves text: no projector in its command
+    chat = run("recommend", "--use-case", "chat", "--users", "2", "--gpu", "RTX 4060", "--top", "20", "--json")
+    gemmas = [p for p in chat["recommendations"] if p["model"].startswith("gemma-3-")]
+    assert gemmas, [p["model"] for p in chat["recommendations"]]
+    assert all("--mmproj-url" not in p["launch"]["argv"] for p in gemmas)
     # a vision model whose projector file the catalog does not name is left out, and says why
     reasons = {e["model"]: e["reason"] for e in data["excluded"]}
     assert reasons["llama-4-maverick"] == (

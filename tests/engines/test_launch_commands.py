@@ -163,7 +163,7 @@ def test_ollama_32k_context_and_a_tag_that_exists():
 
 def test_llama_server_for_a_vision_model_loads_its_projector():
     gemma = CATALOG.model("gemma-3-4b")
-    w = Workload(quant="Q4_K_M", context=8192, batch=2)
+    w = Workload(quant="Q4_K_M", context=8192, batch=2, images=True)
     argv = LLAMA_CPP.launch(gemma, w, 1, A, gpu=RTX_4090).argv
     assert argv[:3] == ("llama-server", "-hf", "bartowski/google_gemma-3-4b-it-GGUF:Q4_K_M")
     assert _flag(argv, "--mmproj-url") == (
@@ -172,6 +172,26 @@ def test_llama_server_for_a_vision_model_loads_its_projector():
     assert (_flag(argv, "-c"), _flag(argv, "-np"), _flag(argv, "-ngl")) == ("16384", "2", "99")
     text_only = LLAMA_CPP.launch(CATALOG.model("qwen2.5-7b"), w, 1, A).argv
     assert not any(a.startswith("--mmproj") for a in text_only)
+    # Serving text only, the same model's command leaves the projector out, as it was sized.
+    text = LLAMA_CPP.launch(gemma, w.model_copy(update={"images": False}), 1, A, gpu=RTX_4090).argv
+    assert not any(a.startswith("--mmproj") for a in text)
+
+
+def test_serving_images_counts_the_projector_in_llama_cpp_memory():
+    # Gemma 3 4B's f16 projector: 419,980,144 parameters x 2 bytes = 840 MB (hand computation).
+    gemma = CATALOG.model("gemma-3-4b")
+    w = Workload(quant="Q4_K_M", context=8192)
+    text = LLAMA_CPP.memory(gemma, w, 1, A).per_gpu_overhead_bytes
+    images = LLAMA_CPP.memory(gemma, w.model_copy(update={"images": True}), 1, A).per_gpu_overhead_bytes
+    assert images - text == pytest.approx(419_980_144 * 2)
+    # Mistral Small 3.1's projector file is Q8_0: 34 bytes per 32 parameters.
+    mistral = CATALOG.model("mistral-small-3.1-24b")
+    text = LLAMA_CPP.memory(mistral, w, 1, A).per_gpu_overhead_bytes
+    images = LLAMA_CPP.memory(mistral, w.model_copy(update={"images": True}), 1, A).per_gpu_overhead_bytes
+    assert images - text == pytest.approx(440_000_000 * 34 / 32)
+    # A text model has no projector to count.
+    qwen = CATALOG.model("qwen2.5-7b")
+    assert LLAMA_CPP.memory(qwen, w.model_copy(update={"images": True}), 1, A) == LLAMA_CPP.memory(qwen, w, 1, A)
 
 
 def test_llama_server_without_a_gguf_repository_has_no_command():
@@ -193,6 +213,7 @@ def test_every_listed_repository_format_is_a_core_quant_format():
             assert model.repos_source and "2026" in model.repos_source, model.id
         if model.mmproj:
             assert model.repos.GGUF and "vision" in model.use_cases, model.id
+            assert model.mmproj_params, model.id  # its memory is counted when it serves images
 
 
 def _repo_holds(model: ModelSpec, repo: str, fmt: str) -> bool:
