@@ -33,11 +33,11 @@ def test_normalise_is_the_normal_percentile_of_the_z_score():
     assert normalise(30.0, pop) == pytest.approx(2.275, abs=1e-3)  # Phi(-2)
 
 
-def test_population_needs_five_models_and_a_spread():
-    assert population([1, 2, 3, 4]) is None
-    assert population([5, 5, 5, 5, 5]) is None
-    pop = population([40, 50, 60, 70, 80])
-    assert pop is not None and pop.mean == 60 and pop.sd == pytest.approx(15.811, abs=1e-3)  # sqrt(1000/4)
+def test_population_needs_six_models_and_a_spread():
+    assert population([1, 2, 3, 4, 5]) is None
+    assert population([5, 5, 5, 5, 5, 5]) is None
+    pop = population([40, 50, 60, 70, 80, 90])
+    assert pop is not None and pop.mean == 65 and pop.sd == pytest.approx(18.708, abs=1e-3)  # sqrt(1750/5)
 
 
 def test_the_penalty_by_hand():
@@ -67,7 +67,7 @@ def test_a_table_places_scores_and_prefers_independent_results():
 
 
 def test_score_stays_within_0_and_100():
-    models = [_model(i, {"code": [_s(x)]}) for i, x in enumerate([0, 1, 2, 3, 100])]
+    models = [_model(i, {"code": [_s(x)]}) for i, x in enumerate([0, 1, 2, 3, 4, 100])]
     table = QualityTable(models)
     assert all(0 <= table.score(m, "code").score <= 100 for m in models)
 

@@ -26,6 +26,12 @@ from sizer.models.needs import Needs
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
 
+@pytest.fixture(autouse=True)
+def _five_make_a_population(monkeypatch):
+    """The hand computations below place scores in this file's five-model catalog."""
+    monkeypatch.setattr("sizer.core.quality.MIN_POPULATION", 5)
+
+
 def _priced(gpu, amount, currency="EUR"):
     price = Price(amount=amount, currency=currency, date="2025", vat_included=False, kind="street", source="test")
     return gpu.model_copy(update={"price": price})
