@@ -74,13 +74,18 @@ class LlamaCpp:
     ) -> SpeedTerms:
         """Layer split: GPUs take turns, so one GPU's bandwidth and compute serve each token, plus
         a hop per extra GPU (split_hop_s, fitted on multi-GPU llama-bench rigs). A board of several
-        devices (MI250's two GCDs) is that many GPUs taking turns, each with its share."""
+        devices (MI250's two GCDs) is that many GPUs taking turns, each with its share. On Intel's
+        HBM GPUs (SYCL) a split reads the other GPUs' weights over the host link each token."""
         board = gb_per_s_to_bytes_per_s(gpu.mem_bandwidth_gb_per_s) / gpu.devices
         # A measured bandwidth is one device's already (a probe sees each GCD as a GPU).
         bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s) if bandwidth_gb_per_s else board
-        share = bandwidth_efficiency(gpu, a) * backend_share(gpu, a)
+        reach = bandwidth * bandwidth_efficiency(gpu, a) * backend_share(gpu, a)
+        n = gpu_count * gpu.devices
+        if n > 1 and sycl_hbm(gpu):  # the other GPUs' (n - 1)/n of the weights cross the host link
+            link = gb_per_s_to_bytes_per_s(a.llama_cpp.sycl_split_link_gb_per_s)
+            reach = 1 / (1 / (n * reach) + (n - 1) / (n * link))
         return SpeedTerms(
-            bandwidth_bytes_per_s=bandwidth * share,
+            bandwidth_bytes_per_s=reach,
             flops_per_s=sustained_flops(gpu, a, self.accumulates_fp16) / gpu.devices,
             fixed_s=(gpu_count * gpu.devices - 1) * a.split_hop_s,
             fixed_per_layer_s=0.0,
@@ -158,6 +163,11 @@ def backend_share(gpu: GpuSpec, a: Assumptions) -> float:
     tuned for: AMD's wave64 GPUs (HIP) and Intel's HBM data-centre GPUs (SYCL); 1 elsewhere."""
     if wave64(gpu):
         return a.llama_cpp.wave64_bandwidth_frac
-    if gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm":
+    if sycl_hbm(gpu):
         return a.llama_cpp.sycl_hbm_bandwidth_frac
     return 1.0
+
+
+def sycl_hbm(gpu: GpuSpec) -> bool:
+    """Intel's HBM data-centre GPUs (Max 1550/1100), which llama.cpp runs through its SYCL back end."""
+    return gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm"

@@ -27,6 +27,11 @@ class LlamaCppAssumptions(_Frozen):
     # Intel's HBM data-centre GPUs (Max 1550/1100) under the SYCL back end: the same share (fitted
     # on the Argonne Max 1550 llama-bench rows, one GPU, 2024 builds).
     sycl_hbm_bandwidth_frac: float = Field(default=0.15, gt=0, le=1)
+    # Those GPUs split by layer across two or more: each token reads the weights held on the other
+    # GPUs over the host link instead of on the GPU that holds them, at this rate, GB/s (fitted on
+    # the Argonne Max 1550 x2 and x4 rows of dense models, 2024 builds: 250 ms a token for
+    # Llama-2-7B F16 on two, 3.46 s for Llama-2-70B on four; ~31 GB/s, a PCIe 5.0 x16 link's half).
+    sycl_split_link_gb_per_s: float = Field(default=31.0, gt=0)
 
 
 class VllmAssumptions(_Frozen):

@@ -79,3 +79,21 @@ def test_wave64_gpus_and_multi_device_boards():
     board = RUNTIME.speed_terms(mi250x, 1, a)
     assert board.bandwidth_bytes_per_s == pytest.approx(3276.8e9 / 2 * a.bandwidth_efficiency_hbm_frac * 0.42)
     assert board.fixed_s == pytest.approx(a.split_hop_s)
+
+
+def test_a_sycl_layer_split_reads_the_other_gpus_weights_over_the_host_link():
+    from sizer.io.loaders import load_catalog
+
+    max1550 = load_catalog().gpu("max-1550")
+    one = RUNTIME.speed_terms(max1550, 1, A).bandwidth_bytes_per_s
+    # 3276.8 GB/s x 0.566 (HBM) x 0.15 (SYCL on Max) = 278.2 GB/s on one GPU
+    assert one == pytest.approx(3276.8e9 * 0.566 * 0.15)
+    # Two: half the bytes at 278.2 GB/s, half over the 31 GB/s link: 1 / (0.5/278.2 + 0.5/31) = 55.8 GB/s;
+    # four: 1 / (0.25/278.2 + 0.75/31) = 39.85 GB/s (Llama-2-7B F16's 13.5 GB: 242 and 339 ms a token).
+    assert RUNTIME.speed_terms(max1550, 2, A).bandwidth_bytes_per_s == pytest.approx(55.8e9, rel=1e-3)
+    assert RUNTIME.speed_terms(max1550, 4, A).bandwidth_bytes_per_s == pytest.approx(39.85e9, rel=1e-3)
+    # CUDA GPUs take turns over their own memory: a split keeps one GPU's bandwidth.
+    assert (
+        RUNTIME.speed_terms(A100_SXM, 2, A).bandwidth_bytes_per_s
+        == RUNTIME.speed_terms(A100_SXM, 1, A).bandwidth_bytes_per_s
+    )
