@@ -8,6 +8,8 @@ memory-bound, prompt processing compute-bound; the engine says how a rig's GPUs 
 
 from __future__ import annotations
 
+import dataclasses
+
 from sizer.core.layout import layout_memory, layout_per_gpu_bytes, layout_result, layout_terms, plan_layout
 from sizer.core.memory import MemoryNeed, kv_shards, offload_layers
 from sizer.core.quant import resolve_quant
@@ -71,7 +73,11 @@ def estimate(
     per_gpu_capacity = available_bytes_per_gpu or runtime.usable_bytes_per_gpu(gpu, a)
     available = per_gpu_capacity * layout.gpu_count
     per_gpu = layout_per_gpu_bytes(need, model, layout)
-    fits = max(per_gpu) <= per_gpu_capacity
+    # An engine whose KV pool is a share of the memory left after the rest (TensorRT-LLM's
+    # --kv_cache_free_gpu_memory_fraction) holds the cache when rest + KV / share fits.
+    share = runtime.kv_free_share(a)
+    held = need if share >= 1 else dataclasses.replace(need, kv_cache_bytes=round(kv / share))
+    fits = max(layout_per_gpu_bytes(held, model, layout)) <= per_gpu_capacity
 
     offload = None
     if not fits and runtime.offloads:
