@@ -67,9 +67,8 @@ def main() -> int:
             f"{pct(errors, 0.9):6.1f}% {statistics.median(ratios):9.2f}"
         )
     for kind, errors in sorted(every.items()):
-        print(
-            f"all rows at {kind}: {len(errors)} rows, {statistics.median(errors):.1f}% median, {pct(errors, 0.9):.1f}% p90"
-        )
+        median, p90 = statistics.median(errors), pct(errors, 0.9)
+        print(f"all rows at {kind}: {len(errors)} rows, {median:.1f}% median, {p90:.1f}% p90")
     return 0
 
 
