@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from sizer.core.estimate import estimate, memory_needed
 from sizer.core.memory import kv_cache_bytes, weights
 from sizer.core.quant import all_formats, resolve_quant
+from sizer.engines import engine_for
 from sizer.models import Engine, Workload
+from sizer.models.assumptions import DEFAULT_ASSUMPTIONS
 from tests.conftest import A100_SXM, GEMMA2_9B, LLAMA_3_70B, LLAMA_31_8B, M1_MAX_32, MIXTRAL, RTX_4090
 
 MODELS = st.sampled_from([LLAMA_31_8B, LLAMA_3_70B, MIXTRAL, GEMMA2_9B])
@@ -68,7 +70,14 @@ def test_a_larger_quant_never_gives_a_smaller_file(model, q1, q2):
 @given(MODELS, GPUS, QUANTS, CONTEXT, st.integers(1, 8), ENGINES)
 def test_fits_iff_every_gpu_share_is_within_capacity(model, gpu, quant, context, count, engine):
     est = estimate(model, gpu, Workload(quant=quant, context=context, engine=engine), count)
-    assert est.fits == (max(est.per_gpu_bytes) <= est.available_bytes // count)
+    capacity, share = est.available_bytes // count, engine_for(engine).kv_free_share(DEFAULT_ASSUMPTIONS)
+    if share >= 1:
+        assert est.fits == (max(est.per_gpu_bytes) <= capacity)
+    else:  # TensorRT-LLM: the KV cache must fit its share of what the rest leaves free
+        if est.fits:
+            assert max(est.per_gpu_bytes) <= capacity
+        if max(est.per_gpu_bytes) + est.memory_bytes.kv_cache * (1 / share - 1) <= capacity:
+            assert est.fits
     assert (est.offload is not None) == (not est.fits and engine in (Engine.LLAMA_CPP, Engine.OLLAMA))
     assert est.decode_tokens_per_s > 0 and est.prefill_tokens_per_s > 0
     assert est.memory_bytes.total == est.memory_bytes.weights + est.memory_bytes.kv_cache + est.memory_bytes.overhead
