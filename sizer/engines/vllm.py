@@ -80,11 +80,14 @@ class Vllm:
 
     def overhead_bytes_per_gpu(self, model: ModelSpec, workload: Workload, gpu_count: int, a: Assumptions) -> float:
         """Non-torch memory (CUDA graphs, NCCL, the CUDA context) plus the profile run's peak: F32
-        logits and FFN activations of one scheduler step of tokens, the FFN split by tensor parallel."""
+        logits and FFN activations of one scheduler step of tokens, the FFN split by tensor parallel;
+        and a vision model's encoder, which the checkpoint holds besides the language model (16-bit,
+        split by tensor parallel; catalog `mmproj_params`), whatever the use case."""
         s = self.settings(a)
         width = model.experts.intermediate_size * model.experts.active if model.experts else model.intermediate_size
         tokens = self.scheduler(workload, a).batch_tokens
-        return s.non_torch_gib * GiB + 4.0 * tokens * (model.vocab_size + 2 * width / gpu_count)
+        vision = 2.0 * (model.mmproj_params or 0) / gpu_count
+        return s.non_torch_gib * GiB + 4.0 * tokens * (model.vocab_size + 2 * width / gpu_count) + vision
 
     def kv_free_share(self, a: Assumptions) -> float:
         """All of what is left: the engine's cap is on the whole GPU (or there is none)."""

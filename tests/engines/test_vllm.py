@@ -72,3 +72,15 @@ def test_launch_spec_as_vllm_serve_takes_it():
     )  # fmt: skip
     fp8 = RUNTIME.launch(LLAMA_31_8B, W.model_copy(update={"quant": "BF16", "kv_cache_type": "fp8"}), 1, A)
     assert fp8.argv[-2:] == ("--kv-cache-dtype", "fp8") and "--quantization" not in fp8.argv
+
+
+def test_a_vision_checkpoint_holds_its_encoder_on_vllm_whatever_the_use_case():
+    from sizer.io.loaders import load_catalog
+
+    gemma = load_catalog().model("gemma-3-4b")
+    text = gemma.model_copy(update={"mmproj_params": None})
+    w = Workload(quant="BF16", context=8192, engine=Engine.VLLM)
+    # 419,980,144 encoder parameters in 16 bits: 839,960,288 bytes on one GPU, half of it on each of two
+    for count, extra in ((1, 839_960_288), (2, 419_980_144)):
+        with_encoder = RUNTIME.overhead_bytes_per_gpu(gemma, w, count, A)
+        assert with_encoder - RUNTIME.overhead_bytes_per_gpu(text, w, count, A) == pytest.approx(extra)
