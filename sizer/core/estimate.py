@@ -76,8 +76,8 @@ def estimate(
     # An engine whose KV pool is a share of the memory left after the rest (TensorRT-LLM's
     # --kv_cache_free_gpu_memory_fraction) holds the cache when rest + KV / share fits.
     share = runtime.kv_free_share(a)
-    held = need if share >= 1 else dataclasses.replace(need, kv_cache_bytes=round(kv / share))
-    fits = max(layout_per_gpu_bytes(held, model, layout)) <= per_gpu_capacity
+    pooled = need if share >= 1 else dataclasses.replace(need, kv_cache_bytes=round(kv / share))
+    fits = max(per_gpu if pooled is need else layout_per_gpu_bytes(pooled, model, layout)) <= per_gpu_capacity
 
     offload = None
     if not fits and runtime.offloads:

@@ -22,7 +22,7 @@ def launch_spec(
         batch=needs.users,
         engine=needs.engine,
         kv_cache_type=needs.kv_cache_type,
-        images=needs.use_case == "vision",
+        images=needs.images,
     )
     runtime = engine_for(needs.engine)
     spec = runtime.launch(model, workload, option.count, a, est.offload, option.gpu)

@@ -272,7 +272,7 @@ def needs_workload(needs: Needs, users: int) -> Workload:
         batch=users,
         engine=needs.engine,
         kv_cache_type=needs.kv_cache_type,
-        images=needs.use_case == "vision",
+        images=needs.images,
     )
 
 

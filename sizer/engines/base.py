@@ -307,6 +307,12 @@ _FP8_AMD = re.compile(r"\bMI3\d{2}", re.I)
 _FP8_DATACENTER_SINCE = "2022-10"
 
 
+def intel_hbm(gpu: GpuSpec) -> bool:
+    """Intel's HBM data-centre GPUs (Max 1550/1100), which llama.cpp runs through its SYCL back end
+    and vLLM through its XPU build."""
+    return gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm"
+
+
 def has_fp8(gpu: GpuSpec) -> bool:
     """Whether the GPU has FP8 tensor units, which quantizing weights to FP8 at load time
     (vLLM's and SGLang's `--quantization fp8`) needs. The catalog's FP8 rate decides where it has one."""

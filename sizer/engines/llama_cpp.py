@@ -9,7 +9,7 @@ from sizer.core.memory import MemoryNeed, device_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import SpeedTerms, bandwidth_efficiency, sustained_flops
 from sizer.engines._formats import GGUF
-from sizer.engines.base import Scheduler, check_common, memory_need, no_weights, repo_for
+from sizer.engines.base import Scheduler, check_common, intel_hbm, memory_need, no_weights, repo_for
 from sizer.models import Assumptions, Engine, GpuSpec, LaunchSpec, ModelSpec, Offload, Vendor, Workload
 from sizer.units import GiB, gb_per_s_to_bytes_per_s
 
@@ -81,7 +81,7 @@ class LlamaCpp:
         bandwidth = gb_per_s_to_bytes_per_s(bandwidth_gb_per_s) if bandwidth_gb_per_s else board
         reach = bandwidth * bandwidth_efficiency(gpu, a) * backend_share(gpu, a)
         n = gpu_count * gpu.devices
-        if n > 1 and sycl_hbm(gpu):  # the other GPUs' (n - 1)/n of the weights cross the host link
+        if n > 1 and intel_hbm(gpu):  # the other GPUs' (n - 1)/n of the weights cross the host link
             link = gb_per_s_to_bytes_per_s(a.llama_cpp.sycl_split_link_gb_per_s)
             reach = 1 / (1 / (n * reach) + (n - 1) / (n * link))
         return SpeedTerms(
@@ -163,11 +163,6 @@ def backend_share(gpu: GpuSpec, a: Assumptions) -> float:
     tuned for: AMD's wave64 GPUs (HIP) and Intel's HBM data-centre GPUs (SYCL); 1 elsewhere."""
     if wave64(gpu):
         return a.llama_cpp.wave64_bandwidth_frac
-    if sycl_hbm(gpu):
+    if intel_hbm(gpu):
         return a.llama_cpp.sycl_hbm_bandwidth_frac
     return 1.0
-
-
-def sycl_hbm(gpu: GpuSpec) -> bool:
-    """Intel's HBM data-centre GPUs (Max 1550/1100), which llama.cpp runs through its SYCL back end."""
-    return gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm"

@@ -9,7 +9,16 @@ from sizer.core.memory import MemoryNeed, device_bytes
 from sizer.core.quant import resolve_quant
 from sizer.core.speed import SpeedTerms, engine_flops, low_precision_flops
 from sizer.engines._formats import GPU_SERVER
-from sizer.engines.base import Runtime, Scheduler, check_common, has_fp8, memory_need, no_weights, repo_for
+from sizer.engines.base import (
+    Runtime,
+    Scheduler,
+    check_common,
+    has_fp8,
+    intel_hbm,
+    memory_need,
+    no_weights,
+    repo_for,
+)
 from sizer.models import (
     Assumptions,
     Engine,
@@ -162,7 +171,7 @@ def vendor_efficiency(gpu: GpuSpec, s: VllmAssumptions) -> float:
     the XPU build on Intel's HBM data-centre GPUs (Max series); 1 elsewhere."""
     if gpu.vendor is Vendor.AMD:
         return s.amd_efficiency_frac
-    if gpu.vendor is Vendor.INTEL and gpu.memory_class == "hbm":
+    if intel_hbm(gpu):
         return s.intel_hbm_efficiency_frac
     return 1.0
 

@@ -33,3 +33,8 @@ class Needs(_Frozen):
     prompt_tokens: int = Field(default=512, ge=1)  # a chat turn's new tokens (core/serving.py: TURN_*)
     output_tokens: int = Field(default=256, ge=1)
     max_ttft_s: float | None = Field(default=None, gt=0)  # SLO: p95 seconds to the first token
+
+    @property
+    def images(self) -> bool:
+        """Whether the requests carry images: the vision use case (Workload.images)."""
+        return self.use_case == "vision"
