@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reference import DATA, _model
+from serving_accuracy import _gpu, pct
 
 from sizer.core.estimate import estimate
 from sizer.errors import SizerError
@@ -29,22 +30,13 @@ from sizer.io.loaders import load_catalog
 from sizer.models import Workload
 
 
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q * len(s)) - 1))]
-
-
 def main() -> int:
     catalog = load_catalog()
     by: dict[tuple[str, int, str], list[float]] = defaultdict(list)
     with (DATA / "argonne_llamacpp_more.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            model = _model(catalog, r["model"])
-            try:
-                gpu = catalog.gpu(re.sub(r"\s*\(.*\)", "", r["gpu"]))
-            except SizerError:
-                continue
-            if model is None:
+            model, gpu = _model(catalog, r["model"]), _gpu(catalog, r["gpu"])
+            if model is None or gpu is None:
                 continue
             p, g = int(r["n_prompt"]), int(r["n_gen"])
             count = int(r["gpu_count"])
