@@ -9,7 +9,7 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sizer.core.quant import (
     GGML_BITS,
@@ -25,26 +25,43 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _same_model_first(func: Callable[Concatenate[ModelSpec, _P], _R]) -> Callable[Concatenate[ModelSpec, _P], _R]:
+class _SameModelFirst(Generic[_P, _R]):
     """In front of a function memoised by value: the answer for the same ModelSpec object without
     hashing it again (a frozen pydantic model hashes every field on each call, some microseconds
     a catalog model, and a sweep asks thousands of times). Keyed by the object's id, kept with the
-    object so the id cannot be reused; an equal copy goes on to `func`'s own cache."""
-    memo: dict[tuple[object, ...], tuple[ModelSpec, _R]] = {}
+    object so the id cannot be reused; an equal copy goes on to `func`'s own cache. `seed` and
+    `answers` let a caller keep answers between processes (sizer.io.cache)."""
 
-    def wrapper(m: ModelSpec, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    def __init__(self, func: Callable[Concatenate[ModelSpec, _P], _R]) -> None:
+        self._func = func
+        self._memo: dict[tuple[object, ...], tuple[ModelSpec, _R]] = {}
+        functools.update_wrapper(self, func)
+
+    def __call__(self, m: ModelSpec, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         key = (id(m), *args, *kwargs.items())
-        hit = memo.get(key)
+        hit = self._memo.get(key)
         if hit is not None and hit[0] is m:
             return hit[1]
-        out = func(m, *args, **kwargs)
-        if len(memo) > 16384:
-            memo.clear()
-        memo[key] = (m, out)
+        out = self._func(m, *args, **kwargs)
+        self._remember(key, m, out)
         return out
 
-    functools.update_wrapper(wrapper, func)
-    return wrapper
+    def _remember(self, key: tuple[object, ...], m: ModelSpec, out: _R) -> None:
+        if len(self._memo) > 16384:
+            self._memo.clear()
+        self._memo[key] = (m, out)
+
+    def seed(self, m: ModelSpec, args: tuple[object, ...], out: _R) -> None:
+        """Take `out` as the answer for `m` (this object) called with positional `args`."""
+        self._remember((id(m), *args), m, out)
+
+    def answers(self) -> list[tuple[ModelSpec, tuple[object, ...], _R]]:
+        """Every answer held for a call with positional arguments: (model, arguments, answer)."""
+        return [(m, key[1:], out) for key, (m, out) in self._memo.items() if id(m) == key[0]]
+
+
+def _same_model_first(func: Callable[Concatenate[ModelSpec, _P], _R]) -> _SameModelFirst[_P, _R]:
+    return _SameModelFirst(func)
 
 
 @dataclass(frozen=True)

@@ -311,14 +311,15 @@ def _shipped_text(filename: str) -> tuple[str, str]:
     return (data_dir() / filename).read_text(encoding="utf-8"), f"data/{filename}"
 
 
-def _shipped_key(*filenames: str) -> str | None:
+def _shipped_key(*filenames: str, code: tuple[str, ...] = ()) -> str | None:
     """The cache key of what is built from the shipped `filenames`: their bytes, the sizer and
     pydantic versions, and the source of the modules that define and build the entries (so that
-    an edited checkout never reads entries an older one wrote). None when a file cannot be read."""
+    an edited checkout never reads entries an older one wrote; `code`: more such modules, as paths
+    inside the package). None when a file cannot be read."""
     import pydantic
 
     package = Path(__file__).resolve().parents[1]
-    sources = [package / "constants.py", Path(__file__).resolve()]
+    sources = [package / "constants.py", Path(__file__).resolve(), *(package / c for c in code)]
     sources += sorted((package / "models").glob("*.py"))
     try:
         files = [p.read_bytes() for p in (*sources, *(data_dir() / f for f in filenames))]

@@ -33,14 +33,25 @@ def check(
       sizer check spec.yaml --format github
       sizer check spec.yaml --hardware delivered.json   # acceptance test of the machine delivered
     """
-    from sizer.core.spec import check as run_check
-    from sizer.io.loaders import load_catalog, load_cost_settings, load_interconnects, load_spec
+    from sizer.io.loaders import load_catalog, load_spec
+    from sizer.io.weights_cache import remembered_weights
 
     chosen = choose_format(output_format, json_out, FORMATS)
     catalog = load_catalog(warn=warn)
     loaded = [(str(path), *load_spec(path)) for path in specs]  # every spec valid before any is checked
     delivered = _delivered(catalog, hardware)
     calibrated, used = _calibrations(catalog, loaded, delivered, no_calibration)
+    with remembered_weights():
+        reports = _checked(loaded, catalog, delivered, calibrated)
+    _print(chosen, reports, used)
+    raise typer.Exit(0 if all(r.passed for _, r, _ in reports) else 1)
+
+
+def _checked(loaded: list[Any], catalog: Any, delivered: Any, calibrated: dict[str, Any]) -> list[Any]:
+    """(origin, report, lines) of every spec, in order."""
+    from sizer.core.spec import check as run_check
+    from sizer.io.loaders import load_cost_settings, load_interconnects
+
     reports = []
     for origin, spec, lines in loaded:
         try:
@@ -52,8 +63,7 @@ def check(
             reports.append((origin, report, lines))
         except SizerError as err:  # a name in the spec that resolves to nothing: the spec is invalid
             raise InputError(N_("{origin}: {error}"), origin=origin, error=err) from None
-    _print(chosen, reports, used)
-    raise typer.Exit(0 if all(r.passed for _, r, _ in reports) else 1)
+    return reports
 
 
 def _delivered(catalog: Any, hardware: Path | None) -> list[tuple[str, Any, int]] | None:

@@ -159,11 +159,14 @@ def recommend(
     options = calibrated_options(options, off=no_calibration)
     links = load_interconnects()  # its default joins the nodes of a multi-node rig to buy
     link = links.get(links.default)
-    if wanted is not None:
-        ranking = recommend_for_model(catalog, wanted, needs, options, settings, interconnect=link)
-    else:
-        with progress("sizing model x GPU pairings") as step:
-            ranking = run_recommend(catalog, needs, options, settings, progress=step, interconnect=link)
+    from sizer.io.weights_cache import remembered_weights
+
+    with remembered_weights():
+        if wanted is not None:
+            ranking = recommend_for_model(catalog, wanted, needs, options, settings, interconnect=link)
+        else:
+            with progress("sizing model x GPU pairings") as step:
+                ranking = run_recommend(catalog, needs, options, settings, progress=step, interconnect=link)
     _write_report(report, ranking, catalog)
     if deploy_as is not None and out is None:  # stdout is the manifest's
         _deploy_first(ranking, deploy_as, (gpu, hardware), out, force)
