@@ -50,16 +50,23 @@ def _path(kind: str, key: str) -> Path:
     return cache_dir() / f"{kind}-{key}.json"
 
 
+def read_bytes(kind: str, key: str) -> bytes | None:
+    """The bytes stored for (`kind`, `key`), unparsed; None when there are none, they cannot be
+    read or they are far larger than an entry."""
+    try:
+        with _path(kind, key).open("rb") as file:
+            data = file.read(MAX_ENTRY_BYTES + 1)
+    except OSError:  # missing or unreadable
+        return None
+    return data if len(data) <= MAX_ENTRY_BYTES else None
+
+
 def read_entry(kind: str, key: str) -> Any:
     """The JSON document stored for (`kind`, `key`); None when there is none or it cannot be read."""
-    path = _path(kind, key)
+    data = read_bytes(kind, key)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_ENTRY_BYTES + 1)
-        if len(data) > MAX_ENTRY_BYTES:
-            return None
-        return json.loads(data)
-    except (OSError, ValueError):  # missing, unreadable, not UTF-8 or not JSON
+        return None if data is None else json.loads(data)
+    except ValueError:  # not UTF-8 or not JSON
         return None
 
 

@@ -635,7 +635,7 @@ def load_shipped_catalog() -> Catalog:
     files are unchanged)."""
     key = _shipped_key(*SHIPPED_CATALOG_FILES)
     if key is not None:
-        catalog = _cached_catalog(cache.read_entry("catalog", key))
+        catalog = _cached_catalog(cache.read_bytes("catalog", key))
         if catalog is not None:
             return catalog
     models_text, models_origin = _shipped_text("model_catalog.yaml")
@@ -653,16 +653,24 @@ def load_shipped_catalog() -> Catalog:
     return catalog
 
 
-def _cached_catalog(document: Any) -> Catalog | None:
-    """The Catalog a cache entry holds, validated as the YAML would be; None if it holds none."""
-    if not isinstance(document, dict):
+class _CatalogEntry(BaseModel):
+    """The catalog cache's entry: each list validated as the YAML's entries are."""
+
+    models: tuple[ModelSpec, ...]
+    gpus: tuple[GpuSpec, ...]
+    quant_losses: tuple[QuantLoss, ...]
+
+
+def _cached_catalog(data: bytes | None) -> Catalog | None:
+    """The Catalog a cache entry holds, validated as the YAML would be; None if it holds none.
+    Parsed and validated in one pass (pydantic reads the JSON itself), half the time of parsing
+    it first."""
+    if data is None:
         return None
     try:
-        models = tuple(ModelSpec.model_validate(m) for m in document["models"])
-        gpus = tuple(GpuSpec.model_validate(g) for g in document["gpus"])
-        losses = tuple(QuantLoss.model_validate(q) for q in document["quant_losses"])
-        return Catalog(models=models, gpus=gpus, quant_losses=losses)
-    except (KeyError, TypeError, ValidationError, InputError):
+        entry = _CatalogEntry.model_validate_json(data)
+        return Catalog(models=entry.models, gpus=entry.gpus, quant_losses=entry.quant_losses)
+    except (ValidationError, InputError):  # not JSON, not an entry, or entries that clash
         return None
 
 
