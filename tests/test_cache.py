@@ -133,8 +133,10 @@ def test_the_catalog_key_covers_the_prices_file(fresh):
         b'{"models": [{"id": "x"}], "gpus": []}',  # valid JSON, not valid entries
         b'{"models": [], "gpu": []}',
         json.dumps({"models": [], "gpus": [{"id": "a", "name": "x"}]}).encode(),
+        b"[" * 100_000,
+        b'{"models": [], "gpus": [], "quant_losses": [], "models": NaN}',
     ],
-    ids=["truncated", "not-utf8", "not-a-mapping", "invalid-entry", "missing-key", "invalid-gpu"],
+    ids=["truncated", "not-utf8", "not-a-mapping", "invalid-entry", "missing-key", "invalid-gpu", "deep", "nan"],
 )
 def test_a_damaged_entry_is_replaced_by_a_parse(fresh, content):
     expected = _parsed()
