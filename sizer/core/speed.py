@@ -29,11 +29,13 @@ def bandwidth_efficiency(gpu: GpuSpec, a: Assumptions) -> float:
 def sustained_flops(gpu: GpuSpec, a: Assumptions, fp16_accumulate: bool = False) -> float:
     """Matrix FLOP/s a prompt-processing pass sustains on one GPU.
 
-    The datasheet's dense FP16 rate (doubled on GeForce where the engine accumulates in FP16, as
-    llama.cpp does: the catalog carries the half-rate FP32-accumulate figure) times the software
-    stack's efficiency, capped for discrete cards by board power x TFLOPS/W.
+    The datasheet's dense FP16 rate at the share of it the GPU achieves (doubled on GeForce where
+    the engine accumulates in FP16, as llama.cpp does: the catalog carries the half-rate
+    FP32-accumulate figure) times the software stack's efficiency, capped for discrete cards by
+    board power x TFLOPS/W.
     """
-    peak = gpu.fp16_tflops * (2 if fp16_accumulate and gpu.half_rate_fp32_accumulate else 1)
+    doubled = 2 if fp16_accumulate and gpu.half_rate_fp32_accumulate else 1
+    peak = gpu.fp16_tflops * achievable_share(gpu, "fp16") * doubled
     eff = {
         Vendor.APPLE: a.compute_efficiency_apple_frac,
         Vendor.AMD: a.compute_efficiency_amd_frac,
@@ -45,18 +47,30 @@ def sustained_flops(gpu: GpuSpec, a: Assumptions, fp16_accumulate: bool = False)
     return tflops_to_flops(sustained)
 
 
+def achievable_share(gpu: GpuSpec, precision: str) -> float:
+    """The share of the datasheet's dense rate a GPU's best sustained GEMM reaches, where its
+    vendor measured it (catalog `maf_*_tflops`; MI300X 654 of 1,307 FP16 TFLOPS at sustained
+    clocks); 1 elsewhere, the GPUs the efficiency constants were fitted on reaching close to their
+    peak. FP16 sets the 16-bit rate; FP8 the FP8, INT8 and FP4 rates (the same matrix units)."""
+    if precision == "fp16":
+        return gpu.maf_fp16_tflops / gpu.fp16_tflops if gpu.maf_fp16_tflops else 1.0
+    return gpu.maf_fp8_tflops / gpu.fp8_tflops if gpu.maf_fp8_tflops and gpu.fp8_tflops else 1.0
+
+
 def engine_flops(gpu: GpuSpec, efficiency: float) -> float:
     """Sustained dense 16-bit matrix FLOP/s of one GPU under a serving engine that reaches
     `efficiency` of the datasheet rate (its tuned GEMMs; no board-power cap: the serving data
-    on datacenter cards show none)."""
-    return tflops_to_flops(gpu.fp16_tflops * efficiency)
+    on datacenter cards show none), at the share of it the GPU achieves."""
+    return tflops_to_flops(gpu.fp16_tflops * achievable_share(gpu, "fp16") * efficiency)
 
 
 def low_precision_flops(gpu: GpuSpec, efficiency: float) -> dict[str, float | None]:
     """Sustained FP8, INT8 and FP4 matrix FLOP/s of one GPU under a serving engine (None where it
-    has no such units): the datasheet's dense rate times the engine's efficiency."""
+    has no such units): the datasheet's dense rate, at the share of it the GPU achieves, times
+    the engine's efficiency."""
     rates = {"fp8": gpu.fp8_tflops, "int8": gpu.int8_tops, "fp4": gpu.fp4_tflops}
-    return {key: None if peak is None else tflops_to_flops(peak * efficiency) for key, peak in rates.items()}
+    share = achievable_share(gpu, "fp8") * efficiency
+    return {key: None if peak is None else tflops_to_flops(peak * share) for key, peak in rates.items()}
 
 
 def _maximum(x: Any, y: Any) -> Any:

@@ -61,6 +61,11 @@ class GpuSpec(_Frozen):
     fp8_tflops: PositiveFloat | None = None
     int8_tops: PositiveFloat | None = None
     fp4_tflops: PositiveFloat | None = None  # FP4 / NVFP4 / MXFP4
+    # The vendor's measured max-achievable dense GEMM rates (AMD's MAF: the best sustained GEMM at
+    # the clocks the board holds under that load), TFLOPS. Where given, compute runs at these
+    # instead of the peak figures above (sizer.core.speed.achievable_share).
+    maf_fp16_tflops: PositiveFloat | None = None
+    maf_fp8_tflops: PositiveFloat | None = None
     # GPU-to-GPU link (NVLink, Infinity Fabric), GB/s both directions together as datasheets
     # print it; None: the GPUs talk over PCIe only.
     interconnect_gb_per_s: PositiveFloat | None = None
@@ -77,6 +82,16 @@ class GpuSpec(_Frozen):
     notes: str | None = None
 
     _launch = field_validator("launch", mode="before")(_parse_date)
+
+    @model_validator(mode="after")
+    def _maf_below_peak(self) -> GpuSpec:
+        for maf, peak, what in (
+            (self.maf_fp16_tflops, self.fp16_tflops, "fp16"),
+            (self.maf_fp8_tflops, self.fp8_tflops, "fp8"),
+        ):
+            if maf is not None and (peak is None or maf > peak):
+                raise ValueError(f"maf_{what}_tflops ({maf}) needs a {what} peak at least as high ({peak})")
+        return self
 
     @property
     def memory_class(self) -> str:
