@@ -176,13 +176,18 @@ def low_precision_rate(terms: SpeedTerms, fmt: QuantFormat) -> float | None:
 
 
 def weights_read_bytes(ws: WeightSummary, m: ModelSpec, batch: Any) -> Any:
-    """Bytes of weights one step over `batch` sequences reads: all but the embedding once, and of
-    the routed experts the share the batch's tokens route to -- E(1 - (1 - k/E)^B) distinct
-    experts of E with k per token, when tokens pick experts independently."""
+    """Bytes of weights one step over `batch` sequences (or a prompt micro-batch of `batch`
+    tokens) reads: all but the embedding once, and of the routed experts the share its tokens
+    route to (`more_experts_bytes`)."""
     if m.experts is None or not ws.expert_bytes:
         return ws.read_per_token_bytes
-    share = m.experts.active / m.experts.count
-    return ws.read_per_token_bytes + ws.expert_bytes * (1 - (1 - share) ** batch - share)
+    return ws.read_per_token_bytes + more_experts_bytes(ws.expert_bytes, m.experts.active / m.experts.count, batch)
+
+
+def more_experts_bytes(expert_bytes: Any, share: Any, tokens: Any) -> Any:
+    """Routed-expert bytes `tokens` tokens read beyond one token's share k/E: they touch
+    E(1 - (1 - k/E)^T) distinct experts of E when each picks its k independently."""
+    return expert_bytes * (1 - (1 - share) ** tokens - share)
 
 
 def attention_flops(m: ModelSpec, depth: Any) -> Any:
@@ -296,7 +301,8 @@ def prefill_tokens_per_s(
     rate = blended_flops_per_s(flops - attention, step_flops_per_s(terms, fmt, a), attention, terms.flops_per_s)
     flops_per_s = rate * terms.prompt_rate_frac
     ubatches = math.ceil(tokens / terms.ubatch_tokens)
-    stream_s = ubatches * ws.read_per_token_bytes / terms.bandwidth_bytes_per_s
+    # Each micro-batch streams the weights once; of an MoE's experts, those its tokens route to.
+    stream_s = ubatches * weights_read_bytes(ws, m, min(tokens, terms.ubatch_tokens)) / terms.bandwidth_bytes_per_s
     seconds = prefill_seconds(flops, flops_per_s, stream_s, ubatches, m.layers, a) + allreduce_s(m, tokens, terms)
     seconds += pipeline_send_s(m, tokens, terms, ubatches)
     if offload is not None:

@@ -14,6 +14,7 @@ from sizer.core.speed import (
     blended_flops_per_s,
     decode_seconds,
     fixed_step_s,
+    more_experts_bytes,
     prefill_seconds,
     prompt_attention_flops,
     prompt_flops,
@@ -64,13 +65,15 @@ def sweep(
     weight_bytes = np.empty((m_count, q_count))
     read = np.empty((m_count, q_count))
     stream = np.empty((m_count, q_count))
+    experts = np.empty((m_count, q_count))
     active = np.empty((m_count, q_count))
     for i, m in enumerate(models):
         for j, fmt in enumerate(fmts):
             ws = weights(m, fmt)
             weight_bytes[i, j], active[i, j] = ws.total_bytes, ws.active_params
             read[i, j] = weights_read_bytes(ws, m, batch)  # a decode step over the batch
-            stream[i, j] = ws.read_per_token_bytes  # a prompt micro-batch, as speed.prefill_tokens_per_s
+            stream[i, j], experts[i, j] = ws.read_per_token_bytes, ws.expert_bytes  # a prompt micro-batch's
+    routed = np.array([m.experts.active / m.experts.count if m.experts else 0.0 for m in models])
     runtime = engine_for(engine)
     # KV cache and the engine's scratch per GPU, [model, context]; the GPU runtime's own context
     # is added per GPU vendor below.
@@ -131,6 +134,10 @@ def sweep(
         fixed,
     )
     ubatches = np.ceil(tokens / ubatch_tokens)
+    # Each micro-batch streams the weights once; of an MoE's experts, those its tokens route to.
+    micro_batch_read = stream[:, :, None, None] + more_experts_bytes(
+        experts[:, :, None, None], routed[:, None, None, None], np.minimum(tokens, ubatch_tokens)
+    )
     flops = prompt_flops(active[:, :, None, None], layers, attention, tokens)
     causal = prompt_attention_flops(layers, attention, tokens)
     prompt_rate = blended_flops_per_s(flops - causal, rate, causal, rate16) * per_gpu_axis(
@@ -140,7 +147,7 @@ def sweep(
         prefill_seconds(
             flops,
             prompt_rate,
-            ubatches * stream[:, :, None, None] / bandwidth,
+            ubatches * micro_batch_read / bandwidth,
             ubatches,
             layers,
             a,
