@@ -30,7 +30,7 @@ class _SameModelFirst(Generic[_P, _R]):
     hashing it again (a frozen pydantic model hashes every field on each call, some microseconds
     a catalog model, and a sweep asks thousands of times). Keyed by the object's id, kept with the
     object so the id cannot be reused; an equal copy goes on to `func`'s own cache. `seed` and
-    `answers` let a caller keep answers between processes (sizer.io.cache)."""
+    `answers` let a caller keep answers between processes (sizer.io.weights_cache)."""
 
     def __init__(self, func: Callable[Concatenate[ModelSpec, _P], _R]) -> None:
         self._func = func
