@@ -19,7 +19,6 @@ from sizer.core.serving import (
     closed_loop,
     estimate_option,
     fit_and_decode,
-    needs_workload,
     serving_rig,
     users_served,
 )
@@ -67,7 +66,7 @@ def _rigs(catalog):
 
 def _turns(model, option, needs, users):
     """The closed loop of `users` chat turns at full depth on the rig, built from the serving model's parts."""
-    workload = needs_workload(needs, users)
+    workload = needs.workload(users)
     rig = serving_rig(
         model,
         option.gpu,

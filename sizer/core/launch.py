@@ -16,14 +16,7 @@ def launch_spec(
     model: ModelSpec, option: HardwareOption, est: Estimate, needs: Needs, a: Assumptions = DEFAULT_ASSUMPTIONS
 ) -> LaunchSpec:
     """The engine's argv and environment that serve the pick, with knob values from the estimate."""
-    workload = Workload(
-        quant=est.quant,
-        context=needs.context,
-        batch=needs.users,
-        engine=needs.engine,
-        kv_cache_type=needs.kv_cache_type,
-        images=needs.images,
-    )
+    workload = needs.workload(needs.users, quant=est.quant)
     runtime = engine_for(needs.engine)
     spec = runtime.launch(model, workload, option.count, a, est.offload, option.gpu)
     return _pipelined(runtime, spec, option.nodes)

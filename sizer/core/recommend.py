@@ -22,7 +22,7 @@ from sizer.core.estimate import memory_needed
 from sizer.core.launch import has_command, launch_spec, run_command
 from sizer.core.quality import QualityTable, Score
 from sizer.core.rigs import HardwareOption, sized_with
-from sizer.core.serving import estimate_option, fit_and_decode, needs_workload, serving, serving_rig, users_served
+from sizer.core.serving import estimate_option, fit_and_decode, serving, serving_rig, users_served
 from sizer.core.sweep import sweep
 from sizer.engines import engine_for
 from sizer.engines.base import Runtime, check_workload, default_format, has_fp8, loads_on, rig_refusal
@@ -353,7 +353,7 @@ def recommend(
     formats = candidate_formats(needs, table.losses, catalog.models)
     runtime = engine_for(needs.engine)
     for fmt in formats:
-        check_workload(runtime, needs_workload(_at(needs, fmt), needs.users))
+        check_workload(runtime, _at(needs, fmt).workload(needs.users))
     models, excluded = _screen(catalog.models, needs)
     unscored = tuple(m.id for m in models if table.score(m, needs.use_case) is None)
     if needs.min_quality is not None:  # an explicit bar: nothing below it is offered
@@ -858,7 +858,7 @@ def _serving(
     """The serving figures of the users' requests on the pick's rig, the busy hour of the
     headcount and the latency at loads around it (None and () where the rig offloads layers:
     the serving model holds every layer on the GPUs)."""
-    workload = needs_workload(needs, needs.users)
+    workload = needs.workload(needs.users)
     context = max(needs.context, needs.prompt_tokens + needs.output_tokens)
     workload = workload.model_copy(update={"context": context})
     rig = serving_rig(
@@ -959,7 +959,7 @@ def recommend_for_model(
     runtime = engine_for(needs.engine)
     quant = default_format(runtime, model) if needs.choose_quant else needs.quant
     needs = needs.model_copy(update={"choose_quant": False, "quant": quant})
-    check_workload(runtime, needs_workload(needs, needs.users))
+    check_workload(runtime, needs.workload(needs.users))
     if needs.context > model.max_context:
         raise InputError(
             N_("{model} supports {max_context:,} tokens of context, not {context:,}"),

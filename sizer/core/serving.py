@@ -265,22 +265,11 @@ def _limit(rig: Rig, concurrency: int, held: float, depth: int) -> str:
     return decode_step_s(rig.model, rig.weights, round(kv), w, rig.terms, rig.a, None)[1].code
 
 
-def needs_workload(needs: Needs, users: int) -> Workload:
-    return Workload(
-        quant=needs.quant,
-        context=needs.context,
-        batch=users,
-        engine=needs.engine,
-        kv_cache_type=needs.kv_cache_type,
-        images=needs.images,
-    )
-
-
 def estimate_option(model: ModelSpec, option: HardwareOption, needs: Needs, users: int, a: Assumptions) -> Estimate:
     return estimate(
         model,
         option.gpu,
-        needs_workload(needs, users),
+        needs.workload(users),
         option.count,
         sized_with(option, a),
         available_bytes_per_gpu=option.available_bytes_per_gpu,
@@ -400,7 +389,7 @@ def fit_and_decode(
     tokens/s, from the same calls but without building an Estimate per pairing (the memory need
     is computed once per model, GPU count and runtime; a rig's capacity and speed terms once per
     rig). A rig the engine would offload layers from takes `estimate_option` itself."""
-    workload = needs_workload(needs, users)
+    workload = needs.workload(users)
     runtime = engine_for(workload.engine)
     fmt = resolve_quant(workload.quant)
     shared = a
@@ -451,7 +440,7 @@ def users_served(
     capacity, terms = _rig(runtime, option, assumptions)
 
     def serves(users: int) -> bool:
-        workload = needs_workload(needs, users)
+        workload = needs.workload(users)
         fits, need = _fit(runtime, model, option, workload, assumptions, capacity, {})
         if not fits:
             return False

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from sizer.constants import UseCase
 from sizer.models.base import Engine, Money, _Frozen
-from sizer.models.workload import KvCacheType
+from sizer.models.workload import KvCacheType, Workload
 
 
 class Needs(_Frozen):
@@ -38,3 +38,15 @@ class Needs(_Frozen):
     def images(self) -> bool:
         """Whether the requests carry images: the vision use case (Workload.images)."""
         return self.use_case == "vision"
+
+    def workload(self, users: int, quant: str | None = None) -> Workload:
+        """What the engine serves for `users` concurrent users: the asked context, engine and KV
+        cache, the weight format `quant` (default: the asked one), images for the vision use case."""
+        return Workload(
+            quant=self.quant if quant is None else quant,
+            context=self.context,
+            batch=users,
+            engine=self.engine,
+            kv_cache_type=self.kv_cache_type,
+            images=self.images,
+        )
