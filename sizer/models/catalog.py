@@ -315,7 +315,8 @@ class ModelSpec(_Frozen):
     ollama_quant: str | None = None  # the weight format of that tag, when not ollama's usual Q4_K_M
     # The vision projector (llama.cpp's mmproj): a file of the GGUF repository, or OWNER/REPO/FILE elsewhere.
     mmproj: str | None = Field(default=None, pattern=r"^([A-Za-z0-9._-]+/[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+\.gguf$")
-    # Parameters of that file (vision encoder and projector), which llama.cpp holds besides the weights.
+    # Parameters of the vision encoder and projector: llama.cpp holds them besides the weights when it
+    # serves images; vLLM, SGLang and TensorRT-LLM always (they load the whole checkpoint).
     mmproj_params: int | None = Field(default=None, gt=0, le=b.MAX_PARAMS)
     repos_source: str | None = None  # where the repositories and the ollama tag were found, and when
 
