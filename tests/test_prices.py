@@ -112,9 +112,16 @@ def test_used_card_prices_say_so_and_are_converted():
 
 
 def test_at_least_sixty_prices_are_dated_within_a_year_of_the_last_update():
-    # A purchase order wants a price of the last 12 months; the file was last updated on 2026-12-03.
-    recent = [g for g, p in PRICES.items() if str(p["date"]) >= "2025-12"]
+    # A purchase order wants a price of the last 12 months; the file was last updated on 2026-12-04.
+    recent = [g for g, p in PRICES.items() if str(p["date"]) >= "2025-12-04"]
     assert len(recent) >= 60  # the purchase-order bar
+
+
+def test_the_h200_nvl_has_a_converted_shop_price():
+    # Named by the purchase-order issue; only a US shop price was found: 33,500 USD / 1.1739 USD per EUR (hand-checked).
+    raw = PRICES["h200-nvl"]
+    assert raw["amount"] == 28537.35 and raw["converted_from"].startswith("USD 33,500.00 at 0.8519")
+    assert raw["kind"] == "street" and raw["vat_included"] is False and str(raw["date"]) == "2026-09-21"
 
 
 def test_greek_shop_prices_are_net_of_the_greek_rate():
