@@ -397,7 +397,7 @@ def recommend(
                 Exclusion(model=m.id, reason_code=_why_not(m, options, _at(needs, formats[0]), assumptions))
             )
     return Ranking(
-        hardware=tuple(f"{o.count} x {o.gpu.name}" for o in options if o.owned),
+        hardware=_machines(options),
         needs=needs,
         recommendations=_merged(right, best),
         excluded=tuple(excluded),
@@ -407,6 +407,22 @@ def recommend(
         min_quality=quality_needed(needs),
         unscored=unscored,
     )
+
+
+def _machines(options: Sequence[HardwareOption]) -> tuple[str, ...]:
+    """The owned machines, as `hardware` lists them (not the parts of them also sized)."""
+    return tuple(f"{o.count} x {o.gpu.name}" for o in options if o.owned and o.part_of is None)
+
+
+def _owned_machines(
+    options: Sequence[HardwareOption],
+) -> list[tuple[HardwareOption, list[HardwareOption]]]:
+    """Each owned machine with its parts (`part_of` it), fewest GPUs first, the machine last."""
+    out = []
+    for whole in (o for o in options if o.owned and o.part_of is None):
+        parts = [o for o in options if o.owned and o.part_of == whole.count and o.gpu.id == whole.gpu.id]
+        out.append((whole, [*sorted(parts, key=lambda o: o.count), whole]))
+    return out
 
 
 def _at(needs: Needs, fmt: str) -> Needs:
@@ -984,11 +1000,13 @@ def recommend_for_model(
         c = _Candidate(model, needs.quant, o, 0.0, hardware, per_month, score)
         return _recommendation(c, needs, settings, assumptions, model_first=True)
 
-    owned = [o for o in options if o.owned]
-    picks = [pick(o) for o in owned if serves(o)]
-    excluded = [
-        Exclusion(model=model.id, reason_code=_why_not(model, [o], needs, assumptions)) for o in owned if not serves(o)
-    ]
+    picks, excluded = [], []
+    for whole, parts in _owned_machines(options):  # per machine, the fewest of its GPUs that serve
+        first = next((o for o in parts if serves(o)), None)
+        if first is not None:
+            picks.append(pick(first))
+        else:
+            excluded.append(Exclusion(model=model.id, reason_code=_why_not(model, [whole], needs, assumptions)))
     fewest: dict[str, HardwareOption] = {}
     for o in sorted((o for o in options if not o.owned), key=lambda o: (o.gpu.id, o.count)):
         if o.gpu.id not in fewest and serves(o):
@@ -1003,7 +1021,7 @@ def recommend_for_model(
     if not picks:
         excluded.append(Exclusion(model=model.id, reason_code=_why_not(model, list(options), needs, assumptions)))
     return Ranking(
-        hardware=tuple(f"{o.count} x {o.gpu.name}" for o in owned),
+        hardware=_machines(options),
         needs=needs,
         recommendations=tuple(picks),
         excluded=tuple(excluded),

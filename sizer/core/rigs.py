@@ -49,6 +49,8 @@ class HardwareOption(_Frozen):
     # Copies of the whole rig behind a load balancer, each serving an even share of the users
     # (data parallel: every copy holds all the weights; nothing passes between them).
     replicas: int = Field(default=1, ge=1)
+    # Part of an owned machine: the GPUs the machine has, of which this rig uses `count` (None: all).
+    part_of: int | None = Field(default=None, ge=2)
 
     @property
     def gpu_total(self) -> int:
@@ -59,6 +61,17 @@ class HardwareOption(_Frozen):
     def machines(self) -> int:
         """The servers to buy: nodes of every copy."""
         return self.nodes * self.replicas
+
+
+def owned_parts(count: int) -> tuple[int, ...]:
+    """The GPU counts a model may take of an owned machine of `count` GPUs: the tensor-parallel
+    sizes (powers of two) below it, and the whole machine. A model that one GPU serves need not
+    be split over eight: the others stay free, and fewer GPUs draw less power."""
+    parts, k = [], 1
+    while k < count:
+        parts.append(k)
+        k *= 2
+    return (*parts, count)
 
 
 def sized_with(option: HardwareOption, a: Assumptions) -> Assumptions:

@@ -111,7 +111,7 @@ def test_recommend_skips_what_the_engine_cannot_run():
     assert any(count == 4 for _, count, _ in gpus_seen)  # skipping is per model, not per rig size
 
 
-def test_recommend_on_three_gpus_leaves_out_models_three_does_not_divide():
+def test_recommend_on_three_gpus_splits_only_models_three_divides():
     result = runner.invoke(
         app, ["recommend", "--engine", "vllm", "--gpu", "H100 SXM", "--gpus", "3", "--explain", "--json"]
     )
@@ -122,13 +122,24 @@ def test_recommend_on_three_gpus_leaves_out_models_three_does_not_divide():
     splittable = {
         m.id for m in catalog.models if m.attention_heads % 3 == 0 and (m.kv_heads % 3 == 0 or m.kv_heads in (1, 3))
     }
-    assert {r["model"] for r in data["recommendations"]} <= splittable
-    assert all(r["launch"]["argv"][:2] == ["vllm", "serve"] for r in data["recommendations"])
-    excluded = {e["model"]: e for e in data["excluded"]}
-    assert excluded["llama-3.1-8b"]["reason"] == (
-        "tensor-parallel size 3 does not divide llama-3.1-8b's 32 attention and 8 KV heads; use 1, 2, 4 or 8 GPUs"
+    assert data["hardware"] == ["3 x H100 SXM5 80GB"]
+    picks = data["recommendations"]
+    assert {r["model"] for r in picks if r["gpu_count"] == 3} <= splittable
+    # the others run on one or two of the three, tensor parallel over as many
+    assert {r["gpu_count"] for r in picks} <= {1, 2, 3} and any(r["gpu_count"] < 3 for r in picks)
+    for r in picks:
+        argv = r["launch"]["argv"]
+        assert argv[:2] == ["vllm", "serve"] and r["kind"] == "runs here"
+        assert argv[argv.index("--tensor-parallel-size") + 1] == str(r["gpu_count"])
+
+
+def test_a_model_three_gpus_cannot_split_runs_on_one_of_them():
+    result = runner.invoke(
+        app, ["recommend", "--model", "llama-3.1-8b", "--engine", "vllm", "--gpu", "H100 SXM", "--gpus", "3", "--json"]
     )
-    assert excluded["llama-3.1-8b"]["reason_code"]["code"] == "tensor-parallel-split"
+    assert result.exit_code == 0, result.output
+    here = [r for r in json.loads(result.stdout)["recommendations"] if r["kind"] == "runs here"]
+    assert [(r["gpu"], r["gpu_count"]) for r in here] == [("h100-sxm", 1)]  # 16 GB of weights: one of the three
 
 
 SPEC = "hardware:\n  gpus: [{name: H100 SXM}]\nworkloads:\n  - {model: llama-3.1-8b, engine: %s%s}\n"

@@ -433,7 +433,7 @@ def _options(
     """
     from sizer.cli.hardware import resolve_hardware
     from sizer.core.recommend import buyable_options
-    from sizer.core.rigs import HardwareOption
+    from sizer.core.rigs import HardwareOption, owned_parts
     from sizer.engines import engine_for
     from sizer.engines.base import check_gpu
 
@@ -460,12 +460,14 @@ def _options(
     options = [
         HardwareOption(
             gpu=r.gpu,
-            count=r.count,
+            count=k,
             owned=True,
-            available_bytes_per_gpu=r.available_bytes_per_gpu(),
+            available_bytes_per_gpu=r.available_bytes_per_gpu(k),
             bandwidth_gb_per_s=r.bandwidth_gb_per_s,
+            part_of=r.count if k < r.count else None,
         )
         for r in rigs
+        for k in owned_parts(r.count)
     ]
     if not options or needs.budget is not None or buy:
         options += buyable_options(catalog, needs, settings)
