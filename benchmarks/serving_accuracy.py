@@ -75,6 +75,7 @@ class Case:
     value: float
     per_gpu: bool
     rate: float | None  # requests/s offered in an open-loop run (None: closed loop or offline)
+    ubatch: int | None = None  # llama.cpp's n_ubatch as the run printed or set it (None: the default)
 
 
 # Bare names in TensorRT-LLM's perf-overview tables: the SXM parts of NVIDIA's own DGX systems.
@@ -162,6 +163,12 @@ def _rate(conditions: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def _ubatch(conditions: str) -> int | None:
+    """llama.cpp's micro-batch as the run's header prints it (n_ubatch = N) or its command sets it (-ub N)."""
+    m = re.search(r"n_ubatch = (\d+)|-ub (\d+)", conditions)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
 def _mean_lengths(conditions: str) -> tuple[int, int]:
     """Mean prompt and output tokens of a `vllm bench serve` dataset run whose source printed
     its totals ("--num-prompts N ... X input / Y generated tokens in total"); (0, 0) otherwise."""
@@ -216,6 +223,7 @@ def cases(catalog: Catalog) -> list[Case]:
                     value=float(r["value"]),
                     per_gpu="per GPU" in r["unit"],
                     rate=_rate(r["conditions"]),
+                    ubatch=_ubatch(r["conditions"]) if engine == "llama.cpp" else None,
                 )
             )
     return out
@@ -223,6 +231,8 @@ def cases(catalog: Catalog) -> list[Case]:
 
 def _rig(c: Case, a: Assumptions) -> Rig | None:
     runtime = engine_for(c.engine)
+    if c.ubatch is not None:  # the run's micro-batch, not llama-server's default
+        a = a.model_copy(update={"llama_cpp": a.llama_cpp.model_copy(update={"ubatch": c.ubatch})})
     batch = c.concurrency or 1
     w = Workload(quant=c.quant, context=c.prompt + c.output, batch=batch, engine=runtime.name, kv_cache_type=c.kv)
     try:
